@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, statSync, existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisHaError } from '../../errors/errors.js';
+import { formatEvent, type HaEvent } from '../../events/events.js';
+import { runningSupervisor } from '../../runtime/lock.js';
+import { isAlive } from '../../runtime/pids.js';
+import { onShutdown } from '../../runtime/signals.js';
+import { StateDir } from '../../runtime/state-dir.js';
+import { Supervisor } from '../../runtime/supervisor.js';
+import type { BoundTopology } from '../../topology/model.js';
+import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
+import { topologyFrom } from '../context.js';
+
+export interface UpOptions extends TopologyOptions {
+  detach?: boolean;
+  /** Internal: the detached supervisor process itself. */
+  supervise?: boolean;
+}
+
+function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): string {
+  const p = t.nodes.find((n) => n.name === primaryName) ?? t.nodes[0];
+  return [
+    `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
+    `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --askpass`,
+  ].join('\n');
+}
+
+export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<CommandResult> {
+  const t = topologyFrom(o);
+  const dir = new StateDir(t.stateDir);
+  const running = runningSupervisor(dir);
+  if (running !== undefined) {
+    throw new RedisHaError(
+      'ALREADY_RUNNING',
+      `this topology is already running (supervisor pid ${running}, state dir ${dir.root})`,
+      {
+        hint: 'see `redis-ha status`; stop it with `redis-ha down`',
+      },
+    );
+  }
+  if (o.detach) return detach(o, dir, ctx);
+
+  const sup = new Supervisor({ topology: t });
+  if (!o.supervise) sup.on('event', (e) => ctx.progress(formatEvent(e)));
+  const stopped = new Promise<void>((resolve) =>
+    sup.on('status', (s) => (s === 'stopped' || s === 'failed') && resolve()),
+  );
+  const unregister = onShutdown(() => sup.stop());
+  try {
+    await sup.start();
+  } catch (e) {
+    unregister();
+    throw e;
+  }
+  if (!o.supervise)
+    ctx.progress(
+      `${connectionHelp(sup.topology, sup.primary, dir)}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
+    );
+  await stopped;
+  unregister();
+  return { text: 'all processes stopped', json: { stopped: true } };
+}
+
+/** Starts a detached supervisor and follows its events until it is healthy (or fails). */
+async function detach(o: UpOptions, dir: StateDir, ctx: CommandContext): Promise<CommandResult> {
+  dir.ensure();
+  const from = existsSync(dir.eventsFile) ? statSync(dir.eventsFile).size : 0;
+  const entry = process.argv[1];
+  if (!entry) throw new RedisHaError('INTERNAL', 'cannot locate the redis-ha entry point');
+  const args = [entry, 'up', '--supervise', '--state-dir', dir.root];
+  if (o.file) args.push('-f', o.file);
+  const log = openSync(dir.supervisorLog, 'a', 0o600);
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  const pid = child.pid ?? 0;
+  let offset = from;
+  let carry = '';
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (existsSync(dir.eventsFile)) {
+      const buf = readFileSync(dir.eventsFile);
+      const chunk = carry + buf.subarray(offset).toString('utf8');
+      offset = buf.length;
+      const parts = chunk.split('\n');
+      carry = parts.pop() ?? '';
+      for (const line of parts) {
+        if (!line) continue;
+        const e = JSON.parse(line) as HaEvent;
+        ctx.progress(formatEvent(e));
+        if (e.kind === 'healthy') {
+          const t = topologyFrom(o);
+          const state = dir.readState();
+          const { bindPorts } = await import('../../runtime/ports.js');
+          const bound = await bindPorts(t, state, false);
+          return {
+            text: `${connectionHelp(bound, state.primary ?? '?', dir)}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
+            json: { pid, primary: state.primary, stateDir: dir.root },
+          };
+        }
+        if (e.kind === 'error' && e.message.startsWith('startup failed')) {
+          throw new RedisHaError('PROCESS_FAILED', e.message.replace(/^startup failed: /, ''), {
+            hint: `see ${dir.supervisorLog} and \`redis-ha logs\``,
+          });
+        }
+      }
+    }
+    if (!isAlive(pid))
+      throw new RedisHaError(
+        'PROCESS_FAILED',
+        'the supervisor exited before the topology became healthy',
+        { hint: `see ${dir.supervisorLog}` },
+      );
+    if (Date.now() > deadline)
+      throw new RedisHaError(
+        'TIMEOUT',
+        'the detached supervisor did not report healthy within 180s',
+        { hint: 'see `redis-ha status`; stop it with `redis-ha down`' },
+      );
+    await sleep(50);
+  }
+}

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { loadTopology } from '../topology/load.js';
+import type { Topology } from '../topology/model.js';
+
+/** What a command returns; `main` alone prints it and sets the exit code. */
+export interface CommandResult {
+  /** Human output (stdout). */
+  text?: string;
+  /** Data for --json. */
+  json?: unknown;
+  exitCode?: number;
+}
+
+export interface CommandContext {
+  json: boolean;
+  /** A progress line (stderr with --json, stdout otherwise). */
+  progress: (line: string) => void;
+}
+
+export interface TopologyOptions {
+  file?: string;
+  stateDir?: string;
+  json?: boolean;
+}
+
+/** Loads the topology named by -f (or the default), with --state-dir applied. */
+export function topologyFrom(o: TopologyOptions): Topology {
+  const t = loadTopology({ file: o.file });
+  if (!o.stateDir) return t;
+  return Object.freeze({ ...t, stateDir: path.resolve(o.stateDir) });
+}

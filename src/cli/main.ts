@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { RedisHaError, exitCodeFor, isRedisHaError } from '../errors/errors.js';
+import { redact } from '../util/redact.js';
+import type { CommandContext, CommandResult } from './context.js';
+
+interface GlobalOpts {
+  file?: string;
+  stateDir?: string;
+  json?: boolean;
+}
+
+function context(json: boolean): CommandContext {
+  return {
+    json,
+    progress: (line) => (json ? process.stderr : process.stdout).write(redact(line) + '\n'),
+  };
+}
+
+function print(r: CommandResult, json: boolean): void {
+  if (json) process.stdout.write(redact(JSON.stringify(r.json ?? null, null, 2)) + '\n');
+  else if (r.text) process.stdout.write(redact(r.text) + '\n');
+}
+
+/** The only place that prints results and errors and sets the exit code. */
+function fail(e: unknown, json: boolean): void {
+  const err = isRedisHaError(e)
+    ? e
+    : new RedisHaError('INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
+  if (json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          error: {
+            code: err.code,
+            message: redact(err.message),
+            hint: err.hint ?? null,
+            details: err.details ?? null,
+          },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    process.stderr.write(`error: ${redact(err.message)}\n`);
+    if (err.hint) process.stderr.write(`hint: ${redact(err.hint)}\n`);
+    // Only bugs get a stack trace, and only on request.
+    if (err.code === 'INTERNAL' && process.env.REDIS_HA_DEBUG && e instanceof Error)
+      process.stderr.write(`${e.stack ?? ''}\n`);
+  }
+  process.exitCode = exitCodeFor(err.code);
+}
+
+function withTopology(cmd: Command, json = true): Command {
+  cmd.option(
+    '-f, --file <path>',
+    'topology file (default: ./redis-ha.yaml, else the seed topology)',
+  );
+  cmd.option('--state-dir <dir>', 'state directory (default: stateDir of the topology)');
+  if (json) cmd.option('--json', 'machine-readable output');
+  return cmd;
+}
+
+async function run(
+  opts: GlobalOpts,
+  fn: (ctx: CommandContext) => Promise<CommandResult>,
+): Promise<void> {
+  const json = opts.json === true;
+  try {
+    const r = await fn(context(json));
+    print(r, json);
+    if (r.exitCode !== undefined) process.exitCode = r.exitCode;
+  } catch (e) {
+    fail(e, json);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('redis-ha')
+    .description('Run, fail over and supervise a high-availability Redis + Sentinel topology')
+    .version('0.1.0')
+    .showHelpAfterError('(see --help)')
+    .exitOverride();
+
+  withTopology(
+    program.command('validate').description('validate the topology file and print it resolved'),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async () => (await import('./commands/validate.js')).validateCommand(o)),
+  );
+
+  withTopology(
+    program.command('render').description('write redis.conf and sentinel.conf for every member'),
+  )
+    .requiredOption('--out <dir>', 'directory to write the configs into')
+    .action(async (o: GlobalOpts & { out: string }) =>
+      run(o, async () => (await import('./commands/render.js')).renderCommand(o)),
+    );
+
+  withTopology(
+    program
+      .command('up')
+      .description(
+        'start the topology, supervised; healthy only once replicas are synced and sentinels agree',
+      ),
+    false,
+  )
+    .option(
+      '-d, --detach',
+      'return once healthy and leave the supervisor running in the background',
+    )
+    .addOption(new Option('--supervise').hideHelp())
+    .action(async (o: GlobalOpts & { detach?: boolean; supervise?: boolean }) =>
+      run({ ...o, json: false }, async (ctx) =>
+        (await import('./commands/up.js')).upCommand(o, ctx),
+      ),
+    );
+
+  withTopology(
+    program.command('down').description('stop the supervisor and every process it started, by PID'),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async (ctx) => (await import('./commands/down.js')).downCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
+      .command('status')
+      .description(
+        'roles, offsets and lag, sentinel views, quorum, failovers (exit 1 when degraded)',
+      ),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async () => (await import('./commands/status.js')).statusCommand(o)),
+  );
+
+  withTopology(
+    program
+      .command('logs')
+      .description("the supervisor's events, or one member's server log")
+      .argument('[member]', 'node or sentinel name'),
+  )
+    .option('-n, --lines <n>', 'how many lines', '50')
+    .action(async (member: string | undefined, o: GlobalOpts & { lines?: string }) =>
+      run(o, async () => (await import('./commands/logs.js')).logsCommand(member, o)),
+    );
+
+  withTopology(
+    program
+      .command('failover')
+      .description(
+        'ask Sentinel for a failover and wait until every sentinel and replica follows the new primary',
+      ),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async (ctx) => (await import('./commands/failover.js')).failoverCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
+      .command('secrets')
+      .description('print the generated passwords (the only command that does)'),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async () => (await import('./commands/secrets.js')).secretsCommand(o)),
+  );
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help / --version are not errors; commander already printed them.
+      process.exitCode = e.exitCode === 0 ? 0 : exitCodeFor('USAGE');
+      return;
+    }
+    fail(e, argv.includes('--json'));
+  }
+}
+
+await main(process.argv);

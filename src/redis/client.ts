@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import { RedisHaError } from '../errors/errors.js';
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface ConnectOptions {
+  password?: string | undefined;
+  /** Connect and per-command timeout. */
+  timeoutMs?: number;
+  /** Persistent clients reconnect; probes do not. */
+  reconnect?: boolean;
+  name?: string;
+}
+
+export function addr(a: Address): string {
+  return `${a.host}:${a.port}`;
+}
+
+/**
+ * An ioredis client tuned for control-plane use: commands fail fast while disconnected (no
+ * offline queue), every command is bounded, and connection errors never reach an unhandled
+ * 'error' event.
+ */
+export function createClient(a: Address, o: ConnectOptions = {}): Redis {
+  const timeout = o.timeoutMs ?? 1000;
+  const client = new Redis({
+    host: a.host,
+    port: a.port,
+    password: o.password,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    connectTimeout: timeout,
+    commandTimeout: timeout,
+    maxRetriesPerRequest: 0,
+    enableReadyCheck: false,
+    connectionName: o.name,
+    retryStrategy: o.reconnect ? (n: number) => Math.min(100 * n, 1000) : () => null,
+  });
+  client.on('error', () => {
+    /* surfaced through the failing command instead */
+  });
+  return client;
+}
+
+/** Runs fn on a fresh, non-reconnecting connection and always closes it. */
+export async function withClient<T>(
+  a: Address,
+  o: ConnectOptions,
+  fn: (c: Redis) => Promise<T>,
+): Promise<T> {
+  const c = createClient(a, o);
+  try {
+    await c.connect();
+    return await fn(c);
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** ioredis messages can quote commands; keep only the server/transport text. */
+export function redisErrorText(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0] ?? msg;
+}
+
+export function isAuthError(e: unknown): boolean {
+  return /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(redisErrorText(e));
+}
+
+export function authFailed(what: string, cause: unknown): RedisHaError {
+  return new RedisHaError('SECRETS_INVALID', `${what} rejected the stored password`, {
+    hint: 'the secrets file in the state dir no longer matches this server; was it replaced?',
+    cause,
+  });
+}

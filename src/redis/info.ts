@@ -1,0 +1,33 @@
+/** Pure parsers for INFO and Sentinel replies. */
+
+export type InfoMap = Readonly<Record<string, string>>;
+
+export function parseInfo(text: string): InfoMap {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+/** Sentinel returns flat [k1, v1, k2, v2, ...] arrays for MASTER/REPLICAS/SENTINELS. */
+export function pairsToRecord(reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
+}
+
+export function num(info: InfoMap | Record<string, string>, key: string, fallback = 0): number {
+  const v = info[key];
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+export function parseVersion(text: string): [number, number, number] | undefined {
+  const m = /v=(\d+)\.(\d+)\.(\d+)/.exec(text) ?? /(\d+)\.(\d+)\.(\d+)/.exec(text);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}

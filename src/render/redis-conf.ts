@@ -1,0 +1,75 @@
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import { quote, header } from './common.js';
+
+export interface RedisConfContext {
+  /** The node this one replicates from; undefined for the primary. */
+  replicaOf?: { host: string; port: number } | undefined;
+  password: string;
+  dir: string;
+  pidFile: string;
+  logFile: string;
+  /** Priority to render; the supervisor raises it to node.priority once the replica has synced. */
+  startPriority: number;
+}
+
+export function renderRedisConf(
+  t: BoundTopology,
+  node: NodeSpec<number>,
+  ctx: RedisConfContext,
+): string {
+  const p = t.persistence;
+  const rdb = p.mode === 'rdb' || p.mode === 'rdb+aof';
+  const aof = p.mode === 'aof' || p.mode === 'rdb+aof';
+  const r = t.replication;
+  const lines: string[] = [
+    ...header(`redis.conf for node "${node.name}"`, t.source),
+    '',
+    '# --- Network ---',
+    `bind ${node.bind.join(' ')}`,
+    `port ${node.port}`,
+    'protected-mode yes',
+    'tcp-backlog 511',
+    '',
+    '# --- Process: run in the foreground under the redis-ha supervisor ---',
+    'daemonize no',
+    'supervised no',
+    `dir ${quote(ctx.dir)}`,
+    `pidfile ${quote(ctx.pidFile)}`,
+    `logfile ${quote(ctx.logFile)}`,
+    'loglevel notice',
+    '',
+    '# --- Persistence ---',
+    rdb ? p.save.map((s) => `save ${s}`).join('\n') : 'save ""',
+    'dbfilename dump.rdb',
+    'stop-writes-on-bgsave-error yes',
+    `appendonly ${aof ? 'yes' : 'no'}`,
+    `appendfsync ${p.appendfsync}`,
+    '',
+    '# --- Memory ---',
+    `maxmemory ${t.memory.maxmemoryBytes}`,
+    `maxmemory-policy ${t.memory.policy}`,
+    '',
+    '# --- Security: one generated password (the secrets file in the state dir) ---',
+    `requirepass ${quote(ctx.password)}`,
+    `masterauth ${quote(ctx.password)}`,
+    '',
+    '# --- Replication ---',
+    ctx.replicaOf
+      ? `replicaof ${ctx.replicaOf.host} ${ctx.replicaOf.port}`
+      : '# primary: no replicaof',
+    'replica-read-only yes',
+    'replica-serve-stale-data yes',
+    '# A replica is not a promotion candidate until its first sync is done: the supervisor raises',
+    `# this to ${node.priority} once master_link_status is up (an empty replica must never be promoted).`,
+    `replica-priority ${ctx.startPriority}`,
+    'repl-diskless-sync yes',
+    `# ${r.disklessSyncDelayMs === 0 ? 'One replica: nothing to batch, sync at once' : 'Several replicas: wait briefly so one transfer serves them all'} (Redis's default is 5s).`,
+    `repl-diskless-sync-delay ${Math.round(r.disklessSyncDelayMs / 1000)}`,
+    '# Refuse writes unless enough replicas are connected and recent: an isolated primary stops',
+    '# accepting writes that a failover elsewhere would discard (applies once this node is primary).',
+    `min-replicas-to-write ${r.minReplicasToWrite}`,
+    `min-replicas-max-lag ${Math.max(1, Math.round(r.minReplicasMaxLagMs / 1000))}`,
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import path from 'node:path';
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import type { Secrets } from '../secrets/store.js';
+import type { StateDir } from '../runtime/state-dir.js';
+import { renderRedisConf } from './redis-conf.js';
+import { renderSentinelConf } from './sentinel-conf.js';
+
+export interface RenderedFile {
+  member: string;
+  kind: 'node' | 'sentinel';
+  path: string;
+  content: string;
+}
+
+export interface RenderContext {
+  /** Root under which dir/pid/log paths point (the state dir for `up`). */
+  root: StateDir;
+  secrets: Secrets;
+  /** Current primary (the designated one, or the one Sentinel last promoted). */
+  primary: NodeSpec<number>;
+  sentinelIds: Readonly<Record<string, string>>;
+  /** Replicas whose priority is still gated (0) until synced; all replicas at `up`. */
+  gatePriority: boolean;
+}
+
+export function renderNode(
+  t: BoundTopology,
+  node: NodeSpec<number>,
+  ctx: RenderContext,
+): RenderedFile {
+  const dir = ctx.root.memberDir('node', node.name);
+  const isPrimary = node.name === ctx.primary.name;
+  return {
+    member: node.name,
+    kind: 'node',
+    path: ctx.root.configFile('node', node.name),
+    content: renderRedisConf(t, node, {
+      replicaOf: isPrimary ? undefined : { host: ctx.primary.host, port: ctx.primary.port },
+      password: ctx.secrets.redisPassword,
+      dir,
+      pidFile: path.join(dir, 'redis.pid'),
+      logFile: ctx.root.logFile('node', node.name),
+      startPriority: isPrimary || !ctx.gatePriority ? node.priority : 0,
+    }),
+  };
+}
+
+export function renderAll(t: BoundTopology, ctx: RenderContext): RenderedFile[] {
+  const files = t.nodes.map((n) => renderNode(t, n, ctx));
+  for (const s of t.sentinels) {
+    const dir = ctx.root.memberDir('sentinel', s.name);
+    files.push({
+      member: s.name,
+      kind: 'sentinel',
+      path: ctx.root.configFile('sentinel', s.name),
+      content: renderSentinelConf(t, s, {
+        primary: ctx.primary,
+        redisPassword: ctx.secrets.redisPassword,
+        sentinelPassword: ctx.secrets.sentinelPassword,
+        dir,
+        pidFile: path.join(dir, 'sentinel.pid'),
+        logFile: ctx.root.logFile('sentinel', s.name),
+        ids: ctx.sentinelIds,
+      }),
+    });
+  }
+  return files;
+}
+
+/** Configs hold passwords: directories 0700, files 0600. */
+export function writeRendered(files: readonly RenderedFile[]): void {
+  for (const f of files) {
+    mkdirSync(path.dirname(f.path), { recursive: true, mode: 0o700 });
+    writeFileSync(f.path, f.content, { mode: 0o600 });
+    chmodSync(f.path, 0o600);
+  }
+}

@@ -1,0 +1,40 @@
+/** What one look at the cluster saw. Plain data: produced by observe, consumed by pure analysis. */
+
+export interface NodeObs {
+  name: string;
+  reachable: boolean;
+  error?: string | undefined;
+  role?: 'master' | 'slave' | undefined;
+  loading?: boolean | undefined;
+  masterHost?: string | undefined;
+  masterPort?: number | undefined;
+  linkUp?: boolean | undefined;
+  syncInProgress?: boolean | undefined;
+  syncTotalBytes?: number | undefined;
+  syncReadBytes?: number | undefined;
+  /** master_repl_offset on a primary, slave_repl_offset on a replica. */
+  offset: number;
+  connectedReplicas?: number | undefined;
+  priority?: number | undefined;
+  keys?: number | undefined;
+}
+
+export interface SentinelObs {
+  name: string;
+  reachable: boolean;
+  error?: string | undefined;
+  masterHost?: string | undefined;
+  masterPort?: number | undefined;
+  masterFlags?: string | undefined;
+  numReplicas?: number | undefined;
+  numOtherSentinels?: number | undefined;
+  quorumOk?: boolean | undefined;
+  quorumText?: string | undefined;
+  tilt?: boolean | undefined;
+}
+
+export interface Observation {
+  at: number;
+  nodes: NodeObs[];
+  sentinels: SentinelObs[];
+}

@@ -1,0 +1,118 @@
+import { RedisHaError } from '../errors/errors.js';
+import { formatBytes } from '../util/units.js';
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import type { Child } from './child.js';
+import { analyzeHealth, type Health } from './health.js';
+import { observe, observeNode, type ClientPool } from './observe.js';
+import { waitFor } from './wait.js';
+
+type Progress = (member: string, message: string) => void;
+
+function exitedError(child: Child, what: string): RedisHaError {
+  return new RedisHaError('PROCESS_FAILED', `${child.spec.name} exited while ${what}`, {
+    hint: `see its log: \`redis-ha logs ${child.spec.name}\``,
+  });
+}
+
+/** Resolves once the node answers INFO and is not loading its dataset. */
+export async function waitNodeReady(
+  pool: ClientPool,
+  child: Child,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      if (!child.running) {
+        const exit = await child.exited;
+        throw new RedisHaError(
+          'PROCESS_FAILED',
+          `${child.spec.name} exited during startup (${exit.signal ?? `code ${exit.code}`})${exit.output ? `:\n${exit.output}` : ''}`,
+          {
+            hint: `see \`redis-ha logs ${child.spec.name}\``,
+          },
+        );
+      }
+      const o = await observeNode(pool, child.spec.name);
+      if (o.error && /WRONGPASS|NOAUTH/.test(o.error)) {
+        throw new RedisHaError(
+          'SECRETS_INVALID',
+          `${child.spec.name} rejected the stored password`,
+        );
+      }
+      if (!o.reachable) return { pending: o.error ?? 'not reachable' };
+      return o.loading ? { pending: 'loading dataset' } : true;
+    },
+    { timeoutMs, intervalMs: 20, what: `${child.spec.name} to accept connections` },
+  );
+}
+
+/** Waits for a replica's link to be up and its offset to match the primary's, with progress. */
+export async function waitReplicaSynced(
+  pool: ClientPool,
+  child: Child,
+  primary: NodeSpec<number>,
+  timeoutMs: number,
+  progress: Progress,
+): Promise<void> {
+  const name = child.spec.name;
+  let lastReport = 0;
+  progress(name, `${name} initial sync from ${primary.name} ...`);
+  await waitFor(
+    async () => {
+      if (!child.running) throw exitedError(child, 'syncing');
+      const p = await observeNode(pool, primary.name);
+      const r = await observeNode(pool, name);
+      if (!r.reachable) return { pending: r.error ?? 'unreachable' };
+      const now = Date.now();
+      if (r.syncInProgress && now - lastReport >= 1000) {
+        lastReport = now;
+        const total = r.syncTotalBytes ?? -1;
+        const read = r.syncReadBytes ?? 0;
+        progress(
+          name,
+          total > 0
+            ? `${name} initial sync ... ${Math.floor((100 * read) / total)}% (${formatBytes(read)}/${formatBytes(total)})`
+            : `${name} initial sync ... ${formatBytes(read)} received`,
+        );
+      }
+      if (!r.linkUp || r.syncInProgress) return { pending: 'link down or sync in progress' };
+      if (r.offset < p.offset) return { pending: `${p.offset - r.offset} bytes behind` };
+      return true;
+    },
+    {
+      timeoutMs,
+      intervalMs: 25,
+      what: `${name} to finish its initial sync`,
+      hint: 'raise replication.syncTimeout for large datasets; see `redis-ha logs`',
+    },
+  );
+  progress(name, `${name} initial sync ... 100%`);
+}
+
+/** Polls until analyzeHealth says healthy, reporting sentinel agreement as it changes. */
+export async function waitHealthy(
+  pool: ClientPool,
+  t: BoundTopology,
+  timeoutMs: number,
+  progress: Progress,
+  children?: () => Child[],
+): Promise<Health> {
+  let last = '';
+  return waitFor<Health>(
+    async () => {
+      for (const c of children?.() ?? [])
+        if (!c.running) throw exitedError(c, 'waiting for the cluster to become healthy');
+      const h = analyzeHealth(t, await observe(pool), { strictOffsets: true });
+      const reachable = h.sentinelReachable;
+      const line = h.primary
+        ? `sentinels agree on primary ${h.primary} (${h.agreeing}/${t.sentinels.length}), quorum ${t.quorum}/${t.sentinels.length}: ${reachable} reachable`
+        : `waiting for the sentinels to agree (${reachable}/${t.sentinels.length} reachable)`;
+      if (line !== last) {
+        last = line;
+        progress('', line);
+      }
+      return h.healthy ? h : { pending: h.problems.join('; ') };
+    },
+    { timeoutMs, intervalMs: 50, what: 'the cluster to become healthy' },
+  );
+}

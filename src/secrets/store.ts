@@ -1,0 +1,52 @@
+import { existsSync, statSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { RedisHaError } from '../errors/errors.js';
+import { registerSecret } from '../util/redact.js';
+import { readJson, writeJsonAtomic, type StateDir } from '../runtime/state-dir.js';
+
+export interface Secrets {
+  /** requirepass and masterauth of every node; auth-pass of the sentinels. */
+  readonly redisPassword: string;
+  /** requirepass of the sentinels (also what they use to reach each other). */
+  readonly sentinelPassword: string;
+}
+
+/** 32 CSPRNG bytes as base64url: 43 chars, 256 bits, no characters that need quoting. */
+export function generatePassword(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const VALID = /^[A-Za-z0-9_-]{32,}$/;
+
+/** Loads the secrets file, creating it (0600) on first use; re-tightens a loosened mode. */
+export function loadOrCreateSecrets(dir: StateDir): Secrets {
+  dir.ensure();
+  const file = dir.secretsFile;
+  let secrets = existsSync(file) ? readJson<Partial<Secrets>>(file) : undefined;
+  if (!secrets) {
+    secrets = { redisPassword: generatePassword(), sentinelPassword: generatePassword() };
+    writeJsonAtomic(file, secrets, 0o600);
+  } else if ((statSync(file).mode & 0o077) !== 0) {
+    chmodSync(file, 0o600);
+  }
+  const { redisPassword, sentinelPassword } = secrets;
+  if (
+    !redisPassword ||
+    !sentinelPassword ||
+    !VALID.test(redisPassword) ||
+    !VALID.test(sentinelPassword)
+  ) {
+    throw new RedisHaError('SECRETS_INVALID', `secrets file ${file} is incomplete or malformed`, {
+      hint: 'restore it from a backup; removing it generates new passwords that running servers will reject',
+    });
+  }
+  registerSecret(redisPassword);
+  registerSecret(sentinelPassword);
+  return { redisPassword, sentinelPassword };
+}
+
+/** Reads existing secrets without creating any (for status/checks on a topology never started). */
+export function readSecrets(dir: StateDir): Secrets | undefined {
+  if (!existsSync(dir.secretsFile)) return undefined;
+  return loadOrCreateSecrets(dir);
+}

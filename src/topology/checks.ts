@@ -1,0 +1,105 @@
+import type { ParsedTopology } from './schema.js';
+
+export interface Finding {
+  path: string;
+  message: string;
+}
+
+/** Cross-field rules the schema cannot express. Pure: errors stop validation, warnings print. */
+export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnings: string[] } {
+  const errors: Finding[] = [];
+  const warnings: string[] = [];
+  const nodes = Object.entries(t.nodes);
+  const sentinels = Object.entries(t.sentinels);
+  const primaries = nodes.filter(([, n]) => n.role === 'primary').map(([k]) => k);
+  const replicas = nodes.filter(([, n]) => n.role === 'replica');
+
+  if (primaries.length !== 1) {
+    errors.push({
+      path: 'nodes',
+      message: `expected exactly one node with role "primary", found ${primaries.length}${primaries.length ? ` (${primaries.join(', ')})` : ''}`,
+    });
+  }
+  const sharedNames = nodes.map(([k]) => k).filter((k) => k in t.sentinels);
+  for (const k of sharedNames) {
+    errors.push({
+      path: `sentinels.${k}`,
+      message: `name "${k}" is already used by a node; names must be unique`,
+    });
+  }
+
+  const n = sentinels.length;
+  const majority = Math.floor(n / 2) + 1;
+  if (t.quorum > n) {
+    errors.push({
+      path: 'quorum',
+      message: `quorum ${t.quorum} is more than the ${n} sentinel${n === 1 ? '' : 's'} defined; the primary could never be declared down`,
+    });
+  } else if (t.quorum < majority) {
+    warnings.push(
+      `quorum ${t.quorum} is below a majority of ${n} sentinels (${majority}): a minority can declare the primary down, though a failover still needs ${majority} sentinels to elect a leader`,
+    );
+  }
+  if (n > 1 && n % 2 === 0) {
+    warnings.push(
+      `an even number of sentinels (${n}) tolerates no more failures than ${n - 1}; use ${n + 1} or ${n - 1}`,
+    );
+  }
+  if (n === 1) warnings.push('a single sentinel is a single point of failure; the seed uses 3');
+  if (replicas.length === 0) warnings.push('no replica: there is nothing to fail over to');
+  if (replicas.length > 0 && replicas.every(([, r]) => r.priority === 0)) {
+    warnings.push('every replica has priority 0: Sentinel can never promote one');
+  }
+
+  const seen = new Map<string, string>();
+  const all = [
+    ...nodes.map(([k, v]) => [`nodes.${k}`, v] as const),
+    ...sentinels.map(([k, v]) => [`sentinels.${k}`, v] as const),
+  ];
+  for (const [p, m] of all) {
+    if (m.port === 'auto') continue;
+    const key = `${m.host}:${m.port}`;
+    const other = seen.get(key);
+    if (other) errors.push({ path: `${p}.port`, message: `${key} is already used by ${other}` });
+    else seen.set(key, p);
+  }
+
+  const r = t.replication;
+  if (primaries.length === 1 && r.minReplicasToWrite > replicas.length) {
+    errors.push({
+      path: 'replication.minReplicasToWrite',
+      message: `${r.minReplicasToWrite} is more than the ${replicas.length} replica${replicas.length === 1 ? '' : 's'} defined; the primary would refuse every write`,
+    });
+  }
+  if (r.minReplicasToWrite > 0 && r.minReplicasMaxLag < 1000) {
+    errors.push({
+      path: 'replication.minReplicasMaxLag',
+      message: 'expected at least "1s" (Redis counts lag in whole seconds)',
+    });
+  }
+  const s = t.sentinel;
+  if (s.downAfter < 1000) {
+    warnings.push(
+      `sentinel.downAfter ${s.downAfter}ms is below 1s: expect false failovers under load (redis#8607)`,
+    );
+  }
+  if (s.failoverTimeout < s.downAfter) {
+    errors.push({
+      path: 'sentinel.failoverTimeout',
+      message: `expected at least sentinel.downAfter (${s.downAfter}ms)`,
+    });
+  }
+  const sv = t.supervisor;
+  if (sv.restartBackoffMax < sv.restartBackoffMin) {
+    errors.push({
+      path: 'supervisor.restartBackoffMax',
+      message: 'expected at least supervisor.restartBackoffMin',
+    });
+  }
+  if (t.endpoint.mode !== 'none') {
+    warnings.push(
+      `endpoint.mode "${t.endpoint.mode}" is not implemented in this version; no endpoint is started`,
+    );
+  }
+  return { errors, warnings };
+}

@@ -1,0 +1,162 @@
+/**
+ * Every default of the topology file lives here, with the reason for it. The schema reads the
+ * values; `npm run docs` renders docs/topology.md from DEFAULT_DOCS (a unit test keeps it in sync).
+ */
+export const DEFAULTS = {
+  masterName: 'mymaster',
+  stateDir: '.redis-ha',
+  host: '127.0.0.1',
+  port: 'auto',
+  replicaPriority: 100,
+  quorum: 2,
+  persistence: { mode: 'rdb', save: ['60 1'], appendfsync: 'everysec' },
+  memory: { maxmemory: '512mb', policy: 'allkeys-lru' },
+  sentinel: { downAfter: '2s', failoverTimeout: '10s', parallelSyncs: 1 },
+  replication: {
+    minReplicasToWrite: 1,
+    minReplicasMaxLag: '3s',
+    disklessSyncDelay: 'auto',
+    syncTimeout: '60s',
+  },
+  supervisor: {
+    restartBackoffMin: '200ms',
+    restartBackoffMax: '10s',
+    failoverWait: '30s',
+    stopTimeout: '10s',
+  },
+  endpoint: { mode: 'none' },
+} as const;
+
+/** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
+export const PREFERRED_NODE_PORT = 6379;
+export const PREFERRED_SENTINEL_PORT = 26379;
+
+export interface DefaultDoc {
+  key: string;
+  default: string;
+  doc: string;
+}
+
+export const DEFAULT_DOCS: readonly DefaultDoc[] = [
+  {
+    key: 'masterName',
+    default: DEFAULTS.masterName,
+    doc: "Name Sentinel monitors the primary under (the seed's).",
+  },
+  {
+    key: 'stateDir',
+    default: DEFAULTS.stateDir,
+    doc: 'Data, configs, logs, secrets; relative to the topology file (or the working directory for the built-in topology).',
+  },
+  {
+    key: 'nodes.<name>.role',
+    default: '(required)',
+    doc: '`primary` for exactly one node, `replica` for the others. After a failover the live primary is tracked in the state dir.',
+  },
+  {
+    key: 'nodes.<name>.host',
+    default: DEFAULTS.host,
+    doc: 'Address peers and clients use to reach the node.',
+  },
+  { key: 'nodes.<name>.bind', default: '[host]', doc: 'Addresses redis-server listens on.' },
+  {
+    key: 'nodes.<name>.port',
+    default: DEFAULTS.port,
+    doc: '`auto` takes the seed port (6379, 6380, ...) when free, else any free port, and keeps it in the state dir.',
+  },
+  {
+    key: 'nodes.<name>.priority',
+    default: String(DEFAULTS.replicaPriority),
+    doc: 'Sentinel replica-priority (lower wins, 0 = never promoted). Applied only once the replica has synced.',
+  },
+  {
+    key: 'sentinels.<name>.host / bind / port',
+    default: `${DEFAULTS.host} / [host] / auto`,
+    doc: 'As for nodes; `auto` starts at 26379.',
+  },
+  {
+    key: 'quorum',
+    default: String(DEFAULTS.quorum),
+    doc: 'Sentinels that must agree the primary is down. A failover also needs a majority of all sentinels.',
+  },
+  {
+    key: 'persistence.mode',
+    default: DEFAULTS.persistence.mode,
+    doc: '`rdb`, `aof`, `rdb+aof` or `none`. With `none`, a dead primary is never restarted as a primary (it would be empty).',
+  },
+  {
+    key: 'persistence.save',
+    default: `[${DEFAULTS.persistence.save.join(', ')}]`,
+    doc: 'RDB save points ("seconds changes"), the seed\'s `save 60 1`.',
+  },
+  {
+    key: 'persistence.appendfsync',
+    default: DEFAULTS.persistence.appendfsync,
+    doc: 'AOF fsync policy: `always`, `everysec`, `no`.',
+  },
+  {
+    key: 'memory.maxmemory',
+    default: DEFAULTS.memory.maxmemory,
+    doc: "Memory limit per node (the seed's 512mb); `0` = no limit.",
+  },
+  {
+    key: 'memory.policy',
+    default: DEFAULTS.memory.policy,
+    doc: 'Eviction policy when maxmemory is reached (a cache, as in the seed).',
+  },
+  {
+    key: 'sentinel.downAfter',
+    default: DEFAULTS.sentinel.downAfter,
+    doc: 'down-after-milliseconds. 2s: fast failover on a local cluster, yet twice the 1s below which loaded machines see false failovers (redis#8607).',
+  },
+  {
+    key: 'sentinel.failoverTimeout',
+    default: DEFAULTS.sentinel.failoverTimeout,
+    doc: 'failover-timeout. Short for a local cluster so a failed attempt is retried after 2x this instead of 6 minutes.',
+  },
+  {
+    key: 'sentinel.parallelSyncs',
+    default: String(DEFAULTS.sentinel.parallelSyncs),
+    doc: 'Replicas resynced at once after a failover.',
+  },
+  {
+    key: 'replication.minReplicasToWrite',
+    default: String(DEFAULTS.replication.minReplicasToWrite),
+    doc: 'The primary refuses writes unless this many replicas are connected with lag <= minReplicasMaxLag: an isolated primary stops taking writes that a failover would lose. 0 turns it off (writes continue while every replica is down).',
+  },
+  {
+    key: 'replication.minReplicasMaxLag',
+    default: DEFAULTS.replication.minReplicasMaxLag,
+    doc: 'Replica lag (seconds of silence) tolerated by minReplicasToWrite; shorter than downAfter + failover so an isolated primary stops before another is promoted.',
+  },
+  {
+    key: 'replication.disklessSyncDelay',
+    default: DEFAULTS.replication.disklessSyncDelay,
+    doc: "`auto` = 0s with one replica (nothing to batch; Redis's 5s default would delay every sync), 1s with more so a restart syncs them in one transfer.",
+  },
+  {
+    key: 'replication.syncTimeout',
+    default: DEFAULTS.replication.syncTimeout,
+    doc: "How long `up` waits for a replica's initial sync.",
+  },
+  {
+    key: 'supervisor.restartBackoffMin / Max',
+    default: `${DEFAULTS.supervisor.restartBackoffMin} / ${DEFAULTS.supervisor.restartBackoffMax}`,
+    doc: 'Exponential restart backoff for replicas and sentinels.',
+  },
+  {
+    key: 'supervisor.failoverWait',
+    default: DEFAULTS.supervisor.failoverWait,
+    doc: "After the primary dies, how long the supervisor waits for Sentinel's failover before it reports it (it keeps waiting; it never restarts a primary that a replica may have replaced).",
+  },
+  {
+    key: 'supervisor.stopTimeout',
+    default: DEFAULTS.supervisor.stopTimeout,
+    doc: 'Grace period for a child to exit on SIGTERM before SIGKILL.',
+  },
+  {
+    key: 'endpoint.mode',
+    default: DEFAULTS.endpoint.mode,
+    doc: 'Reserved for the endpoint (`proxy`, `vip`); only `none` is implemented yet.',
+  },
+];

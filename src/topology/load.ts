@@ -1,0 +1,223 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, type Document } from 'yaml';
+import { z } from 'zod';
+import { RedisHaError } from '../errors/errors.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { topologySchema, type ParsedTopology } from './schema.js';
+import { SEED_SOURCE, SEED_TOPOLOGY } from './seed.js';
+import { deepFreeze, type NodeSpec, type SentinelSpec, type Topology } from './model.js';
+import { semanticFindings } from './checks.js';
+
+export const DEFAULT_TOPOLOGY_FILE = 'redis-ha.yaml';
+
+export interface TopologyProblem {
+  /** Dotted key path, '' for the document itself. */
+  path: string;
+  message: string;
+  line?: number | undefined;
+}
+
+export function formatProblem(file: string, p: TopologyProblem): string {
+  const where = p.line === undefined ? file : `${file}:${p.line}`;
+  return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+function invalid(file: string, problems: TopologyProblem[]): RedisHaError {
+  const lines = problems.map((p) => formatProblem(file, p));
+  return new RedisHaError(
+    'TOPOLOGY_INVALID',
+    `invalid topology (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`,
+    {
+      hint: 'fix the keys named above; `redis-ha validate -f FILE` re-checks, docs/topology.md lists every key',
+      details: { file, problems },
+    },
+  );
+}
+
+/** Unwraps defaults/optionals/effects to reach the object schema that owns a key path. */
+function schemaAt(
+  schema: z.ZodTypeAny,
+  keys: readonly (string | number)[],
+): z.ZodTypeAny | undefined {
+  let s: z.ZodTypeAny | undefined = schema;
+  const unwrap = (t: z.ZodTypeAny): z.ZodTypeAny => {
+    if (t instanceof z.ZodDefault || t instanceof z.ZodOptional)
+      return unwrap(t._def.innerType as z.ZodTypeAny);
+    if (t instanceof z.ZodEffects) return unwrap(t.innerType() as z.ZodTypeAny);
+    return t;
+  };
+  for (const k of keys) {
+    if (!s) return undefined;
+    const u = unwrap(s);
+    if (u instanceof z.ZodObject) s = (u.shape as Record<string, z.ZodTypeAny>)[String(k)];
+    else if (u instanceof z.ZodRecord) s = u._def.valueType as z.ZodTypeAny;
+    else if (u instanceof z.ZodArray) s = u._def.type as z.ZodTypeAny;
+    else return undefined;
+  }
+  return s ? unwrap(s) : undefined;
+}
+
+function lineOf(
+  doc: Document | undefined,
+  lc: LineCounter | undefined,
+  keys: (string | number)[],
+): number | undefined {
+  if (!doc || !lc) return undefined;
+  for (let n = keys.length; n >= 0; n--) {
+    const node = doc.getIn(keys.slice(0, n), true) as
+      { range?: [number, number, number] } | undefined;
+    if (node?.range) return lc.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function zodProblems(error: z.ZodError, doc?: Document, lc?: LineCounter): TopologyProblem[] {
+  const out: TopologyProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const owner = schemaAt(topologySchema, issue.path);
+      const known = owner instanceof z.ZodObject ? Object.keys(owner.shape as object) : [];
+      for (const key of issue.keys) {
+        const guess = didYouMean(key, known);
+        const keyPath = [...issue.path, key];
+        out.push({
+          path: keyPath.join('.'),
+          message: `unknown key${guess ? ` (did you mean "${guess}"?)` : `; expected one of: ${known.join(', ')}`}`,
+          line: lineOf(doc, lc, keyPath),
+        });
+      }
+      continue;
+    }
+    const missing = issue.code === 'invalid_type' && issue.received === 'undefined';
+    const message = missing
+      ? `missing; ${issue.message.replace(/^Required$/, 'a value is required')}`
+      : issue.message;
+    out.push({ path: issue.path.join('.'), message, line: lineOf(doc, lc, issue.path) });
+  }
+  return out;
+}
+
+/** Validates a plain object (already parsed) and resolves it; throws TOPOLOGY_INVALID. */
+export function resolveTopology(
+  input: unknown,
+  source: string,
+  baseDir: string,
+  doc?: Document,
+  lc?: LineCounter,
+): Topology {
+  const parsed = topologySchema.safeParse(input);
+  if (!parsed.success) throw invalid(source, zodProblems(parsed.error, doc, lc));
+  const t = parsed.data;
+  const { errors, warnings } = semanticFindings(t);
+  if (errors.length > 0) {
+    throw invalid(
+      source,
+      errors.map((e) => ({ ...e, line: lineOf(doc, lc, e.path ? e.path.split('.') : []) })),
+    );
+  }
+  return deepFreeze(toModel(t, source, baseDir, warnings));
+}
+
+function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: string[]): Topology {
+  const nodes: NodeSpec[] = Object.entries(t.nodes).map(([name, n]) => ({
+    kind: 'node',
+    name,
+    role: n.role,
+    host: n.host,
+    bind: n.bind ?? [n.host],
+    port: n.port,
+    priority: n.priority,
+  }));
+  const sentinels: SentinelSpec[] = Object.entries(t.sentinels).map(([name, s]) => ({
+    kind: 'sentinel',
+    name,
+    host: s.host,
+    bind: s.bind ?? [s.host],
+    port: s.port,
+  }));
+  const replicas = nodes.filter((n) => n.role === 'replica').length;
+  const delay = t.replication.disklessSyncDelay;
+  return {
+    source,
+    masterName: t.masterName,
+    stateDir: path.resolve(baseDir, t.stateDir),
+    nodes,
+    sentinels,
+    quorum: t.quorum,
+    persistence: t.persistence,
+    memory: { maxmemoryBytes: t.memory.maxmemory, policy: t.memory.policy },
+    sentinel: {
+      downAfterMs: t.sentinel.downAfter,
+      failoverTimeoutMs: t.sentinel.failoverTimeout,
+      parallelSyncs: t.sentinel.parallelSyncs,
+    },
+    replication: {
+      minReplicasToWrite: t.replication.minReplicasToWrite,
+      minReplicasMaxLagMs: t.replication.minReplicasMaxLag,
+      disklessSyncDelayMs: delay === 'auto' ? (replicas > 1 ? 1000 : 0) : delay,
+      syncTimeoutMs: t.replication.syncTimeout,
+    },
+    supervisor: {
+      restartBackoffMinMs: t.supervisor.restartBackoffMin,
+      restartBackoffMaxMs: t.supervisor.restartBackoffMax,
+      failoverWaitMs: t.supervisor.failoverWait,
+      stopTimeoutMs: t.supervisor.stopTimeout,
+    },
+    endpoint: t.endpoint,
+    warnings,
+  };
+}
+
+/** Parses YAML text; every syntax problem names the file and line. */
+export function parseTopologyText(text: string, file: string, baseDir: string): Topology {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw invalid(
+      file,
+      doc.errors.map((e) => ({
+        path: '',
+        message: `YAML syntax error: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
+        line: e.linePos?.[0].line,
+      })),
+    );
+  }
+  if (!isMap(doc.contents)) {
+    throw invalid(file, [
+      { path: '', message: 'expected a mapping of keys (nodes, sentinels, quorum, ...)', line: 1 },
+    ]);
+  }
+  let value: unknown;
+  try {
+    // maxAliasCount bounds "billion laughs" alias expansion.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw invalid(file, [{ path: '', message: `YAML could not be read: ${(e as Error).message}` }]);
+  }
+  return resolveTopology(value, file, baseDir, doc, lc);
+}
+
+export interface LoadOptions {
+  /** -f FILE; when absent, ./redis-ha.yaml if present, else the built-in seed topology. */
+  file?: string | undefined;
+  cwd?: string;
+}
+
+export function loadTopology(options: LoadOptions = {}): Topology {
+  const cwd = options.cwd ?? process.cwd();
+  let file = options.file;
+  if (!file && existsSync(path.join(cwd, DEFAULT_TOPOLOGY_FILE))) file = DEFAULT_TOPOLOGY_FILE;
+  if (!file) return resolveTopology(SEED_TOPOLOGY, SEED_SOURCE, cwd);
+  const abs = path.resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new RedisHaError('TOPOLOGY_NOT_FOUND', `cannot read topology file ${file}`, {
+      hint: 'check the path given to -f, or omit -f to use the seed topology',
+      cause: e,
+    });
+  }
+  return parseTopologyText(text, file, path.dirname(abs));
+}

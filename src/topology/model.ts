@@ -1,0 +1,95 @@
+/** The resolved, frozen topology that every other module consumes. */
+
+export type Port = number | 'auto';
+export type PersistenceMode = 'rdb' | 'aof' | 'rdb+aof' | 'none';
+
+export interface NodeSpec<P extends Port = Port> {
+  readonly kind: 'node';
+  readonly name: string;
+  readonly role: 'primary' | 'replica';
+  readonly host: string;
+  readonly bind: readonly string[];
+  readonly port: P;
+  readonly priority: number;
+}
+
+export interface SentinelSpec<P extends Port = Port> {
+  readonly kind: 'sentinel';
+  readonly name: string;
+  readonly host: string;
+  readonly bind: readonly string[];
+  readonly port: P;
+}
+
+export interface Topology<P extends Port = Port> {
+  /** The file it came from, or "<built-in seed topology>". */
+  readonly source: string;
+  readonly masterName: string;
+  /** Absolute path. */
+  readonly stateDir: string;
+  readonly nodes: readonly NodeSpec<P>[];
+  readonly sentinels: readonly SentinelSpec<P>[];
+  readonly quorum: number;
+  readonly persistence: {
+    readonly mode: PersistenceMode;
+    readonly save: readonly string[];
+    readonly appendfsync: 'always' | 'everysec' | 'no';
+  };
+  readonly memory: { readonly maxmemoryBytes: number; readonly policy: string };
+  readonly sentinel: {
+    readonly downAfterMs: number;
+    readonly failoverTimeoutMs: number;
+    readonly parallelSyncs: number;
+  };
+  readonly replication: {
+    readonly minReplicasToWrite: number;
+    readonly minReplicasMaxLagMs: number;
+    /** Resolved from 'auto'. */
+    readonly disklessSyncDelayMs: number;
+    readonly syncTimeoutMs: number;
+  };
+  readonly supervisor: {
+    readonly restartBackoffMinMs: number;
+    readonly restartBackoffMaxMs: number;
+    readonly failoverWaitMs: number;
+    readonly stopTimeoutMs: number;
+  };
+  readonly endpoint: {
+    readonly mode: 'none' | 'proxy' | 'vip';
+    readonly listen?: string | undefined;
+    readonly address?: string | undefined;
+    readonly interface?: string | undefined;
+  };
+  /** Non-fatal findings (even sentinel count, low quorum, ...). */
+  readonly warnings: readonly string[];
+}
+
+/** A topology whose ports are all assigned. */
+export type BoundTopology = Topology<number>;
+export type Member<P extends Port = Port> = NodeSpec<P> | SentinelSpec<P>;
+
+export function designatedPrimary<P extends Port>(t: Topology<P>): NodeSpec<P> {
+  const p = t.nodes.find((n) => n.role === 'primary');
+  if (!p) throw new Error('topology has no primary (validation should have caught this)');
+  return p;
+}
+
+export function findNode<P extends Port>(t: Topology<P>, name: string): NodeSpec<P> | undefined {
+  return t.nodes.find((n) => n.name === name);
+}
+
+export function nodeAt<P extends Port>(
+  t: Topology<P>,
+  host: string,
+  port: number,
+): NodeSpec<P> | undefined {
+  return t.nodes.find((n) => n.host === host && n.port === port);
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from '../util/units.js';
+import { DEFAULTS } from './defaults.js';
+
+const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,62}$/;
+
+const name = z
+  .string()
+  .regex(NAME, 'expected a name of letters, digits, "-" or "_", starting with a letter');
+
+const duration = z
+  .string({ invalid_type_error: 'expected a duration such as "500ms", "2s" or "1m"' })
+  .regex(DURATION_PATTERN, 'expected a duration such as "500ms", "2s" or "1m"')
+  .transform((s) => parseDuration(s) ?? 0);
+
+const size = z
+  .union([z.string(), z.number().int().nonnegative()], {
+    errorMap: () => ({ message: 'expected a size such as "512mb", "8gb" or 0' }),
+  })
+  .refine((v) => typeof v === 'number' || SIZE_PATTERN.test(v.trim()), {
+    message: 'expected a size such as "512mb", "8gb" or 0',
+  })
+  .transform((v) => (typeof v === 'number' ? v : (parseSize(v) ?? 0)));
+
+const PORT_MSG = 'expected a port number 1-65535 or "auto"';
+const port = z
+  .union([z.literal('auto'), z.number().int(PORT_MSG).min(1, PORT_MSG).max(65535, PORT_MSG)], {
+    errorMap: () => ({ message: 'expected a port number 1-65535 or "auto"' }),
+  })
+  .default(DEFAULTS.port);
+
+const host = z
+  .string()
+  .min(1, 'expected a host name or IP address')
+  .regex(/^[a-zA-Z0-9.:_-]+$/, 'expected a host name or IP address');
+
+const nodeSchema = z
+  .object({
+    role: z.enum(['primary', 'replica'], {
+      errorMap: () => ({ message: 'expected "primary" or "replica"' }),
+    }),
+    host: host.default(DEFAULTS.host),
+    bind: z.array(host).min(1).optional(),
+    port,
+    priority: z.number().int().min(0).max(1000).default(DEFAULTS.replicaPriority),
+  })
+  .strict();
+
+const sentinelSchema = z
+  .object({
+    host: host.default(DEFAULTS.host),
+    bind: z.array(host).min(1).optional(),
+    port,
+  })
+  .strict();
+
+const saveLine = z.string().regex(/^\d+ \d+$/, 'expected "seconds changes", for example "60 1"');
+
+export const topologySchema = z
+  .object({
+    masterName: name.default(DEFAULTS.masterName),
+    stateDir: z.string().min(1).default(DEFAULTS.stateDir),
+    nodes: z
+      .record(name, nodeSchema)
+      .refine((r) => Object.keys(r).length > 0, 'expected at least one node'),
+    sentinels: z
+      .record(name, sentinelSchema)
+      .refine((r) => Object.keys(r).length > 0, 'expected at least one sentinel'),
+    quorum: z.number().int().min(1).default(DEFAULTS.quorum),
+    persistence: z
+      .object({
+        mode: z.enum(['rdb', 'aof', 'rdb+aof', 'none']).default(DEFAULTS.persistence.mode),
+        save: z.array(saveLine).default([...DEFAULTS.persistence.save]),
+        appendfsync: z.enum(['always', 'everysec', 'no']).default(DEFAULTS.persistence.appendfsync),
+      })
+      .strict()
+      .default({}),
+    memory: z
+      .object({
+        maxmemory: size.default(DEFAULTS.memory.maxmemory),
+        policy: z
+          .enum([
+            'noeviction',
+            'allkeys-lru',
+            'allkeys-lfu',
+            'allkeys-random',
+            'volatile-lru',
+            'volatile-lfu',
+            'volatile-random',
+            'volatile-ttl',
+          ])
+          .default(DEFAULTS.memory.policy),
+      })
+      .strict()
+      .default({}),
+    sentinel: z
+      .object({
+        downAfter: duration.default(DEFAULTS.sentinel.downAfter),
+        failoverTimeout: duration.default(DEFAULTS.sentinel.failoverTimeout),
+        parallelSyncs: z.number().int().min(1).default(DEFAULTS.sentinel.parallelSyncs),
+      })
+      .strict()
+      .default({}),
+    replication: z
+      .object({
+        minReplicasToWrite: z
+          .number()
+          .int()
+          .min(0)
+          .default(DEFAULTS.replication.minReplicasToWrite),
+        minReplicasMaxLag: duration.default(DEFAULTS.replication.minReplicasMaxLag),
+        disklessSyncDelay: z
+          .union([z.literal('auto'), duration])
+          .default(DEFAULTS.replication.disklessSyncDelay),
+        syncTimeout: duration.default(DEFAULTS.replication.syncTimeout),
+      })
+      .strict()
+      .default({}),
+    supervisor: z
+      .object({
+        restartBackoffMin: duration.default(DEFAULTS.supervisor.restartBackoffMin),
+        restartBackoffMax: duration.default(DEFAULTS.supervisor.restartBackoffMax),
+        failoverWait: duration.default(DEFAULTS.supervisor.failoverWait),
+        stopTimeout: duration.default(DEFAULTS.supervisor.stopTimeout),
+      })
+      .strict()
+      .default({}),
+    endpoint: z
+      .object({
+        mode: z.enum(['none', 'proxy', 'vip']).default(DEFAULTS.endpoint.mode),
+        listen: z.string().optional(),
+        address: z.string().optional(),
+        interface: z.string().optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type TopologyInput = z.input<typeof topologySchema>;
+export type ParsedTopology = z.output<typeof topologySchema>;

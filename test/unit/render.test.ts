@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderAll } from '../../src/render/render-all.js';
+import { StateDir } from '../../src/runtime/state-dir.js';
+import { resolveTopology } from '../../src/topology/load.js';
+import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
+import { deepFreeze, designatedPrimary, type BoundTopology } from '../../src/topology/model.js';
+import { generatePassword } from '../../src/secrets/store.js';
+
+function bound(input: unknown = SEED_TOPOLOGY): BoundTopology {
+  const t = resolveTopology(input, 'seed', '/tmp');
+  let port = 7000;
+  return deepFreeze({
+    ...t,
+    nodes: t.nodes.map((n) => ({ ...n, port: port++ })),
+    sentinels: t.sentinels.map((s) => ({ ...s, port: port++ })),
+  });
+}
+
+const secrets = { redisPassword: 'r'.repeat(43), sentinelPassword: 's'.repeat(43) };
+const ids = {
+  'sentinel-redis01': 'a'.repeat(40),
+  'sentinel-redis02': 'b'.repeat(40),
+  'sentinel-supervision': 'c'.repeat(40),
+};
+
+function render(t = bound()) {
+  const files = renderAll(t, {
+    root: new StateDir('/srv/ha'),
+    secrets,
+    primary: designatedPrimary(t),
+    sentinelIds: ids,
+    gatePriority: true,
+  });
+  const get = (m: string): string =>
+    files.find((f) => f.member === m)?.content ?? assert.fail(`no file for ${m}`);
+  return { files, get };
+}
+
+test('one redis.conf per node and one sentinel.conf per sentinel, under the state dir', () => {
+  const { files } = render();
+  assert.deepEqual(
+    files.map((f) => f.path),
+    [
+      '/srv/ha/nodes/redis01/redis.conf',
+      '/srv/ha/nodes/redis02/redis.conf',
+      '/srv/ha/sentinels/sentinel-redis01/sentinel.conf',
+      '/srv/ha/sentinels/sentinel-redis02/sentinel.conf',
+      '/srv/ha/sentinels/sentinel-supervision/sentinel.conf',
+    ],
+  );
+});
+
+test('redis.conf: the seed settings, auth, unique dirs, foreground', () => {
+  const conf = render().get('redis01');
+  for (const line of [
+    'bind 127.0.0.1',
+    'port 7000',
+    'daemonize no',
+    'dir "/srv/ha/nodes/redis01"',
+    'pidfile "/srv/ha/nodes/redis01/redis.pid"',
+    'logfile "/srv/ha/nodes/redis01/redis.log"',
+    'save 60 1',
+    'appendonly no',
+    'maxmemory 536870912',
+    'maxmemory-policy allkeys-lru',
+    `requirepass "${'r'.repeat(43)}"`,
+    `masterauth "${'r'.repeat(43)}"`,
+    'repl-diskless-sync-delay 0',
+    'min-replicas-to-write 1',
+    'min-replicas-max-lag 3',
+    'replica-priority 100',
+  ]) {
+    assert.ok(conf.split('\n').includes(line), `missing line: ${line}`);
+  }
+  assert.ok(!/^replicaof/m.test(conf), 'the primary has no replicaof');
+  assert.match(conf, /^# .*Rendered by redis-ha/m);
+});
+
+test('redis.conf of a replica: replicaof the primary, promotion gated until synced', () => {
+  const conf = render().get('redis02');
+  assert.match(conf, /^replicaof 127\.0\.0\.1 7000$/m);
+  assert.match(conf, /^replica-priority 0$/m);
+  assert.match(conf, /raises\n# this to 100 once master_link_status is up/);
+  assert.match(conf, /^dir "\/srv\/ha\/nodes\/redis02"$/m);
+});
+
+test('persistence modes render save/appendonly consistently', () => {
+  const seed = SEED_TOPOLOGY as Record<string, unknown>;
+  const none = render(bound({ ...seed, persistence: { mode: 'none' } })).get('redis01');
+  assert.match(none, /^save ""$/m);
+  assert.match(none, /^appendonly no$/m);
+  const aof = render(bound({ ...seed, persistence: { mode: 'aof', appendfsync: 'always' } })).get(
+    'redis01',
+  );
+  assert.match(aof, /^appendonly yes$/m);
+  assert.match(aof, /^appendfsync always$/m);
+  assert.match(aof, /^save ""$/m);
+});
+
+test('several replicas batch their sync with a short diskless delay', () => {
+  const seed = SEED_TOPOLOGY as { nodes: Record<string, unknown> };
+  const conf = render(
+    bound({ ...seed, nodes: { ...seed.nodes, redis03: { role: 'replica' } } }),
+  ).get('redis01');
+  assert.match(conf, /^repl-diskless-sync-delay 1$/m);
+});
+
+test('sentinel.conf: monitor, quorum, auth-pass, own password, timings, peers pre-declared', () => {
+  const conf = render().get('sentinel-redis02');
+  for (const line of [
+    'port 7003',
+    `sentinel myid ${'b'.repeat(40)}`,
+    'sentinel monitor mymaster 127.0.0.1 7000 2',
+    `sentinel auth-pass mymaster "${'r'.repeat(43)}"`,
+    `requirepass "${'s'.repeat(43)}"`,
+    `sentinel sentinel-pass "${'s'.repeat(43)}"`,
+    'sentinel down-after-milliseconds mymaster 2000',
+    'sentinel failover-timeout mymaster 10000',
+    'sentinel parallel-syncs mymaster 1',
+    'sentinel known-replica mymaster 127.0.0.1 7001',
+    `sentinel known-sentinel mymaster 127.0.0.1 7002 ${'a'.repeat(40)}`,
+    `sentinel known-sentinel mymaster 127.0.0.1 7004 ${'c'.repeat(40)}`,
+    'sentinel deny-scripts-reconfig yes',
+  ]) {
+    assert.ok(conf.split('\n').includes(line), `missing line: ${line}`);
+  }
+  assert.ok(
+    !conf.includes(`known-sentinel mymaster 127.0.0.1 7003`),
+    'a sentinel does not declare itself',
+  );
+});
+
+test('values with quotes or backslashes are escaped for Redis', async () => {
+  const { quote } = await import('../../src/render/common.js');
+  assert.equal(quote('a"b\\c'), '"a\\"b\\\\c"');
+});
+
+test('generated passwords: >= 32 chars, CSPRNG, no quoting needed, all different', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 100; i++) {
+    const p = generatePassword();
+    assert.match(p, /^[A-Za-z0-9_-]{43}$/);
+    seen.add(p);
+  }
+  assert.equal(seen.size, 100);
+});
