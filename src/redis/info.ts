@@ -31,3 +31,27 @@ export function parseVersion(text: string): [number, number, number] | undefined
   if (!m) return undefined;
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
+
+export interface ReplicaAck {
+  ip: string;
+  port: number;
+  state: string;
+  /** Last offset the replica acknowledged to the primary. */
+  offset: number;
+}
+
+/** The primary's `slaveN:ip=..,port=..,state=..,offset=..,lag=..` lines. */
+export function parseReplicaAcks(info: InfoMap): ReplicaAck[] {
+  const out: ReplicaAck[] = [];
+  for (const [k, v] of Object.entries(info)) {
+    if (!/^slave\d+$/.test(k)) continue;
+    const f = Object.fromEntries(v.split(',').map((kv) => kv.split('=') as [string, string]));
+    out.push({
+      ip: f.ip ?? '',
+      port: Number(f.port),
+      state: f.state ?? '',
+      offset: Number(f.offset),
+    });
+  }
+  return out;
+}

@@ -31,6 +31,12 @@ function nodeName(
   return t.nodes.find((n) => n.host === host && n.port === port)?.name ?? `${host}:${port}`;
 }
 
+/** The primary lists the replica online and has had an ACK from it (see redis/streaming.ts). */
+function streamFlows(primary: NodeObs, host: string, port: number): boolean {
+  const ack = primary.acks?.find((a) => a.port === port && a.ip === host);
+  return ack !== undefined && ack.state === 'online' && ack.offset > 0;
+}
+
 /** The node a strict majority of all sentinels name, if any. Pure. */
 export function majorityPrimary(
   t: BoundTopology,
@@ -119,6 +125,10 @@ export function analyzeHealth(
       problems.push(`replica ${n.name} follows ${following ?? '?'} instead of ${primaryNode.name}`);
     else if (o.syncInProgress) problems.push(`replica ${n.name} is syncing`);
     else if (!o.linkUp) problems.push(`replica ${n.name} has its replication link down`);
+    else if (primaryObs && o.offset > 0 && !streamFlows(primaryObs, n.host, n.port))
+      problems.push(
+        `replica ${n.name}: the primary holds its stream until its first ACK (writes would not reach it yet)`,
+      );
     else if (lagBytes > lagLimit) problems.push(`replica ${n.name} is ${lagBytes} bytes behind`);
   }
 
@@ -156,4 +166,12 @@ export function analyzeHealth(
     replicas,
     problems,
   };
+}
+
+/** One event line per change of problem kinds, not per changing number or flag. */
+export function problemKey(h: Health): string {
+  if (h.healthy) return 'healthy';
+  return h.problems
+    .map((p) => p.replace(/flags the primary .*/, 'flags').replace(/\d+/g, 'N'))
+    .join('|');
 }

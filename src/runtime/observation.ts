@@ -17,6 +17,8 @@ export interface NodeObs {
   connectedReplicas?: number | undefined;
   priority?: number | undefined;
   keys?: number | undefined;
+  /** On a primary: what each replica last acknowledged. */
+  acks?: { ip: string; port: number; state: string; offset: number }[] | undefined;
 }
 
 export interface SentinelObs {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createClient, redisErrorText } from '../redis/client.js';
-import { num, pairsToRecord, parseInfo } from '../redis/info.js';
+import { num, pairsToRecord, parseInfo, parseReplicaAcks } from '../redis/info.js';
 import type { BoundTopology, Member } from '../topology/model.js';
 import type { Secrets } from '../secrets/store.js';
 import type { NodeObs, Observation, SentinelObs } from './observation.js';
@@ -11,6 +11,7 @@ import type { NodeObs, Observation, SentinelObs } from './observation.js';
  */
 export class ClientPool {
   #clients = new Map<string, Redis>();
+  #closed = false;
   readonly #t: BoundTopology;
   readonly #secrets: Secrets;
   readonly #timeoutMs: number;
@@ -22,6 +23,8 @@ export class ClientPool {
   }
 
   get(m: Member<number>): Redis {
+    // A closed pool must not open new reconnecting clients: they would keep the process alive.
+    if (this.#closed) throw new Error('client pool closed');
     let c = this.#clients.get(m.name);
     if (!c) {
       c = createClient(m, {
@@ -43,6 +46,7 @@ export class ClientPool {
   }
 
   close(): void {
+    this.#closed = true;
     for (const c of this.#clients.values()) c.disconnect();
     this.#clients.clear();
   }
@@ -80,6 +84,7 @@ export async function observeNode(pool: ClientPool, name: string): Promise<NodeO
       connectedReplicas: num(info, 'connected_slaves'),
       priority: info.slave_priority === undefined ? undefined : num(info, 'slave_priority'),
       keys: keys === undefined ? 0 : Number(keys),
+      acks: role === 'master' ? parseReplicaAcks(info) : undefined,
     };
   } catch (e) {
     return { name, reachable: false, error: redisErrorText(e), offset: 0 };

@@ -1,6 +1,7 @@
 import { RedisHaError } from '../errors/errors.js';
 import { formatBytes } from '../util/units.js';
-import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import { confirmStreaming } from '../redis/streaming.js';
+import type { BoundTopology, Member, NodeSpec } from '../topology/model.js';
 import type { Child } from './child.js';
 import { analyzeHealth, type Health } from './health.js';
 import { observe, observeNode, type ClientPool } from './observe.js';
@@ -77,6 +78,9 @@ export async function waitReplicaSynced(
       }
       if (!r.linkUp || r.syncInProgress) return { pending: 'link down or sync in progress' };
       if (r.offset < p.offset) return { pending: `${p.offset - r.offset} bytes behind` };
+      const replica = pool.topology.nodes.find((n) => n.name === name);
+      if (!replica || !(await confirmStreaming(pool.get(primary), replica)))
+        return { pending: 'primary has not acknowledged the replica stream yet' };
       return true;
     },
     {
@@ -115,4 +119,54 @@ export async function waitHealthy(
     },
     { timeoutMs, intervalMs: 50, what: 'the cluster to become healthy' },
   );
+}
+
+export async function waitSentinelPing(pool: ClientPool, child: Child): Promise<void> {
+  const s = pool.topology.sentinels.find((x) => x.name === child.spec.name);
+  if (!s) return;
+  await waitFor(
+    async () => {
+      if (!child.running) throw exitedError(child, 'starting');
+      try {
+        return (await pool.get(s).ping()) === 'PONG' ? true : undefined;
+      } catch (e) {
+        return { pending: e instanceof Error ? e.message : String(e) };
+      }
+    },
+    { timeoutMs: 10_000, intervalMs: 20, what: `${s.name} to accept connections` },
+  );
+}
+
+export interface StartOrder {
+  pool: ClientPool;
+  primary: NodeSpec<number>;
+  spawn: (m: Member<number>) => Child;
+  progress: Progress;
+  onReplicaSynced: (name: string) => Promise<void>;
+}
+
+/** Primary, then replicas (until synced), then sentinels: sentinels' first INFO sees every replica. */
+export async function startInOrder(o: StartOrder): Promise<void> {
+  const t = o.pool.topology;
+  const { primary, progress } = o;
+  const readyTimeout = Math.max(10_000, t.replication.syncTimeoutMs);
+  progress(primary.name, `starting ${primary.name} (primary, ${primary.host}:${primary.port}) ...`);
+  await waitNodeReady(o.pool, o.spawn(primary), readyTimeout);
+  progress(primary.name, `starting ${primary.name} ... ready`);
+  const replicas = t.nodes
+    .filter((n) => n.name !== primary.name)
+    .map((r) => {
+      progress(r.name, `starting ${r.name} (replica, ${r.host}:${r.port}) ...`);
+      return o.spawn(r);
+    });
+  await Promise.all(replicas.map((c) => waitNodeReady(o.pool, c, readyTimeout)));
+  await Promise.all(
+    replicas.map(async (c) => {
+      await waitReplicaSynced(o.pool, c, primary, t.replication.syncTimeoutMs, progress);
+      await o.onReplicaSynced(c.spec.name);
+    }),
+  );
+  const sentinels = t.sentinels.map((s) => o.spawn(s));
+  progress('', `starting ${t.sentinels.length} sentinels (quorum ${t.quorum}) ...`);
+  await Promise.all(sentinels.map((c) => waitSentinelPing(o.pool, c)));
 }

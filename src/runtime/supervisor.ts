@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
 import {
   appendEvent,
@@ -8,8 +7,9 @@ import {
   type HaEventKind,
   type Level,
 } from '../events/events.js';
-import { renderAll, renderNode, writeRendered } from '../render/render-all.js';
-import { loadOrCreateSecrets, type Secrets } from '../secrets/store.js';
+import { confirmStreaming } from '../redis/streaming.js';
+import { renderNode, writeRendered } from '../render/render-all.js';
+import type { Secrets } from '../secrets/store.js';
 import { SentinelEventStream } from '../sentinel/event-stream.js';
 import {
   designatedPrimary,
@@ -19,25 +19,24 @@ import {
   type NodeSpec,
   type Topology,
 } from '../topology/model.js';
-import { Child } from './child.js';
-import { decideOnPrimaryExit, decideRejoin, nextBackoff } from './decisions.js';
-import { analyzeHealth, majorityPrimary } from './health.js';
+import type { Child, ChildExit } from './child.js';
+import { ChildTable } from './child-table.js';
+import { decideOnPrimaryExit, decideRejoin } from './decisions.js';
+import { analyzeHealth, majorityPrimary, problemKey } from './health.js';
 import { acquireLock, releaseLock } from './lock.js';
-import { observe, ClientPool } from './observe.js';
-import { sweepOrphans } from './orphans.js';
-import { bindPorts } from './ports.js';
-import { waitHealthy, waitNodeReady, waitReplicaSynced } from './readiness.js';
-import { waitFor } from './wait.js';
-import { findRedis, type RedisBinaries } from './redis-bin.js';
-import { newSentinelId, StateDir } from './state-dir.js';
+import { ClientPool, observe } from './observe.js';
+import { prepareRun } from './prepare.js';
+import { startInOrder, waitHealthy } from './readiness.js';
+import { StateDir } from './state-dir.js';
 
+/** Sentinel channels that trigger an immediate reconcile (the timer still runs). */
 const RECONCILE_ON = new Set([
   '+switch-master',
   '+promoted-slave',
   '+failover-end',
-  '-odown',
   '+sdown',
   '+odown',
+  '-odown',
   '+tilt',
   '-tilt',
 ]);
@@ -57,6 +56,13 @@ export interface SupervisorOptions {
   healthTimeoutMs?: number;
 }
 
+interface Running {
+  t: BoundTopology;
+  secrets: Secrets;
+  pool: ClientPool;
+  children: ChildTable;
+}
+
 /**
  * Runs every redis-server and redis-sentinel of a topology as child processes and keeps them
  * right: restarts replicas and sentinels with backoff, never restarts a dead primary as a primary
@@ -69,21 +75,16 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly #dir: StateDir;
   readonly #tickMs: number;
   readonly #healthTimeoutMs: number;
-  #t: BoundTopology | undefined;
-  #secrets: Secrets | undefined;
-  #bins: RedisBinaries | undefined;
-  #pool: ClientPool | undefined;
+  #run: Running | undefined;
   #stream: SentinelEventStream | undefined;
-  #children = new Map<string, Child>();
-  #attempts = new Map<string, number>();
-  #timers = new Set<NodeJS.Timeout>();
+  /** Replicas that completed a sync (with a flowing stream) since their last start. */
   #synced = new Set<string>();
+  #confirming = new Set<string>();
   #primary = '';
   #deadPrimary: { name: string; since: number; warned: boolean } | undefined;
-  #held = new Set<string>();
   #ticking = false;
-  #tickTimer: NodeJS.Timeout | undefined;
   #kickPending = false;
+  #tickTimer: NodeJS.Timeout | undefined;
   #healthKey = '';
 
   constructor(o: SupervisorOptions) {
@@ -98,14 +99,11 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     return this.#status;
   }
   get topology(): BoundTopology {
-    if (!this.#t) throw new RedisHaError('NOT_RUNNING', 'the supervisor has not started');
-    return this.#t;
+    if (!this.#run) throw new RedisHaError('NOT_RUNNING', 'the supervisor has not started');
+    return this.#run.t;
   }
   get primary(): string {
     return this.#primary;
-  }
-  get stateDir(): StateDir {
-    return this.#dir;
   }
 
   /** Boots the topology and resolves once it is verified healthy; on failure nothing is left running. */
@@ -126,7 +124,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#kick();
   }
 
-  /** Stops sentinels first (so none fails over), then replicas, then the primary; bounded. */
   async stop(): Promise<void> {
     if (this.#status === 'stopped' || this.#status === 'stopping') return;
     this.#setStatus('stopping');
@@ -138,17 +135,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   async #teardown(): Promise<void> {
     clearTimeout(this.#tickTimer);
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
     this.#stream?.stop();
-    this.#pool?.close();
-    const grace = this.#input.supervisor.stopTimeoutMs;
-    const stopGroup = (pred: (c: Child) => boolean): Promise<unknown> =>
-      Promise.all([...this.#children.values()].filter(pred).map((c) => c.stop(grace)));
-    await stopGroup((c) => c.spec.kind === 'sentinel');
-    await stopGroup((c) => c.spec.kind === 'node' && c.spec.name !== this.#primary);
-    await stopGroup(() => true);
-    this.#children.clear();
+    this.#run?.pool.close();
+    await this.#run?.children.stopAll(this.#primary);
     releaseLock(this.#dir);
   }
 
@@ -168,85 +157,41 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   async #boot(): Promise<void> {
-    this.#bins = await findRedis();
-    this.#event('progress', `using Redis ${this.#bins.version} (${this.#bins.server})`);
-    this.#dir.ensure();
-    for (const s of await sweepOrphans(this.#dir, this.#input.supervisor.stopTimeoutMs)) {
-      this.#event(
-        'decision',
-        `stopped ${s.name} (pid ${s.pid}) left running by a previous supervisor`,
-        { member: s.name },
-      );
-    }
-    const state = this.#dir.readState();
-    const t = await bindPorts(this.#input, state, true);
-    this.#t = t;
-    for (const s of t.sentinels) state.sentinelIds[s.name] ??= newSentinelId();
-    const primary = (state.primary && findNode(t, state.primary)) || designatedPrimary(t);
-    if (primary.name !== designatedPrimary(t).name) {
-      this.#event('progress', `${primary.name} is the primary since the last failover (state dir)`);
-    }
-    state.primary = primary.name;
-    this.#dir.writeState(state);
-    this.#primary = primary.name;
-    this.#secrets = loadOrCreateSecrets(this.#dir);
-    writeRendered(
-      renderAll(t, {
-        root: this.#dir,
-        secrets: this.#secrets,
-        primary,
-        sentinelIds: state.sentinelIds,
-        gatePriority: true,
-      }),
+    const p = await prepareRun(this.#input, this.#dir, (msg, member) =>
+      this.#event(member ? 'decision' : 'progress', msg, { member }),
     );
-    this.#pool = new ClientPool(t, this.#secrets);
-    const readyTimeout = Math.max(10_000, t.replication.syncTimeoutMs);
-
-    this.#event(
-      'progress',
-      `starting ${primary.name} (primary, ${primary.host}:${primary.port}) ...`,
-      { member: primary.name },
-    );
-    await waitNodeReady(this.#pool, this.#spawn(primary), readyTimeout);
-    this.#event('progress', `starting ${primary.name} ... ready`, { member: primary.name });
-
-    const replicas = t.nodes.filter((n) => n.name !== primary.name);
-    const replicaChildren = replicas.map((r) => {
-      this.#event('progress', `starting ${r.name} (replica, ${r.host}:${r.port}) ...`, {
-        member: r.name,
-      });
-      return this.#spawn(r);
+    const { t, secrets, primary } = p;
+    const pool = new ClientPool(t, secrets);
+    const children = new ChildTable({
+      dir: this.#dir,
+      bins: p.bins,
+      backoffMinMs: t.supervisor.restartBackoffMinMs,
+      backoffMaxMs: t.supervisor.restartBackoffMaxMs,
+      stopTimeoutMs: t.supervisor.stopTimeoutMs,
+      onExit: (m, child, exit) => this.#onExit(m, child, exit),
     });
-    await Promise.all(replicaChildren.map((c) => waitNodeReady(this.#pool!, c, readyTimeout)));
-    await Promise.all(
-      replicaChildren.map(async (c) => {
-        await waitReplicaSynced(this.#pool!, c, primary, t.replication.syncTimeoutMs, (m, msg) =>
-          this.#event('progress', msg, { member: m }),
-        );
-        await this.#markSynced(c.spec.name);
-      }),
-    );
-
-    const sentinelChildren = t.sentinels.map((s) => this.#spawn(s));
-    this.#event('progress', `starting ${t.sentinels.length} sentinels (quorum ${t.quorum}) ...`);
-    await Promise.all(sentinelChildren.map((c) => waitSentinelPing(this.#pool!, c)));
-    this.#stream = new SentinelEventStream(t, this.#secrets.sentinelPassword, (m) => {
+    this.#run = { t, secrets, pool, children };
+    this.#primary = primary.name;
+    const progress = (member: string, msg: string): void =>
+      this.#event('progress', msg, { member: member || undefined });
+    await startInOrder({
+      pool,
+      primary,
+      spawn: (m) => this.#spawn(m),
+      progress,
+      onReplicaSynced: (name) => this.#markSynced(name, true),
+    });
+    this.#stream = new SentinelEventStream(t, secrets.sentinelPassword, (m) => {
       this.#event('sentinel', `${m.channel} ${m.payload}`, { member: m.sentinel });
       // Events only trigger a look; the periodic reconcile remains the source of truth.
       if (RECONCILE_ON.has(m.channel)) this.#kick();
     });
     this.#stream.start();
-    const h = await waitHealthy(
-      this.#pool,
-      t,
-      this.#healthTimeoutMs,
-      (m, msg) => this.#event('progress', msg, { member: m || undefined }),
-      () => [...this.#children.values()],
-    );
+    const h = await waitHealthy(pool, t, this.#healthTimeoutMs, progress, () => children.all());
     this.#healthKey = 'healthy';
     this.#event(
       'healthy',
-      `healthy: primary ${h.primary ?? '?'} at ${primary.host}:${primary.port}, ${replicas.length} replica(s) in sync, ${t.sentinels.length} sentinels agree`,
+      `healthy: primary ${h.primary ?? '?'} at ${primary.host}:${primary.port}, ${t.nodes.length - 1} replica(s) in sync, ${t.sentinels.length} sentinels agree`,
       {
         data: { primary: h.primary },
       },
@@ -254,57 +199,43 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   #spawn(m: Member<number>): Child {
-    const bins = this.#bins!;
-    const child = new Child({
-      name: m.name,
-      kind: m.kind,
-      binary: m.kind === 'node' ? bins.server : bins.sentinel,
-      args: [this.#dir.configFile(m.kind, m.name)],
-      cwd: this.#dir.memberDir(m.kind, m.name),
-      pidFile: this.#dir.childPidFile(m.name),
-      outputFile: path.join(this.#dir.memberDir(m.kind, m.name), 'stdout.log'),
-    });
-    this.#children.set(m.name, child);
-    this.#pool?.reset(m.name);
+    const run = this.#run!;
+    const child = run.children.spawn(m);
+    run.pool.reset(m.name);
     this.#event(
       'child-started',
       `${m.kind === 'node' ? 'redis-server' : 'redis-sentinel'} started (pid ${child.pid ?? '?'}, port ${m.port})`,
       { member: m.name, data: { pid: child.pid } },
     );
-    void child.exited.then((exit) => {
-      if (this.#children.get(m.name) !== child) return;
-      if (this.#status === 'stopping' || this.#status === 'stopped') return;
-      const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-      this.#event(
-        'child-exited',
-        `${m.kind === 'node' ? 'redis-server' : 'redis-sentinel'} ${how}`,
-        { member: m.name, level: 'warn', data: { code: exit.code, signal: exit.signal } },
-      );
-      if (this.#status === 'running') this.#onExit(m, child);
-    });
     return child;
   }
 
-  #onExit(m: Member<number>, child: Child): void {
-    this.#children.delete(m.name);
-    if (m.kind === 'sentinel') return this.#restartLater(m, child, () => this.#spawn(m));
+  #onExit(m: Member<number>, child: Child, exit: ChildExit): void {
+    if (this.#status === 'stopping' || this.#status === 'stopped') return;
+    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    this.#event('child-exited', `${m.kind === 'node' ? 'redis-server' : 'redis-sentinel'} ${how}`, {
+      member: m.name,
+      level: 'warn',
+      data: { code: exit.code, signal: exit.signal },
+    });
+    if (this.#status !== 'running') return; // during boot, the waits report it
+    const { children, t } = this.#run!;
+    const restart = (start: () => void, firstImmediate = false): void => {
+      const delay = children.restartLater(m.name, child, start, firstImmediate);
+      this.#event('restart', `restarting in ${delay}ms`, { member: m.name });
+    };
+    if (m.kind === 'sentinel') return restart(() => this.#spawn(m));
     this.#synced.delete(m.name);
-    if (m.name !== this.#primary) {
-      return this.#restartLater(m, child, () => this.#startReplica(m, 'restarting as a replica'));
-    }
-    const synced = this.topology.nodes
+    if (m.name !== this.#primary)
+      return restart(() => this.#startReplica(m, 'restarting as a replica'));
+
+    const synced = t.nodes
       .filter(
         (n) =>
-          n.name !== m.name &&
-          this.#synced.has(n.name) &&
-          n.priority > 0 &&
-          this.#children.has(n.name),
+          n.name !== m.name && n.priority > 0 && this.#synced.has(n.name) && children.has(n.name),
       )
       .map((n) => n.name);
-    const d = decideOnPrimaryExit({
-      persistence: this.topology.persistence.mode,
-      syncedReplicas: synced,
-    });
+    const d = decideOnPrimaryExit({ persistence: t.persistence.mode, syncedReplicas: synced });
     if (d.action === 'wait-for-failover') {
       this.#deadPrimary = { name: m.name, since: Date.now(), warned: false };
       this.#event(
@@ -315,28 +246,16 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       return;
     }
     this.#event('decision', d.reason, { member: m.name, level: d.dataLost ? 'error' : 'warn' });
-    this.#restartLater(m, child, () => this.#startNode(m, m, 'restarted as primary'));
-  }
-
-  #restartLater(m: Member<number>, child: Child, start: () => void): void {
-    const b = nextBackoff(
-      this.#attempts.get(m.name) ?? 0,
-      Date.now() - child.startedAt,
-      this.#input.supervisor.restartBackoffMinMs,
-      this.#input.supervisor.restartBackoffMaxMs,
-    );
-    this.#attempts.set(m.name, b.attempts);
-    this.#event('restart', `restarting in ${b.delayMs}ms`, { member: m.name });
-    this.#schedule(() => {
-      if (this.#status === 'running') start();
-    }, b.delayMs);
+    // Back before down-after, Sentinel never acts on stale replica state; backoff only on a crash loop.
+    restart(() => this.#startNode(m, m, 'restarted as primary'), true);
   }
 
   #startNode(node: NodeSpec<number>, primary: NodeSpec<number>, why: string): void {
+    const { t, secrets } = this.#run!;
     writeRendered([
-      renderNode(this.topology, node, {
+      renderNode(t, node, {
         root: this.#dir,
-        secrets: this.#secrets!,
+        secrets,
         primary,
         sentinelIds: {},
         gatePriority: true,
@@ -351,29 +270,22 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   #startReplica(node: NodeSpec<number>, why: string): void {
-    const primary = findNode(this.topology, this.#primary) ?? designatedPrimary(this.topology);
-    this.#startNode(node, primary, why);
+    const t = this.topology;
+    this.#startNode(node, findNode(t, this.#primary) ?? designatedPrimary(t), why);
   }
 
-  /** A replica that completed its sync becomes a promotion candidate. */
-  async #markSynced(name: string): Promise<void> {
-    const node = findNode(this.topology, name);
-    if (!node || this.#synced.has(name)) return;
-    await this.#pool!.get(node).config('SET', 'replica-priority', String(node.priority));
+  /** A replica that completed its sync, and whose stream the primary confirms, may be promoted. */
+  async #markSynced(name: string, confirmed = false): Promise<void> {
+    const { t, pool } = this.#run!;
+    const node = findNode(t, name);
+    const primary = findNode(t, this.#primary);
+    if (!node || !primary || this.#synced.has(name)) return;
+    if (!confirmed && !(await confirmStreaming(pool.get(primary), node))) return;
+    await pool.get(node).config('SET', 'replica-priority', String(node.priority));
     this.#synced.add(name);
     this.#event('synced', `in sync with ${this.#primary}; promotion priority ${node.priority}`, {
       member: name,
     });
-  }
-
-  #schedule(fn: () => void | Promise<void>, ms: number): void {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void Promise.resolve(fn()).catch((e: unknown) =>
-        this.#event('error', `internal error: ${errorMessage(e)}`),
-      );
-    }, ms);
-    this.#timers.add(timer);
   }
 
   /** Reconcile now (coalesced with a run already under way). */
@@ -405,35 +317,37 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   async #reconcile(): Promise<void> {
-    const t = this.topology;
-    const obs = await observe(this.#pool!);
+    const { t, pool, children } = this.#run!;
+    const obs = await observe(pool);
     if (this.#status !== 'running') return;
-    const byName = new Map(obs.nodes.map((n) => [n.name, n]));
     const maj = majorityPrimary(t, obs.sentinels);
-    const promoted = maj.name ? byName.get(maj.name) : undefined;
-    if (
-      maj.name &&
-      maj.name !== this.#primary &&
-      promoted?.reachable &&
-      promoted.role === 'master'
-    ) {
+    const promoted = obs.nodes.find((n) => n.name === maj.name);
+    if (maj.name && maj.name !== this.#primary && promoted?.reachable && promoted.role === 'master')
       this.#onFailover(this.#primary, maj.name);
-    }
+
+    const primary = findNode(t, this.#primary);
     for (const n of obs.nodes) {
-      const primary = findNode(t, this.#primary);
-      if (
+      const follows =
+        primary &&
         n.role === 'slave' &&
         n.linkUp &&
         !n.syncInProgress &&
-        primary &&
         n.masterHost === primary.host &&
-        n.masterPort === primary.port &&
-        !this.#synced.has(n.name) &&
-        this.#children.has(n.name)
-      ) {
-        await this.#markSynced(n.name).catch(() => undefined);
-      }
+        n.masterPort === primary.port;
+      if (
+        !follows ||
+        this.#synced.has(n.name) ||
+        !children.has(n.name) ||
+        this.#confirming.has(n.name)
+      )
+        continue;
+      // WAIT can take up to a second: confirm off the reconcile loop, one at a time per replica.
+      this.#confirming.add(n.name);
+      void this.#markSynced(n.name)
+        .catch(() => undefined)
+        .finally(() => this.#confirming.delete(n.name));
     }
+
     const dead = this.#deadPrimary;
     if (dead && !dead.warned && Date.now() - dead.since > t.supervisor.failoverWaitMs) {
       dead.warned = true;
@@ -444,11 +358,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       );
     }
     const h = analyzeHealth(t, obs);
-    const key = h.healthy
-      ? 'healthy'
-      : h.problems
-          .map((p) => p.replace(/flags the primary .*/, 'flags').replace(/\d+/g, 'N'))
-          .join('|');
+    const key = problemKey(h);
     if (key !== this.#healthKey) {
       this.#healthKey = key;
       if (h.healthy) this.#event('healthy', `healthy again: primary ${h.primary ?? '?'}`);
@@ -467,38 +377,13 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       `failover: ${from} -> ${to} (named by a sentinel majority, confirmed by ROLE)`,
       { data: { from, to } },
     );
-    const wasSynced = this.#synced.has(to);
-    this.#synced.delete(to);
+    const wasSynced = this.#synced.delete(to);
     const dead = this.#deadPrimary;
-    if (!dead || dead.name !== from) return;
+    const node = findNode(this.topology, from);
+    if (!dead || dead.name !== from || !node) return;
     this.#deadPrimary = undefined;
     const d = decideRejoin({ promoted: to, promotedWasSynced: wasSynced, oldPrimary: from });
-    const node = findNode(this.topology, from);
-    if (!node) return;
-    if (d.action === 'hold') {
-      this.#held.add(from);
-      this.#event('error', d.reason, { member: from });
-      return;
-    }
+    if (d.action === 'hold') return this.#event('error', d.reason, { member: from });
     this.#startReplica(node, `rejoining as a replica (the seed's manual "fallback")`);
   }
-}
-
-async function waitSentinelPing(pool: ClientPool, child: Child): Promise<void> {
-  const s = pool.topology.sentinels.find((x) => x.name === child.spec.name);
-  if (!s) return;
-  await waitFor(
-    async () => {
-      if (!child.running)
-        throw new RedisHaError('PROCESS_FAILED', `${s.name} exited during startup`, {
-          hint: `see \`redis-ha logs ${s.name}\``,
-        });
-      try {
-        return (await pool.get(s).ping()) === 'PONG' ? true : undefined;
-      } catch (e) {
-        return { pending: errorMessage(e) };
-      }
-    },
-    { timeoutMs: 10_000, intervalMs: 20, what: `${s.name} to accept connections` },
-  );
 }

@@ -15,12 +15,15 @@ const t: BoundTopology = (() => {
   });
 })();
 
-const primary = (name: string, port: number, offset = 100): NodeObs => ({
+const primary = (name: string, port: number, offset = 100, ackOffset = offset): NodeObs => ({
   name,
   reachable: true,
   role: 'master',
   offset,
   connectedReplicas: 1,
+  acks: t.nodes
+    .filter((n) => n.port !== port)
+    .map((n) => ({ ip: n.host, port: n.port, state: 'online', offset: ackOffset })),
 });
 const replica = (
   name: string,
@@ -85,6 +88,16 @@ test('a replica behind by some bytes is not caught up for strict waits', () => {
     ).healthy,
     true,
   );
+});
+
+test('a replica whose stream the primary still holds (no ACK yet) is not healthy', () => {
+  const h = analyzeHealth(
+    t,
+    obs([primary('redis01', 7000, 100, 0), replica('redis02', 7000)], sentinels(7000)),
+  );
+  assert.deepEqual(h.problems, [
+    'replica redis02: the primary holds its stream until its first ACK (writes would not reach it yet)',
+  ]);
 });
 
 test('a syncing replica is not healthy', () => {

@@ -1,0 +1,239 @@
+import { spawn } from 'node:child_process';
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { freePort } from '../../src/runtime/ports.js';
+
+export const CLI = path.resolve(
+  path.dirname(new URL(import.meta.url).pathname),
+  '../../src/cli/main.js',
+);
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI in a child process; bounded. */
+export function cli(args: string[], cwd: string, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(
+        new Error(
+          `redis-ha ${args.join(' ')} timed out after ${timeoutMs}ms\n${stdout}\n${stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** Every process whose working directory is inside dir (Redis chdirs to its `dir`). */
+export function processesUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === dir || cwd.startsWith(dir + path.sep)) out.push(Number(entry));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
+}
+
+export interface TestCluster {
+  dir: string;
+  file: string;
+  ports: { redis01: number; redis02: number; sentinels: number[] };
+  password: () => string;
+  pidOf: (member: string) => number;
+  client: (port: number) => Redis;
+  status: () => Promise<StatusJson>;
+  run: (args: string[]) => Promise<CliResult>;
+  closeClients: () => void;
+  /** Dump views and logs (called on failure). */
+  dump: () => Promise<string>;
+}
+
+export interface StatusJson {
+  healthy: boolean;
+  primary: string | null;
+  nodes: {
+    name: string;
+    role: string | null;
+    following: string | null;
+    link: string | null;
+    keys: number | null;
+  }[];
+  sentinels: { name: string; names: string | null }[];
+  failovers: { from: string; to: string }[];
+  problems: string[];
+}
+
+export interface ClusterOptions {
+  persistence?: string;
+  extra?: string;
+}
+
+export async function makeCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
+  const dir = mkdtempSync(path.join(tmpdir(), `redis-ha-${name}-`));
+  const ports = {
+    redis01: await freePort(),
+    redis02: await freePort(),
+    sentinels: [await freePort(), await freePort(), await freePort()],
+  };
+  const file = path.join(dir, 'redis-ha.yaml');
+  writeFileSync(
+    file,
+    [
+      'nodes:',
+      `  redis01: { role: primary, port: ${ports.redis01} }`,
+      `  redis02: { role: replica, port: ${ports.redis02} }`,
+      'sentinels:',
+      ...ports.sentinels.map((p, i) => `  s${i + 1}: { port: ${p} }`),
+      'quorum: 2',
+      `persistence: ${o.persistence ?? '{ mode: rdb }'}`,
+      'sentinel: { downAfter: 1s, failoverTimeout: 5s }',
+      'supervisor: { stopTimeout: 5s }',
+      o.extra ?? '',
+    ].join('\n'),
+  );
+  const run = (args: string[]): Promise<CliResult> => cli([...args, '-f', file], dir);
+  const clients: Redis[] = [];
+  const c: TestCluster = {
+    closeClients: () => clients.splice(0).forEach((r) => r.disconnect()),
+    dir,
+    file,
+    ports,
+    run,
+    password: () =>
+      (
+        JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as {
+          redisPassword: string;
+        }
+      ).redisPassword,
+    pidOf: (member) =>
+      Number(readFileSync(path.join(dir, '.redis-ha/run', `${member}.pid`), 'utf8').trim()),
+    client: (port) => {
+      const r = new Redis({
+        host: '127.0.0.1',
+        port,
+        password: c.password(),
+        maxRetriesPerRequest: 1,
+        retryStrategy: (n) => (n > 20 ? null : 100),
+      });
+      r.on('error', () => undefined);
+      clients.push(r);
+      return r;
+    },
+    status: async () => JSON.parse((await run(['status', '--json'])).stdout) as StatusJson,
+    dump: async () => {
+      const parts = [(await run(['status'])).stdout, (await run(['logs', '-n', '80'])).stdout];
+      for (const m of ['redis01', 'redis02', 's1', 's2', 's3'])
+        parts.push(`--- ${m}\n${(await run(['logs', m, '-n', '25'])).stdout}`);
+      return parts.join('\n');
+    },
+  };
+  return c;
+}
+
+/** Bounded poll of `status --json` until pred holds. */
+export async function waitStatus(
+  c: TestCluster,
+  pred: (s: StatusJson) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<StatusJson> {
+  const deadline = Date.now() + timeoutMs;
+  let last: StatusJson | undefined;
+  while (Date.now() < deadline) {
+    last = await c.status();
+    if (pred(last)) return last;
+    await sleep(200);
+  }
+  throw new Error(
+    `timed out after ${timeoutMs}ms waiting for ${what}; last status: ${JSON.stringify(last)}`,
+  );
+}
+
+/**
+ * Runs a scenario on a fresh cluster: on failure dumps sentinel views and logs; always brings it
+ * down with `redis-ha down` and checks that no process is left in its directory.
+ */
+export async function withCluster(
+  name: string,
+  o: ClusterOptions,
+  fn: (c: TestCluster) => Promise<void>,
+): Promise<void> {
+  const c = await makeCluster(name, o);
+  let failure: unknown;
+  try {
+    await fn(c);
+  } catch (e) {
+    failure = e;
+    process.stderr.write(
+      `\n=== ${name} failed; cluster state:\n${await c.dump().catch((d: unknown) => String(d))}\n`,
+    );
+  } finally {
+    c.closeClients();
+    const down = await c.run(['down']);
+    const keep = process.env.REDIS_HA_TEST_KEEP;
+    if (keep)
+      cpSync(path.join(c.dir, '.redis-ha'), path.join(keep, `${name}-${Date.now()}`), {
+        recursive: true,
+      });
+    const left = processesUnder(c.dir);
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    rmSync(c.dir, { recursive: true, force: true });
+    if (!failure && down.code !== 0) failure = new Error(`down failed: ${down.stderr}`);
+    if (!failure && left.length > 0)
+      failure = new Error(`processes left after down: ${left.join(', ')}`);
+  }
+  if (failure instanceof Error) throw failure;
+  if (failure !== undefined) throw new Error(`scenario failed: ${JSON.stringify(failure)}`);
+}
+
+export async function writeKeys(r: Redis, n: number, prefix = 'k'): Promise<void> {
+  for (let start = 0; start < n; start += 1000) {
+    const p = r.pipeline();
+    for (let i = start; i < Math.min(n, start + 1000); i++) p.set(`${prefix}${i}`, `v${i}`);
+    const res = await p.exec();
+    for (const [err] of res ?? []) if (err) throw err;
+  }
+}
+
+/** All n keys present with their values. */
+export async function countGood(r: Redis, n: number, prefix = 'k'): Promise<number> {
+  let good = 0;
+  for (let start = 0; start < n; start += 1000) {
+    const keys = Array.from(
+      { length: Math.min(1000, n - start) },
+      (_, i) => `${prefix}${start + i}`,
+    );
+    const vals = await r.mget(keys);
+    vals.forEach((v, i) => v === `v${start + i}` && good++);
+  }
+  return good;
+}

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  countGood,
+  waitStatus,
+  withCluster,
+  writeKeys,
+  type TestCluster,
+} from '../helpers/cluster.js';
+
+const N = 10_000;
+
+async function killPrimaryScenario(c: TestCluster): Promise<void> {
+  const up = await c.run(['up', '--detach']);
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stdout, /redis02 initial sync \.\.\. 100%/);
+  assert.match(up.stdout, /sentinels agree on primary redis01 \(3\/3\), quorum 2\/3: 3 reachable/);
+  assert.match(up.stdout, /healthy: primary redis01/);
+
+  const primary = c.client(c.ports.redis01);
+  await writeKeys(primary, N);
+  primary.disconnect();
+  const healthy = await waitStatus(c, (s) => s.healthy, 10_000, 'healthy with 10k keys');
+  assert.equal(healthy.primary, 'redis01');
+
+  process.kill(c.pidOf('redis01'), 'SIGKILL');
+  const after = await waitStatus(
+    c,
+    (s) =>
+      s.healthy &&
+      s.primary === 'redis02' &&
+      s.nodes.some(
+        (n) =>
+          n.name === 'redis01' &&
+          n.role === 'replica' &&
+          n.following === 'redis02' &&
+          n.link === 'up',
+      ),
+    30_000,
+    'redis02 promoted and redis01 back as its replica',
+  );
+  assert.deepEqual(
+    after.failovers.map((f) => `${f.from}->${f.to}`),
+    ['redis01->redis02'],
+  );
+
+  for (const port of [c.ports.redis01, c.ports.redis02]) {
+    const r = c.client(port);
+    assert.equal(await countGood(r, N), N, `all ${N} keys on port ${port}`);
+    r.disconnect();
+  }
+  const events = readFileSync(path.join(c.dir, '.redis-ha/events.jsonl'), 'utf8');
+  assert.match(events, /primary died: not restarting it as a primary/);
+  assert.match(events, /rejoining as a replica/);
+}
+
+test('kill -9 of the primary: Sentinel promotes redis02, redis01 rejoins as its replica, 10,000 keys on both', async () => {
+  await withCluster('kill', {}, killPrimaryScenario);
+});
+
+test('the same with persistence off: the old primary rejoins empty and resyncs, nothing wiped', async () => {
+  await withCluster('kill-nopersist', { persistence: '{ mode: none }' }, killPrimaryScenario);
+});
