@@ -1,4 +1,5 @@
 import type { PersistenceMode } from '../topology/model.js';
+import type { Observation } from './observation.js';
 
 /**
  * What to do when the primary's process has exited. Pure, and the heart of "never lose data":
@@ -66,4 +67,24 @@ export function nextBackoff(
   const attempts = uptimeMs >= stableMs ? 0 : prevAttempts + 1;
   const delayMs = attempts === 0 ? minMs : Math.min(maxMs, minMs * 2 ** attempts);
   return { attempts, delayMs };
+}
+
+/**
+ * After a switch, Sentinel converts a live old primary into a replica only ~10s later, discarding
+ * what it accepted meanwhile. The supervisor does it at once, but only for the previous primary,
+ * only once the majority's choice says role:master, and never while a failover is in progress
+ * (mid-failover the node being promoted also says role:master). Returns the node to demote.
+ */
+export function decideDemotion(input: {
+  oldPrimary: string | undefined;
+  primary: string;
+  majority: string | undefined;
+  obs: Observation;
+}): string | undefined {
+  const { oldPrimary, primary, majority, obs } = input;
+  if (!oldPrimary || oldPrimary === primary || majority !== primary) return undefined;
+  if (obs.sentinels.some((s) => s.masterFlags?.includes('failover_in_progress'))) return undefined;
+  const byName = new Map(obs.nodes.map((n) => [n.name, n]));
+  if (byName.get(primary)?.role !== 'master') return undefined;
+  return byName.get(oldPrimary)?.role === 'master' ? oldPrimary : undefined;
 }

@@ -7,7 +7,6 @@ import {
   type HaEventKind,
   type Level,
 } from '../events/events.js';
-import { confirmStreaming } from '../redis/streaming.js';
 import { renderNode, writeRendered } from '../render/render-all.js';
 import type { Secrets } from '../secrets/store.js';
 import { SentinelEventStream } from '../sentinel/event-stream.js';
@@ -21,13 +20,14 @@ import {
 } from '../topology/model.js';
 import type { Child, ChildExit } from './child.js';
 import { ChildTable } from './child-table.js';
-import { decideOnPrimaryExit, decideRejoin } from './decisions.js';
+import { decideDemotion, decideOnPrimaryExit, decideRejoin } from './decisions.js';
 import { analyzeHealth, majorityPrimary, problemKey } from './health.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { ClientPool, observe } from './observe.js';
 import { prepareRun } from './prepare.js';
 import { startInOrder, waitHealthy } from './readiness.js';
 import { StateDir } from './state-dir.js';
+import { SyncTracker } from './sync-tracker.js';
 
 /** Sentinel channels that trigger an immediate reconcile (the timer still runs). */
 const RECONCILE_ON = new Set([
@@ -61,6 +61,7 @@ interface Running {
   secrets: Secrets;
   pool: ClientPool;
   children: ChildTable;
+  sync: SyncTracker;
 }
 
 /**
@@ -77,10 +78,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly #healthTimeoutMs: number;
   #run: Running | undefined;
   #stream: SentinelEventStream | undefined;
-  /** Replicas that completed a sync (with a flowing stream) since their last start. */
-  #synced = new Set<string>();
-  #confirming = new Set<string>();
   #primary = '';
+  /** The primary before the last failover, until it is seen as a replica. */
+  #oldPrimary: string | undefined;
   #deadPrimary: { name: string; since: number; warned: boolean } | undefined;
   #ticking = false;
   #kickPending = false;
@@ -170,7 +170,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       stopTimeoutMs: t.supervisor.stopTimeoutMs,
       onExit: (m, child, exit) => this.#onExit(m, child, exit),
     });
-    this.#run = { t, secrets, pool, children };
+    const sync = new SyncTracker(t, pool, (name, priority) =>
+      this.#event('synced', `in sync with ${this.#primary}; promotion priority ${priority}`, {
+        member: name,
+      }),
+    );
+    this.#run = { t, secrets, pool, children, sync };
     this.#primary = primary.name;
     const progress = (member: string, msg: string): void =>
       this.#event('progress', msg, { member: member || undefined });
@@ -179,7 +184,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       primary,
       spawn: (m) => this.#spawn(m),
       progress,
-      onReplicaSynced: (name) => this.#markSynced(name, true),
+      onReplicaSynced: (name) => sync.mark(name, primary.name, true),
     });
     this.#stream = new SentinelEventStream(t, secrets.sentinelPassword, (m) => {
       this.#event('sentinel', `${m.channel} ${m.payload}`, { member: m.sentinel });
@@ -219,22 +224,17 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       data: { code: exit.code, signal: exit.signal },
     });
     if (this.#status !== 'running') return; // during boot, the waits report it
-    const { children, t } = this.#run!;
+    const { children, t, sync } = this.#run!;
     const restart = (start: () => void, firstImmediate = false): void => {
       const delay = children.restartLater(m.name, child, start, firstImmediate);
       this.#event('restart', `restarting in ${delay}ms`, { member: m.name });
     };
     if (m.kind === 'sentinel') return restart(() => this.#spawn(m));
-    this.#synced.delete(m.name);
+    sync.forget(m.name);
     if (m.name !== this.#primary)
       return restart(() => this.#startReplica(m, 'restarting as a replica'));
 
-    const synced = t.nodes
-      .filter(
-        (n) =>
-          n.name !== m.name && n.priority > 0 && this.#synced.has(n.name) && children.has(n.name),
-      )
-      .map((n) => n.name);
+    const synced = sync.candidates(m.name, (n) => children.has(n));
     const d = decideOnPrimaryExit({ persistence: t.persistence.mode, syncedReplicas: synced });
     if (d.action === 'wait-for-failover') {
       this.#deadPrimary = { name: m.name, since: Date.now(), warned: false };
@@ -274,20 +274,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#startNode(node, findNode(t, this.#primary) ?? designatedPrimary(t), why);
   }
 
-  /** A replica that completed its sync, and whose stream the primary confirms, may be promoted. */
-  async #markSynced(name: string, confirmed = false): Promise<void> {
-    const { t, pool } = this.#run!;
-    const node = findNode(t, name);
-    const primary = findNode(t, this.#primary);
-    if (!node || !primary || this.#synced.has(name)) return;
-    if (!confirmed && !(await confirmStreaming(pool.get(primary), node))) return;
-    await pool.get(node).config('SET', 'replica-priority', String(node.priority));
-    this.#synced.add(name);
-    this.#event('synced', `in sync with ${this.#primary}; promotion priority ${node.priority}`, {
-      member: name,
-    });
-  }
-
   /** Reconcile now (coalesced with a run already under way). */
   #kick(): void {
     if (this.#ticking) {
@@ -317,7 +303,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   async #reconcile(): Promise<void> {
-    const { t, pool, children } = this.#run!;
+    const run = this.#run!;
+    const { t, pool, children } = run;
     const obs = await observe(pool);
     if (this.#status !== 'running') return;
     const maj = majorityPrimary(t, obs.sentinels);
@@ -326,27 +313,27 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       this.#onFailover(this.#primary, maj.name);
 
     const primary = findNode(t, this.#primary);
-    for (const n of obs.nodes) {
-      const follows =
-        primary &&
-        n.role === 'slave' &&
-        n.linkUp &&
-        !n.syncInProgress &&
-        n.masterHost === primary.host &&
-        n.masterPort === primary.port;
-      if (
-        !follows ||
-        this.#synced.has(n.name) ||
-        !children.has(n.name) ||
-        this.#confirming.has(n.name)
-      )
-        continue;
-      // WAIT can take up to a second: confirm off the reconcile loop, one at a time per replica.
-      this.#confirming.add(n.name);
-      void this.#markSynced(n.name)
-        .catch(() => undefined)
-        .finally(() => this.#confirming.delete(n.name));
+    const stale = decideDemotion({
+      oldPrimary: this.#oldPrimary,
+      primary: this.#primary,
+      majority: maj.name,
+      obs,
+    });
+    if (stale && primary) {
+      this.#oldPrimary = undefined;
+      this.#event(
+        'decision',
+        `still says role:master after the switch to ${primary.name}: REPLICAOF ${primary.name} now`,
+        { member: stale },
+      );
+      const node = findNode(t, stale);
+      if (node)
+        await pool
+          .get(node)
+          .call('REPLICAOF', primary.host, String(primary.port))
+          .catch(() => undefined);
     }
+    run.sync.scan(obs, this.#primary, (name) => children.has(name));
 
     const dead = this.#deadPrimary;
     if (dead && !dead.warned && Date.now() - dead.since > t.supervisor.failoverWaitMs) {
@@ -377,7 +364,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       `failover: ${from} -> ${to} (named by a sentinel majority, confirmed by ROLE)`,
       { data: { from, to } },
     );
-    const wasSynced = this.#synced.delete(to);
+    const wasSynced = this.#run!.sync.forget(to);
+    this.#run!.sync.forget(from);
+    this.#oldPrimary = from;
     const dead = this.#deadPrimary;
     const node = findNode(this.topology, from);
     if (!dead || dead.name !== from || !node) return;

@@ -1,6 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideOnPrimaryExit, decideRejoin, nextBackoff } from '../../src/runtime/decisions.js';
+import {
+  decideDemotion,
+  decideOnPrimaryExit,
+  decideRejoin,
+  nextBackoff,
+} from '../../src/runtime/decisions.js';
+import type { Observation } from '../../src/runtime/observation.js';
+
+function view(roles: Record<string, 'master' | 'slave'>, flags = 'master'): Observation {
+  return {
+    at: 0,
+    nodes: Object.entries(roles).map(([name, role]) => ({
+      name,
+      reachable: true,
+      role,
+      offset: 0,
+    })),
+    sentinels: [{ name: 's1', reachable: true, masterFlags: flags }],
+  };
+}
 
 test('a dead primary with a synced replica is never restarted as primary', () => {
   for (const persistence of ['rdb', 'aof', 'rdb+aof', 'none'] as const) {
@@ -47,4 +66,60 @@ test('restart backoff doubles up to the max and resets after a stable run', () =
   }
   assert.deepEqual(delays, [400, 800, 1600, 3200, 6400, 10000, 10000, 10000]);
   assert.deepEqual(nextBackoff(7, 60_000, 200, 10_000), { attempts: 0, delayMs: 200 });
+});
+
+test('after a switch, the old primary still saying master is demoted at once', () => {
+  assert.equal(
+    decideDemotion({
+      oldPrimary: 'redis01',
+      primary: 'redis02',
+      majority: 'redis02',
+      obs: view({ redis01: 'master', redis02: 'master' }),
+    }),
+    'redis01',
+  );
+});
+
+test('never demote during a failover, before the majority agrees, or a node already a replica', () => {
+  const both = view({ redis01: 'master', redis02: 'master' }, 'master,failover_in_progress');
+  assert.equal(
+    decideDemotion({ oldPrimary: 'redis01', primary: 'redis02', majority: 'redis02', obs: both }),
+    undefined,
+  );
+  assert.equal(
+    decideDemotion({
+      oldPrimary: 'redis01',
+      primary: 'redis02',
+      majority: 'redis01',
+      obs: view({ redis01: 'master', redis02: 'master' }),
+    }),
+    undefined,
+  );
+  assert.equal(
+    decideDemotion({
+      oldPrimary: 'redis01',
+      primary: 'redis02',
+      majority: 'redis02',
+      obs: view({ redis01: 'slave', redis02: 'master' }),
+    }),
+    undefined,
+  );
+  assert.equal(
+    decideDemotion({
+      oldPrimary: undefined,
+      primary: 'redis02',
+      majority: 'redis02',
+      obs: view({ redis01: 'master', redis02: 'master' }),
+    }),
+    undefined,
+  );
+  assert.equal(
+    decideDemotion({
+      oldPrimary: 'redis01',
+      primary: 'redis02',
+      majority: 'redis02',
+      obs: view({ redis01: 'master', redis02: 'slave' }),
+    }),
+    undefined,
+  );
 });
