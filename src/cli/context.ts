@@ -9,6 +9,8 @@ export interface CommandResult {
   /** Data for --json. */
   json?: unknown;
   exitCode?: number;
+  /** Printed without redaction: only `secrets`, whose purpose is to show them. */
+  revealSecrets?: boolean;
 }
 
 export interface CommandContext {

@@ -18,8 +18,9 @@ function context(json: boolean): CommandContext {
 }
 
 function print(r: CommandResult, json: boolean): void {
-  if (json) process.stdout.write(redact(JSON.stringify(r.json ?? null, null, 2)) + '\n');
-  else if (r.text) process.stdout.write(redact(r.text) + '\n');
+  const clean = r.revealSecrets ? (s: string): string => s : redact;
+  if (json) process.stdout.write(clean(JSON.stringify(r.json ?? null, null, 2)) + '\n');
+  else if (r.text) process.stdout.write(clean(r.text) + '\n');
 }
 
 /** The only place that prints results and errors and sets the exit code. */

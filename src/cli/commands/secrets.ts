@@ -25,5 +25,6 @@ export function secretsCommand(o: TopologyOptions): Promise<CommandResult> {
       redisPassword: s.redisPassword,
       sentinelPassword: s.sentinelPassword,
     },
+    revealSecrets: true,
   });
 }
