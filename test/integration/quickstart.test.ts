@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/runtime/ports.js';
+import { processesUnder } from '../helpers/cluster.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+
+/**
+ * The README's two commands, from a clean clone: `npm start` brings the seed topology up (here
+ * pinned to free ports by a redis-ha.yaml, never 6379), `npm test` runs the tests (the unit tier,
+ * to not recurse into this test).
+ */
+test(
+  'README quick start from a clean clone: npm start, then npm test',
+  { timeout: 600_000 },
+  async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-quickstart-'));
+    const clone = path.join(dir, 'redis-ha');
+    try {
+      const git = spawnSync('git', ['clone', '--quiet', ROOT, clone], { encoding: 'utf8' });
+      assert.equal(git.status, 0, git.stderr);
+      const ports = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      writeFileSync(
+        path.join(clone, 'redis-ha.yaml'),
+        `nodes:\n  redis01: {role: primary, port: ${ports[0]}}\n  redis02: {role: replica, port: ${ports[1]}}\n` +
+          `sentinels:\n  sentinel-redis01: {port: ${ports[2]}}\n  sentinel-redis02: {port: ${ports[3]}}\n  sentinel-supervision: {port: ${ports[4]}}\n`,
+      );
+
+      // 1. npm start: foreground until healthy, then Ctrl-C (SIGINT to its process group).
+      const start = spawn('npm', ['start'], {
+        cwd: clone,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      start.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      start.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) =>
+        start.on('exit', (code) => resolve(code)),
+      );
+      const deadline = Date.now() + 420_000;
+      while (
+        !/Ctrl-C stops everything/.test(out) &&
+        Date.now() < deadline &&
+        start.exitCode === null
+      ) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(out, /healthy: primary redis01/, out);
+      assert.match(out, /redis02 initial sync \.\.\. 100%/);
+      assert.ok(processesUnder(clone).length >= 5, 'servers running while up');
+      process.kill(-start.pid!, 'SIGINT');
+      const code = await Promise.race([
+        exited,
+        new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
+      ]);
+      assert.notEqual(code, null, 'npm start stopped on Ctrl-C');
+      assert.match(out, /stopped/);
+      assert.deepEqual(processesUnder(clone), [], 'Ctrl-C leaves no process');
+
+      // 2. npm test (unit tier) in the same clone.
+      const t = spawnSync('npm', ['test'], {
+        cwd: clone,
+        encoding: 'utf8',
+        timeout: 300_000,
+        env: { ...process.env, REDIS_HA_TEST_TIERS: 'unit', REDIS_HA_SKIP_LINT: '1' },
+      });
+      assert.equal(t.status, 0, t.stdout + t.stderr);
+      assert.match(t.stdout, /ℹ fail 0/);
+    } finally {
+      for (const pid of processesUnder(clone)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
