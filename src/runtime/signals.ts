@@ -1,5 +1,5 @@
 /**
- * The one SIGINT/SIGTERM registry: handlers run once, newest first, each bounded; a second signal
+ * The one SIGINT/SIGTERM/SIGHUP registry: handlers run once, newest first, each bounded; a second signal
  * forces exit. Daemons register their stop() here instead of installing their own handlers.
  */
 type Handler = () => Promise<void>;
@@ -12,7 +12,7 @@ export function onShutdown(fn: Handler): () => void {
   handlers.push(fn);
   if (!installed) {
     installed = true;
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(sig));
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(sig));
   }
   return () => {
     const i = handlers.indexOf(fn);
