@@ -1,32 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../src/runtime/ports.js';
-
-export const CLI = path.resolve(
-  path.dirname(new URL(import.meta.url).pathname),
-  '../src/cli/main.js',
-);
-
-export function runCli(
-  args: string[],
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
-    p.on('error', reject);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+import { cli } from '../test/helpers/cluster.js';
+import { writeSeedTopology } from '../test/helpers/topology.js';
 
 export interface BenchCluster {
   dir: string;
@@ -42,21 +18,9 @@ export interface BenchCluster {
 /** The seed topology (default timings) on free ports in a temp dir, plus `extra` YAML. */
 export async function seedCluster(extra = ''): Promise<BenchCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-bench-'));
-  const ports = [await freePort(), await freePort()];
-  const sentinelPorts = [await freePort(), await freePort(), await freePort()];
-  writeFileSync(
-    path.join(dir, 'redis-ha.yaml'),
-    [
-      'nodes:',
-      `  redis01: { role: primary, port: ${ports[0]} }`,
-      `  redis02: { role: replica, port: ${ports[1]} }`,
-      'sentinels:',
-      ...['sentinel-redis01', 'sentinel-redis02', 'sentinel-supervision'].map(
-        (n, i) => `  ${n}: { port: ${sentinelPorts[i]} }`,
-      ),
-      extra,
-    ].join('\n'),
-  );
+  const { ports: p } = await writeSeedTopology(dir, { lines: [extra] });
+  const ports = [p.redis01, p.redis02];
+  const sentinelPorts = p.sentinels;
   const secrets = (): { redisPassword: string; sentinelPassword: string } =>
     JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as {
       redisPassword: string;
@@ -70,11 +34,11 @@ export async function seedCluster(extra = ''): Promise<BenchCluster> {
     sentinelPassword: () => secrets().sentinelPassword,
     pidOf: (m) => Number(readFileSync(path.join(dir, '.redis-ha/run', `${m}.pid`), 'utf8')),
     up: async () => {
-      const r = await runCli(['up', '--detach'], dir);
+      const r = await cli(['up', '--detach'], dir);
       if (r.code !== 0) throw new Error(`up failed: ${r.stderr}`);
     },
     down: async () => {
-      await runCli(['down'], dir);
+      await cli(['down'], dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,18 +1,10 @@
 import { spawn } from 'node:child_process';
-import {
-  cpSync,
-  mkdtempSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-  readFileSync,
-} from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/runtime/ports.js';
+import { writeSeedTopology } from './topology.js';
 
 export const CLI = path.resolve(
   path.dirname(new URL(import.meta.url).pathname),
@@ -99,27 +91,16 @@ export interface ClusterOptions {
 
 export async function makeCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), `redis-ha-${name}-`));
-  const ports = {
-    redis01: await freePort(),
-    redis02: await freePort(),
-    sentinels: [await freePort(), await freePort(), await freePort()],
-  };
-  const file = path.join(dir, 'redis-ha.yaml');
-  writeFileSync(
-    file,
-    [
-      'nodes:',
-      `  redis01: { role: primary, port: ${ports.redis01} }`,
-      `  redis02: { role: replica, port: ${ports.redis02} }`,
-      'sentinels:',
-      ...ports.sentinels.map((p, i) => `  s${i + 1}: { port: ${p} }`),
+  const { file, ports } = await writeSeedTopology(dir, {
+    sentinelNames: ['s1', 's2', 's3'],
+    lines: [
       'quorum: 2',
       `persistence: ${o.persistence ?? '{ mode: rdb }'}`,
       'sentinel: { downAfter: 1s, failoverTimeout: 5s }',
       'supervisor: { stopTimeout: 5s }',
       o.extra ?? '',
-    ].join('\n'),
-  );
+    ],
+  });
   const run = (args: string[]): Promise<CliResult> => cli([...args, '-f', file], dir);
   const clients: Redis[] = [];
   const c: TestCluster = {

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/runtime/ports.js';
+import { writeSeedTopology } from '../helpers/topology.js';
 import { processesUnder } from '../helpers/cluster.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -23,18 +23,7 @@ test(
     try {
       const git = spawnSync('git', ['clone', '--quiet', ROOT, clone], { encoding: 'utf8' });
       assert.equal(git.status, 0, git.stderr);
-      const ports = [
-        await freePort(),
-        await freePort(),
-        await freePort(),
-        await freePort(),
-        await freePort(),
-      ];
-      writeFileSync(
-        path.join(clone, 'redis-ha.yaml'),
-        `nodes:\n  redis01: {role: primary, port: ${ports[0]}}\n  redis02: {role: replica, port: ${ports[1]}}\n` +
-          `sentinels:\n  sentinel-redis01: {port: ${ports[2]}}\n  sentinel-redis02: {port: ${ports[3]}}\n  sentinel-supervision: {port: ${ports[4]}}\n`,
-      );
+      await writeSeedTopology(clone);
 
       // 1. npm start: foreground until healthy, then Ctrl-C (SIGINT to its process group).
       const start = spawn('npm', ['start'], {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/runtime/ports.js';
+import { writeSeedTopology } from '../helpers/topology.js';
 import { terminate } from '../../src/runtime/pids.js';
 import { cli } from '../helpers/cluster.js';
 
@@ -16,17 +16,8 @@ test('rendered redis.conf and sentinel.conf run under the real binaries, with au
   const pids: number[] = [];
   const clients: Redis[] = [];
   try {
-    const [p1, p2, s1, s2, s3] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    writeFileSync(
-      path.join(dir, 'redis-ha.yaml'),
-      `nodes:\n  redis01: {role: primary, port: ${p1}}\n  redis02: {role: replica, port: ${p2}}\nsentinels:\n  s1: {port: ${s1}}\n  s2: {port: ${s2}}\n  s3: {port: ${s3}}\n`,
-    );
+    const { ports } = await writeSeedTopology(dir, { sentinelNames: ['s1', 's2', 's3'] });
+    const [p1, p2, s1] = [ports.redis01, ports.redis02, ports.sentinels[0] ?? 0];
     const out = path.join(dir, 'out');
     const r = await cli(['render', '--out', out], dir);
     assert.equal(r.code, 0, r.stderr);

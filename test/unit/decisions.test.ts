@@ -68,58 +68,26 @@ test('restart backoff doubles up to the max and resets after a stable run', () =
   assert.deepEqual(nextBackoff(7, 60_000, 200, 10_000), { attempts: 0, delayMs: 200 });
 });
 
+type Roles = Record<string, 'master' | 'slave'>;
+const MASTERS: Roles = { redis01: 'master', redis02: 'master' };
+/** decideDemotion with redis02 as the supervisor's primary. */
+function demote(
+  oldPrimary: string | undefined,
+  majority: string,
+  roles: Roles,
+  flags?: string,
+): string | undefined {
+  return decideDemotion({ oldPrimary, primary: 'redis02', majority, obs: view(roles, flags) });
+}
+
 test('after a switch, the old primary still saying master is demoted at once', () => {
-  assert.equal(
-    decideDemotion({
-      oldPrimary: 'redis01',
-      primary: 'redis02',
-      majority: 'redis02',
-      obs: view({ redis01: 'master', redis02: 'master' }),
-    }),
-    'redis01',
-  );
+  assert.equal(demote('redis01', 'redis02', MASTERS), 'redis01');
 });
 
 test('never demote during a failover, before the majority agrees, or a node already a replica', () => {
-  const both = view({ redis01: 'master', redis02: 'master' }, 'master,failover_in_progress');
-  assert.equal(
-    decideDemotion({ oldPrimary: 'redis01', primary: 'redis02', majority: 'redis02', obs: both }),
-    undefined,
-  );
-  assert.equal(
-    decideDemotion({
-      oldPrimary: 'redis01',
-      primary: 'redis02',
-      majority: 'redis01',
-      obs: view({ redis01: 'master', redis02: 'master' }),
-    }),
-    undefined,
-  );
-  assert.equal(
-    decideDemotion({
-      oldPrimary: 'redis01',
-      primary: 'redis02',
-      majority: 'redis02',
-      obs: view({ redis01: 'slave', redis02: 'master' }),
-    }),
-    undefined,
-  );
-  assert.equal(
-    decideDemotion({
-      oldPrimary: undefined,
-      primary: 'redis02',
-      majority: 'redis02',
-      obs: view({ redis01: 'master', redis02: 'master' }),
-    }),
-    undefined,
-  );
-  assert.equal(
-    decideDemotion({
-      oldPrimary: 'redis01',
-      primary: 'redis02',
-      majority: 'redis02',
-      obs: view({ redis01: 'master', redis02: 'slave' }),
-    }),
-    undefined,
-  );
+  assert.equal(demote('redis01', 'redis02', MASTERS, 'master,failover_in_progress'), undefined);
+  assert.equal(demote('redis01', 'redis01', MASTERS), undefined);
+  assert.equal(demote('redis01', 'redis02', { redis01: 'slave', redis02: 'master' }), undefined);
+  assert.equal(demote(undefined, 'redis02', MASTERS), undefined);
+  assert.equal(demote('redis01', 'redis02', { redis01: 'master', redis02: 'slave' }), undefined);
 });

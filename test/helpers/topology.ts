@@ -1,0 +1,34 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../../src/runtime/ports.js';
+
+export const SEED_SENTINELS = ['sentinel-redis01', 'sentinel-redis02', 'sentinel-supervision'];
+
+export interface WrittenTopology {
+  file: string;
+  ports: { redis01: number; redis02: number; sentinels: number[] };
+}
+
+/** The seed's layout on free ports (never 6379/26379) as DIR/redis-ha.yaml, plus extra YAML lines. */
+export async function writeSeedTopology(
+  dir: string,
+  o: { sentinelNames?: string[]; lines?: string[] } = {},
+): Promise<WrittenTopology> {
+  const names = o.sentinelNames ?? SEED_SENTINELS;
+  const ports = { redis01: await freePort(), redis02: await freePort(), sentinels: [] as number[] };
+  while (ports.sentinels.length < names.length) ports.sentinels.push(await freePort());
+  const file = path.join(dir, 'redis-ha.yaml');
+  writeFileSync(
+    file,
+    [
+      'nodes:',
+      `  redis01: { role: primary, port: ${ports.redis01} }`,
+      `  redis02: { role: replica, port: ${ports.redis02} }`,
+      'sentinels:',
+      ...names.map((n, i) => `  ${n}: { port: ${ports.sentinels[i]} }`),
+      ...(o.lines ?? []),
+      '',
+    ].join('\n'),
+  );
+  return { file, ports };
+}
