@@ -12,7 +12,8 @@ export function onShutdown(fn: Handler): () => void {
   handlers.push(fn);
   if (!installed) {
     installed = true;
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(sig));
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.on(sig, () => void shutdown(sig));
   }
   return () => {
     const i = handlers.indexOf(fn);
