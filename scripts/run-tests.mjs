@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const tiers = (process.env.REDIS_HA_TEST_TIERS ?? 'unit,integration').split(',');
+const tiers = (process.env.REDIS_HA_TEST_TIERS ?? 'unit,fake,integration').split(',');
 
 function files(dir) {
   const abs = path.join(root, dir);

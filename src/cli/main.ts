@@ -156,6 +156,17 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('proxy')
+      .description('run the endpoint alone: a TCP proxy that always reaches the confirmed primary'),
+    false,
+  ).action(async (o: GlobalOpts) =>
+    run({ ...o, json: false }, async (ctx) =>
+      (await import('./commands/proxy.js')).proxyCommand(o, ctx),
+    ),
+  );
+
+  withTopology(
+    program
       .command('secrets')
       .description('print the generated passwords (the only command that does)'),
   ).action(async (o: GlobalOpts) =>

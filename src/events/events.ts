@@ -12,6 +12,7 @@ export type HaEventKind =
   | 'failover'
   | 'rejoin'
   | 'healthy'
+  | 'ready'
   | 'unhealthy'
   | 'sentinel'
   | 'decision'

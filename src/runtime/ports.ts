@@ -1,7 +1,11 @@
 import net from 'node:net';
 import { RedisHaError } from '../errors/errors.js';
-import { PREFERRED_NODE_PORT, PREFERRED_SENTINEL_PORT } from '../topology/defaults.js';
-import { deepFreeze, type BoundTopology, type Member, type Topology } from '../topology/model.js';
+import {
+  PREFERRED_ENDPOINT_PORT,
+  PREFERRED_NODE_PORT,
+  PREFERRED_SENTINEL_PORT,
+} from '../topology/defaults.js';
+import { deepFreeze, type BoundTopology, type Port, type Topology } from '../topology/model.js';
 import type { PersistedState } from './state-dir.js';
 
 /** True when host:port can be bound right now. */
@@ -36,16 +40,22 @@ export async function bindPorts(
   state: PersistedState,
   checkFree: boolean,
 ): Promise<BoundTopology> {
+  const proxy = t.endpoint.mode === 'proxy';
   const taken = new Set<string>();
-  for (const m of [...t.nodes, ...t.sentinels])
-    if (m.port !== 'auto') taken.add(`${m.host}:${m.port}`);
-  const assign = async (m: Member, index: number): Promise<number> => {
+  const fixed = [...t.nodes, ...t.sentinels, ...(proxy ? [t.endpoint.listen] : [])];
+  for (const m of fixed) if (m.port !== 'auto') taken.add(`${m.host}:${m.port}`);
+  /** `stateKey` keeps an auto choice across runs; `keyPath` names it in errors. */
+  const assign = async (
+    m: { host: string; port: Port },
+    stateKey: string,
+    keyPath: string,
+    preferred: number,
+  ): Promise<number> => {
     if (m.port !== 'auto') {
       if (checkFree && !(await isPortFree(m.host, m.port))) {
-        const key = m.kind === 'node' ? 'nodes' : 'sentinels';
         throw new RedisHaError(
           'PORT_IN_USE',
-          `${t.source}: ${key}.${m.name}.port: ${m.host}:${m.port} is already in use`,
+          `${t.source}: ${keyPath}: ${m.host}:${m.port} is already in use`,
           {
             hint: `another process listens there (see \`ss -ltnp 'sport = :${m.port}'\`); choose another port or "auto"`,
           },
@@ -53,9 +63,7 @@ export async function bindPorts(
       }
       return m.port;
     }
-    const kept = state.ports[m.name];
-    const preferred = (m.kind === 'node' ? PREFERRED_NODE_PORT : PREFERRED_SENTINEL_PORT) + index;
-    for (const candidate of [kept, preferred]) {
+    for (const candidate of [state.ports[stateKey], preferred]) {
       if (candidate === undefined || taken.has(`${m.host}:${candidate}`)) continue;
       if (!checkFree || (await isPortFree(m.host, candidate))) {
         taken.add(`${m.host}:${candidate}`);
@@ -71,9 +79,27 @@ export async function bindPorts(
     }
   };
   const nodes = [];
-  for (const [i, n] of t.nodes.entries()) nodes.push({ ...n, port: await assign(n, i) });
+  for (const [i, n] of t.nodes.entries())
+    nodes.push({
+      ...n,
+      port: await assign(n, n.name, `nodes.${n.name}.port`, PREFERRED_NODE_PORT + i),
+    });
   const sentinels = [];
-  for (const [i, s] of t.sentinels.entries()) sentinels.push({ ...s, port: await assign(s, i) });
+  for (const [i, s] of t.sentinels.entries())
+    sentinels.push({
+      ...s,
+      port: await assign(s, s.name, `sentinels.${s.name}.port`, PREFERRED_SENTINEL_PORT + i),
+    });
   for (const m of [...nodes, ...sentinels]) state.ports[m.name] = m.port;
-  return deepFreeze({ ...t, nodes, sentinels });
+  // Names cannot start with "@", so the endpoint's key never collides with a member's.
+  const listenPort = proxy
+    ? await assign(t.endpoint.listen, '@endpoint', 'endpoint.listen', PREFERRED_ENDPOINT_PORT)
+    : 0;
+  if (proxy) state.ports['@endpoint'] = listenPort;
+  return deepFreeze({
+    ...t,
+    nodes,
+    sentinels,
+    endpoint: { ...t.endpoint, listen: { host: t.endpoint.listen.host, port: listenPort } },
+  });
 }

@@ -96,10 +96,8 @@ export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnin
       message: 'expected at least supervisor.restartBackoffMin',
     });
   }
-  if (t.endpoint.mode !== 'none') {
-    warnings.push(
-      `endpoint.mode "${t.endpoint.mode}" is not implemented in this version; no endpoint is started`,
-    );
+  if (t.endpoint.mode === 'vip') {
+    warnings.push('endpoint.mode "vip" is not implemented in this version; no endpoint is started');
   }
   return { errors, warnings };
 }

@@ -24,12 +24,13 @@ export const DEFAULTS = {
     failoverWait: '30s',
     stopTimeout: '10s',
   },
-  endpoint: { mode: 'none' },
+  endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s' },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
 export const PREFERRED_NODE_PORT = 6379;
 export const PREFERRED_SENTINEL_PORT = 26379;
+export const PREFERRED_ENDPOINT_PORT = 6390;
 
 export interface DefaultDoc {
   key: string;
@@ -157,6 +158,16 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'endpoint.mode',
     default: DEFAULTS.endpoint.mode,
-    doc: 'Reserved for the endpoint (`proxy`, `vip`); only `none` is implemented yet.',
+    doc: '`proxy`: a TCP endpoint that always reaches the confirmed primary (started by `up`, or alone with `redis-ha proxy`). `vip` is reserved (not implemented yet).',
+  },
+  {
+    key: 'endpoint.listen',
+    default: DEFAULTS.endpoint.listen,
+    doc: 'Where the proxy listens; `auto` takes 6390 when free, else a free port, kept in the state dir.',
+  },
+  {
+    key: 'endpoint.waitTimeout',
+    default: DEFAULTS.endpoint.waitTimeout,
+    doc: 'A client connecting while no primary is confirmed (a failover) waits this long, then is refused with a log line.',
   },
 ];

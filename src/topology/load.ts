@@ -164,9 +164,21 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       failoverWaitMs: t.supervisor.failoverWait,
       stopTimeoutMs: t.supervisor.stopTimeout,
     },
-    endpoint: t.endpoint,
+    endpoint: {
+      mode: t.endpoint.mode,
+      listen: parseListen(t.endpoint.listen),
+      waitTimeoutMs: t.endpoint.waitTimeout,
+      address: t.endpoint.address,
+      interface: t.endpoint.interface,
+    },
     warnings,
   };
+}
+
+function parseListen(listen: string): { host: string; port: number | 'auto' } {
+  const i = listen.lastIndexOf(':');
+  const port = listen.slice(i + 1);
+  return { host: listen.slice(0, i), port: port === 'auto' ? 'auto' : Number(port) };
 }
 
 /** Parses YAML text; every syntax problem names the file and line. */

@@ -56,7 +56,9 @@ export interface Topology<P extends Port = Port> {
   };
   readonly endpoint: {
     readonly mode: 'none' | 'proxy' | 'vip';
-    readonly listen?: string | undefined;
+    readonly listen: { readonly host: string; readonly port: P };
+    /** How long a new client waits for a primary during a failover. */
+    readonly waitTimeoutMs: number;
     readonly address?: string | undefined;
     readonly interface?: string | undefined;
   };

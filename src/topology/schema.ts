@@ -128,7 +128,11 @@ export const topologySchema = z
     endpoint: z
       .object({
         mode: z.enum(['none', 'proxy', 'vip']).default(DEFAULTS.endpoint.mode),
-        listen: z.string().optional(),
+        listen: z
+          .string()
+          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
+          .default(DEFAULTS.endpoint.listen),
+        waitTimeout: duration.default(DEFAULTS.endpoint.waitTimeout),
         address: z.string().optional(),
         interface: z.string().optional(),
       })

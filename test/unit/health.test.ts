@@ -2,18 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeHealth, majorityPrimary } from '../../src/runtime/health.js';
 import type { NodeObs, Observation, SentinelObs } from '../../src/runtime/observation.js';
-import { resolveTopology } from '../../src/topology/load.js';
-import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
-import { deepFreeze, type BoundTopology } from '../../src/topology/model.js';
+import type { BoundTopology } from '../../src/topology/model.js';
+import { boundTopology } from '../helpers/bound.js';
 
-const t: BoundTopology = (() => {
-  const r = resolveTopology(SEED_TOPOLOGY, 'seed', '/tmp');
-  return deepFreeze({
-    ...r,
-    nodes: r.nodes.map((n, i) => ({ ...n, port: 7000 + i })),
-    sentinels: r.sentinels.map((s, i) => ({ ...s, port: 8000 + i })),
-  });
-})();
+const t: BoundTopology = boundTopology(undefined, 7000, 8000);
 
 const primary = (name: string, port: number, offset = 100, ackOffset = offset): NodeObs => ({
   name,

@@ -2,19 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderAll } from '../../src/render/render-all.js';
 import { StateDir } from '../../src/runtime/state-dir.js';
-import { resolveTopology } from '../../src/topology/load.js';
 import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
-import { deepFreeze, designatedPrimary, type BoundTopology } from '../../src/topology/model.js';
+import { designatedPrimary, type BoundTopology } from '../../src/topology/model.js';
+import { boundTopology } from '../helpers/bound.js';
 import { generatePassword } from '../../src/secrets/store.js';
 
 function bound(input: unknown = SEED_TOPOLOGY): BoundTopology {
-  const t = resolveTopology(input, 'seed', '/tmp');
-  let port = 7000;
-  return deepFreeze({
+  const t = boundTopology(input, 7000);
+  return {
     ...t,
-    nodes: t.nodes.map((n) => ({ ...n, port: port++ })),
-    sentinels: t.sentinels.map((s) => ({ ...s, port: port++ })),
-  });
+    sentinels: t.sentinels.map((x, i) => ({ ...x, port: 7000 + t.nodes.length + i })),
+  };
 }
 
 const secrets = { redisPassword: 'r'.repeat(43), sentinelPassword: 's'.repeat(43) };

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, statSync, existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisHaError } from '../../errors/errors.js';
-import { formatEvent, type HaEvent } from '../../events/events.js';
+import { RedisHaError, errorMessage } from '../../errors/errors.js';
+import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { startProxyEndpoint } from '../../endpoint/run.js';
+import { loadOrCreateSecrets } from '../../secrets/store.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import { isAlive } from '../../runtime/pids.js';
 import { onShutdown } from '../../runtime/signals.js';
@@ -20,7 +22,12 @@ export interface UpOptions extends TopologyOptions {
 
 function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): string {
   const p = t.nodes.find((n) => n.name === primaryName) ?? t.nodes[0];
+  const ep =
+    t.endpoint.mode === 'proxy'
+      ? [`endpoint (always the primary): ${t.endpoint.listen.host}:${t.endpoint.listen.port}`]
+      : [];
   return [
+    ...ep,
     `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
     `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --askpass`,
   ].join('\n');
@@ -47,18 +54,32 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     sup.on('status', (s) => (s === 'stopped' || s === 'failed') && resolve()),
   );
   const unregister = onShutdown(() => sup.stop());
+  const log = (e: HaEvent): void => {
+    appendEvent(dir.eventsFile, e);
+    if (!o.supervise) ctx.progress(formatEvent(e));
+  };
+  let unregisterEndpoint: (() => void) | undefined;
   try {
     await sup.start();
+    if (sup.topology.endpoint.mode === 'proxy') {
+      const ep = await startProxyEndpoint(sup.topology, loadOrCreateSecrets(dir), log);
+      // Registered last, so it stops first: clients leave before the servers go.
+      unregisterEndpoint = onShutdown(() => ep.stop());
+    }
   } catch (e) {
+    log(makeEvent('error', `startup failed: ${errorMessage(e)}`));
+    await sup.stop();
     unregister();
     throw e;
   }
+  log(makeEvent('ready', 'ready'));
   if (!o.supervise)
     ctx.progress(
       `${connectionHelp(sup.topology, sup.primary, dir)}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
     );
   await stopped;
   unregister();
+  unregisterEndpoint?.();
   return { text: 'all processes stopped', json: { stopped: true } };
 }
 
@@ -89,7 +110,7 @@ async function detach(o: UpOptions, dir: StateDir, ctx: CommandContext): Promise
         if (!line) continue;
         const e = JSON.parse(line) as HaEvent;
         ctx.progress(formatEvent(e));
-        if (e.kind === 'healthy') {
+        if (e.kind === 'ready') {
           const t = topologyFrom(o);
           const state = dir.readState();
           const { bindPorts } = await import('../../runtime/ports.js');

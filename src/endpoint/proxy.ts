@@ -1,0 +1,216 @@
+import net from 'node:net';
+import { RedisHaError } from '../errors/errors.js';
+import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
+import type { NodeSpec } from '../topology/model.js';
+
+export type EndpointStatus = 'idle' | 'listening' | 'stopping' | 'stopped';
+
+export interface EndpointEvents extends Record<string, unknown> {
+  event: HaEvent;
+  status: EndpointStatus;
+  switch: { from: string | undefined; to: string | undefined; closed: number };
+  connections: { active: number; waiting: number };
+}
+
+/** Where the proxy learns the current primary (the SentinelWatcher, or a fake in tests). */
+export interface PrimarySource {
+  readonly primary: NodeSpec<number> | undefined;
+  on(name: 'primary', fn: (p: { to: NodeSpec<number> | undefined }) => void): () => void;
+  /** Ask for a fresh look now (an upstream just refused a connection). */
+  reconcile?(): void;
+}
+
+export interface ProxyOptions {
+  host: string;
+  port: number;
+  source: PrimarySource;
+  /** How long a new connection waits for a primary during a failover before it is refused. */
+  waitMs: number;
+}
+
+interface Link {
+  client: net.Socket;
+  upstream: net.Socket;
+  target: string;
+}
+
+/**
+ * A TCP endpoint that forwards bytes to the confirmed primary, so every client and command works
+ * unchanged. It routes only to the node the watcher confirms (sentinel majority + ROLE master);
+ * on a switch it closes every connection to the old primary; connections that arrive while
+ * there is no primary wait (bounded) and are refused with a log line after.
+ */
+export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
+  #status: EndpointStatus = 'idle';
+  readonly #o: ProxyOptions;
+  readonly #server: net.Server;
+  #links = new Set<Link>();
+  #waiting = new Map<net.Socket, NodeJS.Timeout>();
+  #unsubscribe: (() => void) | undefined;
+  #current: string | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(o: ProxyOptions) {
+    super();
+    this.#o = o;
+    this.#server = net.createServer({ noDelay: true }, (c) => this.#accept(c));
+  }
+
+  get status(): EndpointStatus {
+    return this.#status;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.#server.address();
+    return typeof a === 'object' && a
+      ? { host: a.address, port: a.port }
+      : { host: this.#o.host, port: this.#o.port };
+  }
+
+  async start(): Promise<void> {
+    this.#current = this.#o.source.primary?.name;
+    this.#unsubscribe = this.#o.source.on('primary', ({ to }) => this.#switch(to));
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new RedisHaError(
+            e.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'PROCESS_FAILED',
+            `endpoint cannot listen on ${this.#o.host}:${this.#o.port}: ${e.message}`,
+            { cause: e },
+          ),
+        ),
+      );
+      this.#server.listen({ host: this.#o.host, port: this.#o.port }, resolve);
+    });
+    this.#setStatus('listening');
+    const a = this.address;
+    this.#event(
+      `endpoint listening on ${a.host}:${a.port}, routing to ${this.#current ?? 'no primary yet'}`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.#status === 'stopped' || this.#status === 'stopping') return;
+    this.#setStatus('stopping');
+    this.#unsubscribe?.();
+    for (const [c, t] of this.#waiting) {
+      clearTimeout(t);
+      c.destroy();
+    }
+    this.#waiting.clear();
+    clearInterval(this.#flushTimer);
+    for (const l of this.#links) this.#close(l);
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#setStatus('stopped');
+  }
+
+  #accept(client: net.Socket, retry = false): void {
+    if (!retry) client.on('error', () => client.destroy());
+    const p = this.#o.source.primary;
+    // A retry never goes straight back to the node that just refused it.
+    if (p && !retry) return this.#bridge(client, p);
+    // No confirmed primary (failover under way): hold the connection, unread, until one appears.
+    const timer = setTimeout(() => {
+      this.#waiting.delete(client);
+      this.#event(
+        `refused a client from ${client.remoteAddress ?? '?'}: no confirmed primary within ${this.#o.waitMs}ms`,
+        'warn',
+      );
+      client.destroy();
+      this.#counts();
+    }, this.#o.waitMs);
+    this.#waiting.set(client, timer);
+    client.once('close', () => this.#drop(client));
+    // Waiting clients also re-check every 100ms: a retried client must not depend on a change event.
+    this.#flushTimer ??= setInterval(() => this.#flush(this.#o.source.primary), 100);
+    this.#counts();
+  }
+
+  #drop(client: net.Socket): void {
+    const t = this.#waiting.get(client);
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.#waiting.delete(client);
+    this.#counts();
+  }
+
+  #flush(to: NodeSpec<number> | undefined): void {
+    if (to) {
+      for (const [c, t] of this.#waiting) {
+        clearTimeout(t);
+        this.#bridge(c, to);
+      }
+      this.#waiting.clear();
+    }
+    if (this.#waiting.size === 0) {
+      clearInterval(this.#flushTimer);
+      this.#flushTimer = undefined;
+    }
+    this.#counts();
+  }
+
+  #bridge(client: net.Socket, p: NodeSpec<number>): void {
+    const upstream = net.connect({ host: p.host, port: p.port, noDelay: true });
+    const link: Link = { client, upstream, target: p.name };
+    this.#links.add(link);
+    // Pipe only once connected: until then the client's bytes stay unread in its socket, so a
+    // refused upstream (a primary that just died) costs the client nothing: it waits again.
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    upstream.on('error', () => {
+      if (!connected && !client.destroyed && this.#links.delete(link)) {
+        upstream.destroy();
+        this.#o.source.reconcile?.();
+        this.#accept(client, true);
+        return;
+      }
+      this.#close(link);
+    });
+    client.on('close', () => this.#close(link));
+    upstream.on('close', () => connected && this.#close(link));
+    this.#counts();
+  }
+
+  #close(l: Link): void {
+    if (!this.#links.delete(l)) return;
+    l.client.destroy();
+    l.upstream.destroy();
+    this.#counts();
+  }
+
+  #switch(to: NodeSpec<number> | undefined): void {
+    const from = this.#current;
+    if (from === to?.name) return;
+    this.#current = to?.name;
+    let closed = 0;
+    for (const l of this.#links) {
+      if (l.target !== to?.name) {
+        this.#close(l);
+        closed++;
+      }
+    }
+    this.emit('switch', { from, to: to?.name, closed });
+    this.#event(
+      `switch: ${from ?? 'none'} -> ${to?.name ?? 'none'} (closed ${closed} connection${closed === 1 ? '' : 's'} to ${from ?? 'none'})`,
+      to ? 'info' : 'warn',
+    );
+    this.#flush(to);
+  }
+
+  #counts(): void {
+    this.emit('connections', { active: this.#links.size, waiting: this.#waiting.size });
+  }
+
+  #event(message: string, level: 'info' | 'warn' = 'info'): void {
+    this.emit('event', makeEvent('status', message, { level, member: 'endpoint' }));
+  }
+
+  #setStatus(s: EndpointStatus): void {
+    this.#status = s;
+    this.emit('status', s);
+  }
+}

@@ -1,0 +1,232 @@
+import type { Redis } from 'ioredis';
+import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
+import { createClient } from '../redis/client.js';
+import { pairsToRecord, parseInfo } from '../redis/info.js';
+import type { Secrets } from '../secrets/store.js';
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import { SentinelEventStream } from './event-stream.js';
+import {
+  analyze,
+  initialState,
+  key,
+  reduce,
+  type Verdict,
+  type WatchInput,
+  type WatchState,
+} from './watch-state.js';
+
+export type WatcherStatus = 'idle' | 'running' | 'stopped';
+
+export interface WatcherEvents extends Record<string, unknown> {
+  /** The confirmed primary changed (undefined: none confirmed right now). */
+  primary: {
+    from: NodeSpec<number> | undefined;
+    to: NodeSpec<number> | undefined;
+    verdict: Verdict;
+  };
+  event: HaEvent;
+  status: WatcherStatus;
+}
+
+export interface WatcherOptions {
+  topology: BoundTopology;
+  secrets: Secrets;
+  /** Reconcile period; events trigger extra reconciles. */
+  pollMs?: number;
+}
+
+const RECONCILE_ON = new Set([
+  '+switch-master',
+  '+promoted-slave',
+  '+failover-end',
+  '+odown',
+  '-odown',
+  '+sdown',
+  '+tilt',
+  '-tilt',
+  '+try-failover',
+]);
+
+/**
+ * Follows the sentinels: polls every one of them (pub/sub does not replay missed messages), folds
+ * their events in as they come, asks ROLE of the nodes, and names the primary only when a majority
+ * of all sentinels agree on it and it confirms with ROLE. observe -> reduce/analyze (pure) -> emit.
+ */
+export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
+  #status: WatcherStatus = 'idle';
+  readonly #t: BoundTopology;
+  readonly #secrets: Secrets;
+  readonly #pollMs: number;
+  #state: WatchState;
+  #verdict: Verdict = { votes: 0, needed: 0, confirmed: false, reason: 'not started' };
+  #primary: NodeSpec<number> | undefined;
+  #sentinels = new Map<string, Redis>();
+  #nodes = new Map<string, Redis>();
+  #stream: SentinelEventStream | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+  #again = false;
+
+  constructor(o: WatcherOptions) {
+    super();
+    this.#t = o.topology;
+    this.#secrets = o.secrets;
+    this.#pollMs = o.pollMs ?? 250;
+    this.#state = initialState(o.topology.sentinels.map((s) => s.name));
+  }
+
+  get status(): WatcherStatus {
+    return this.#status;
+  }
+  get verdict(): Verdict {
+    return this.#verdict;
+  }
+  /** The confirmed primary, or undefined while there is none. */
+  get primary(): NodeSpec<number> | undefined {
+    return this.#primary;
+  }
+
+  /** Connects and resolves after the first full look. */
+  async start(): Promise<void> {
+    if (this.#status !== 'idle') return;
+    this.#setStatus('running');
+    for (const s of this.#t.sentinels)
+      this.#sentinels.set(
+        s.name,
+        createClient(s, {
+          password: this.#secrets.sentinelPassword,
+          reconnect: true,
+          timeoutMs: 500,
+          name: 'redis-ha-watcher',
+        }),
+      );
+    for (const n of this.#t.nodes)
+      this.#nodes.set(
+        n.name,
+        createClient(n, {
+          password: this.#secrets.redisPassword,
+          reconnect: true,
+          timeoutMs: 500,
+          name: 'redis-ha-watcher',
+        }),
+      );
+    await Promise.all(
+      [...this.#sentinels.values(), ...this.#nodes.values()].map((c) =>
+        c.connect().catch(() => undefined),
+      ),
+    );
+    this.#stream = new SentinelEventStream(this.#t, this.#secrets.sentinelPassword, (m) => {
+      this.#apply({
+        type: 'event',
+        sentinel: m.sentinel,
+        at: Date.now(),
+        channel: m.channel,
+        payload: m.payload,
+      });
+      if (RECONCILE_ON.has(m.channel)) this.reconcile();
+    });
+    this.#stream.start();
+    await this.#look();
+  }
+
+  stop(): void {
+    if (this.#status === 'stopped') return;
+    clearTimeout(this.#timer);
+    this.#stream?.stop();
+    for (const c of [...this.#sentinels.values(), ...this.#nodes.values()]) c.disconnect();
+    this.#setStatus('stopped');
+  }
+
+  /** Look now (coalesced with a look under way). */
+  reconcile(): void {
+    if (this.#busy) {
+      this.#again = true;
+      return;
+    }
+    void this.#look().catch((e: unknown) =>
+      this.emit('event', makeEvent('error', `watcher: ${String(e)}`, { level: 'error' })),
+    );
+  }
+
+  async #look(): Promise<void> {
+    if (this.#status !== 'running') return;
+    this.#busy = true;
+    clearTimeout(this.#timer);
+    try {
+      const inputs = await Promise.all([
+        ...this.#t.sentinels.map((s) => this.#pollSentinel(s.name)),
+        ...this.#t.nodes.map((n) => this.#pollRole(n)),
+      ]);
+      for (const i of inputs) this.#apply(i);
+    } finally {
+      this.#busy = false;
+      if (this.#status === 'running')
+        this.#timer = setTimeout(() => this.reconcile(), this.#again ? 0 : this.#pollMs);
+      this.#again = false;
+    }
+  }
+
+  async #pollSentinel(name: string): Promise<WatchInput> {
+    const c = this.#sentinels.get(name);
+    const at = Date.now();
+    try {
+      if (!c || c.status !== 'ready') throw new Error('not connected');
+      const [m, info] = await Promise.all([
+        c.call('SENTINEL', 'MASTER', this.#t.masterName).then(pairsToRecord),
+        c.info('sentinel').then(parseInfo),
+      ]);
+      const master = m.ip && m.port ? { host: m.ip, port: Number(m.port) } : undefined;
+      return {
+        type: 'poll',
+        sentinel: name,
+        at,
+        master,
+        tilt: info.sentinel_tilt === '1',
+        failoverInProgress: (m.flags ?? '').includes('failover_in_progress'),
+      };
+    } catch {
+      return { type: 'unreachable', sentinel: name, at };
+    }
+  }
+
+  async #pollRole(n: NodeSpec<number>): Promise<WatchInput> {
+    const c = this.#nodes.get(n.name);
+    try {
+      if (!c || c.status !== 'ready') throw new Error('not connected');
+      const r = (await c.call('ROLE')) as unknown[];
+      return {
+        type: 'role',
+        node: n,
+        role: r[0] === 'master' ? 'master' : r[0] === 'slave' ? 'slave' : 'unknown',
+      };
+    } catch {
+      return { type: 'role', node: n, role: 'unknown' };
+    }
+  }
+
+  #apply(input: WatchInput): void {
+    this.#state = reduce(this.#state, input);
+    const v = analyze(this.#state);
+    this.#verdict = v;
+    const next =
+      v.confirmed && v.named ? this.#t.nodes.find((n) => key(n) === key(v.named!)) : undefined;
+    if (next?.name !== this.#primary?.name) {
+      const from = this.#primary;
+      this.#primary = next;
+      this.emit('primary', { from, to: next, verdict: v });
+      this.emit(
+        'event',
+        makeEvent(
+          'status',
+          next ? `primary is ${next.name} (${v.reason})` : `no confirmed primary (${v.reason})`,
+          { level: next ? 'info' : 'warn' },
+        ),
+      );
+    }
+  }
+
+  #setStatus(s: WatcherStatus): void {
+    this.#status = s;
+    this.emit('status', s);
+  }
+}

@@ -1,0 +1,18 @@
+import { resolveTopology } from '../../src/topology/load.js';
+import { deepFreeze, type BoundTopology } from '../../src/topology/model.js';
+import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
+
+/** A topology with fixed fake ports for pure tests: nodes from nodeBase, sentinels from sentinelBase. */
+export function boundTopology(
+  input: unknown = SEED_TOPOLOGY,
+  nodeBase = 7000,
+  sentinelBase = nodeBase + 2,
+): BoundTopology {
+  const t = resolveTopology(input, 'seed', '/tmp');
+  return deepFreeze({
+    ...t,
+    nodes: t.nodes.map((n, i) => ({ ...n, port: nodeBase + i })),
+    sentinels: t.sentinels.map((s, i) => ({ ...s, port: sentinelBase + i })),
+    endpoint: { ...t.endpoint, listen: { host: t.endpoint.listen.host, port: 6390 } },
+  });
+}

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  analyze,
+  initialState,
+  reduce,
+  type Addr,
+  type WatchInput,
+  type WatchState,
+} from '../../src/sentinel/watch-state.js';
+
+const A: Addr = { host: '127.0.0.1', port: 6379 };
+const B: Addr = { host: '127.0.0.1', port: 6380 };
+const S = ['s1', 's2', 's3'];
+
+function run(inputs: WatchInput[], state: WatchState = initialState(S)): WatchState {
+  return inputs.reduce(reduce, state);
+}
+const poll = (
+  sentinel: string,
+  master: Addr | undefined,
+  extra: Partial<{ tilt: boolean; failoverInProgress: boolean }> = {},
+): WatchInput => ({
+  type: 'poll',
+  sentinel,
+  at: 1,
+  master,
+  tilt: extra.tilt ?? false,
+  failoverInProgress: extra.failoverInProgress ?? false,
+});
+const role = (node: Addr, r: 'master' | 'slave'): WatchInput => ({ type: 'role', node, role: r });
+const ev = (sentinel: string, channel: string, payload: string): WatchInput => ({
+  type: 'event',
+  sentinel,
+  at: 2,
+  channel,
+  payload,
+});
+const switchAtoB = (s: string): WatchInput =>
+  ev(s, '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380');
+const healthy = [poll('s1', A), poll('s2', A), poll('s3', A), role(A, 'master'), role(B, 'slave')];
+
+test('all sentinels agree and ROLE confirms: route to it', () => {
+  const v = analyze(run(healthy));
+  assert.deepEqual(v.named, A);
+  assert.equal(v.confirmed, true);
+  assert.equal(v.votes, 3);
+});
+
+test('named by the majority but ROLE not master yet: not confirmed', () => {
+  const v = analyze(run([poll('s1', A), poll('s2', A), poll('s3', A)]));
+  assert.deepEqual(v.named, A);
+  assert.equal(v.confirmed, false);
+  assert.match(v.reason, /ROLE says nothing yet/);
+});
+
+test('split votes with one sentinel down: no majority, no primary', () => {
+  const v = analyze(
+    run([
+      poll('s1', A),
+      poll('s2', B),
+      { type: 'unreachable', sentinel: 's3', at: 3 },
+      role(A, 'master'),
+      role(B, 'master'),
+    ]),
+  );
+  assert.equal(v.named, undefined);
+  assert.equal(v.confirmed, false);
+  assert.match(v.reason, /no majority: 1\/3 agree, 2 usable, 2 needed/);
+});
+
+test("the leader's late +switch-master: observers switch first, the majority moves with them", () => {
+  let s = run(healthy);
+  s = run([switchAtoB('s2')], s);
+  assert.deepEqual(analyze(s).named, A, 'one sentinel is not a majority');
+  s = run([switchAtoB('s3'), role(B, 'master')], s);
+  const v = analyze(s);
+  assert.deepEqual(v.named, B);
+  assert.equal(v.confirmed, true);
+  s = run([switchAtoB('s1')], s);
+  assert.equal(analyze(s).votes, 3);
+});
+
+test('a sentinel in TILT does not vote', () => {
+  let s = run([poll('s1', A), poll('s2', A, { tilt: true }), poll('s3', B), role(A, 'master')]);
+  assert.equal(analyze(s).named, undefined);
+  s = run([ev('s2', '-tilt', '')], s);
+  assert.deepEqual(analyze(s).named, A);
+  s = run([ev('s1', '+tilt', '')], s);
+  assert.equal(analyze(s).named, undefined);
+});
+
+test('a sentinel down: two of three still decide', () => {
+  const v = analyze(run([...healthy, { type: 'unreachable', sentinel: 's2', at: 3 }]));
+  assert.deepEqual(v.named, A);
+  assert.equal(v.votes, 2);
+  assert.equal(v.confirmed, true);
+});
+
+test('a stale sentinel still naming the old primary is outvoted', () => {
+  const v = analyze(
+    run([poll('s1', A), poll('s2', B), poll('s3', B), role(A, 'master'), role(B, 'master')]),
+  );
+  assert.deepEqual(v.named, B);
+  assert.equal(v.confirmed, true);
+});
+
+test('an old primary that says master but is not named is never chosen', () => {
+  const v = analyze(
+    run([poll('s1', B), poll('s2', B), poll('s3', B), role(A, 'master'), role(B, 'slave')]),
+  );
+  assert.deepEqual(v.named, B);
+  assert.equal(v.confirmed, false);
+});
+
+test('failover progress is tracked from events; unknown sentinels are ignored', () => {
+  let s = run([...healthy, ev('s1', '+try-failover', 'master mymaster 127.0.0.1 6379')]);
+  assert.equal(s.views.s1?.failoverInProgress, true);
+  s = run(
+    [ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379'), ev('nobody', '+tilt', '')],
+    s,
+  );
+  assert.equal(s.views.s1?.failoverInProgress, false);
+  assert.equal(Object.keys(s.views).length, 3);
+});
