@@ -9,7 +9,8 @@ import {
 } from '../events/events.js';
 import { renderNode, writeRendered } from '../render/render-all.js';
 import type { Secrets } from '../secrets/store.js';
-import { SentinelEventStream } from '../sentinel/event-stream.js';
+import { SentinelWatcher } from '../sentinel/watcher.js';
+import { requestFailover } from '../sentinel/failover.js';
 import {
   designatedPrimary,
   findNode,
@@ -77,7 +78,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly #tickMs: number;
   readonly #healthTimeoutMs: number;
   #run: Running | undefined;
-  #stream: SentinelEventStream | undefined;
+  #watcher: SentinelWatcher | undefined;
+  /** The dead primary we asked Sentinel to fail over, once. */
+  #forcedFor: string | undefined;
   #primary = '';
   /** The primary before the last failover, until it is seen as a replica. */
   #oldPrimary: string | undefined;
@@ -135,7 +138,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   async #teardown(): Promise<void> {
     clearTimeout(this.#tickTimer);
-    this.#stream?.stop();
+    this.#watcher?.stop();
     this.#run?.pool.close();
     await this.#run?.children.stopAll(this.#primary);
     releaseLock(this.#dir);
@@ -186,12 +189,20 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       progress,
       onReplicaSynced: (name) => sync.mark(name, primary.name, true),
     });
-    this.#stream = new SentinelEventStream(t, secrets.sentinelPassword, (m) => {
+    const watcher = new SentinelWatcher({ topology: t, secrets, pollMs: this.#tickMs });
+    this.#watcher = watcher;
+    watcher.on('message', (m) => {
       this.#event('sentinel', `${m.channel} ${m.payload}`, { member: m.sentinel });
       // Events only trigger a look; the periodic reconcile remains the source of truth.
       if (RECONCILE_ON.has(m.channel)) this.#kick();
     });
-    this.#stream.start();
+    // The watcher names a promoted replica as soon as it answers ROLE master while the old
+    // primary is gone (before Sentinel's own confirmation): rejoin the old primary right then.
+    watcher.on('primary', ({ to, verdict }) => {
+      if (this.#status === 'running' && to && to.name !== this.#primary)
+        this.#onFailover(this.#primary, to.name, verdict.reason);
+    });
+    await watcher.start();
     const h = await waitHealthy(pool, t, this.#healthTimeoutMs, progress, () => children.all());
     this.#healthKey = 'healthy';
     this.#event(
@@ -243,11 +254,23 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         `primary died: not restarting it as a primary; waiting for Sentinel to promote one of ${d.candidates.join(', ')}`,
         { member: m.name, level: 'warn' },
       );
+      void this.#forceFailover(m.name);
       return;
     }
     this.#event('decision', d.reason, { member: m.name, level: d.dataLost ? 'error' : 'warn' });
     // Back before down-after, Sentinel never acts on stale replica state; backoff only on a crash loop.
     restart(() => this.#startNode(m, m, 'restarted as primary'), true);
+  }
+
+  /** The process is gone for certain: waiting for down-after would only add blackout. */
+  async #forceFailover(dead: string): Promise<void> {
+    if (this.#forcedFor === dead) return;
+    this.#forcedFor = dead;
+    const r = await requestFailover(this.#run!.pool);
+    const msg = r.started
+      ? `the primary's process exited: asked ${r.sentinel} for an immediate failover (no down-after wait)`
+      : `immediate failover not started (${r.text}); Sentinel's own detection continues`;
+    this.#event('decision', msg, { member: dead });
   }
 
   #startNode(node: NodeSpec<number>, primary: NodeSpec<number>, why: string): void {
@@ -310,7 +333,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     const maj = majorityPrimary(t, obs.sentinels);
     const promoted = obs.nodes.find((n) => n.name === maj.name);
     if (maj.name && maj.name !== this.#primary && promoted?.reachable && promoted.role === 'master')
-      this.#onFailover(this.#primary, maj.name);
+      this.#onFailover(this.#primary, maj.name, 'named by a sentinel majority, confirmed by ROLE');
 
     const primary = findNode(t, this.#primary);
     const stale = decideDemotion({
@@ -353,17 +376,14 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     }
   }
 
-  #onFailover(from: string, to: string): void {
+  #onFailover(from: string, to: string, how: string): void {
     this.#primary = to;
+    this.#forcedFor = undefined;
     this.#dir.updateState((s) => {
       s.primary = to;
       s.failovers.push({ at: new Date().toISOString(), from, to });
     });
-    this.#event(
-      'failover',
-      `failover: ${from} -> ${to} (named by a sentinel majority, confirmed by ROLE)`,
-      { data: { from, to } },
-    );
+    this.#event('failover', `failover: ${from} -> ${to} (${how})`, { data: { from, to } });
     const wasSynced = this.#run!.sync.forget(to);
     this.#run!.sync.forget(from);
     this.#oldPrimary = from;

@@ -100,3 +100,25 @@ export async function runFailover(
     pool.close();
   }
 }
+
+/**
+ * SENTINEL FAILOVER on the first sentinel that answers. Once is enough: Sentinel refuses a second
+ * one while a failover runs (INPROG) and picks only a promotable replica (priority > 0, so a
+ * synced one) or answers NOGOODSLAVE.
+ */
+export async function requestFailover(
+  pool: ClientPool,
+): Promise<{ started: boolean; sentinel?: string; text: string }> {
+  const t = pool.topology;
+  let last = 'no sentinel reachable';
+  for (const s of t.sentinels) {
+    try {
+      await pool.get(s).call('SENTINEL', 'FAILOVER', t.masterName);
+      return { started: true, sentinel: s.name, text: 'OK' };
+    } catch (e) {
+      last = `${s.name}: ${redisErrorText(e)}`;
+      if (/INPROG|NOGOODSLAVE/.test(last)) return { started: false, sentinel: s.name, text: last };
+    }
+  }
+  return { started: false, text: last };
+}

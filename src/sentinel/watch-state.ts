@@ -14,6 +14,8 @@ export interface SentinelView {
   master?: Addr | undefined;
   tilt: boolean;
   failoverInProgress: boolean;
+  /** The replica this sentinel, as failover leader, has sent REPLICAOF NO ONE to. */
+  promoting?: Addr | undefined;
   /** ms timestamp of the last poll or event from this sentinel. */
   seenAt: number;
 }
@@ -71,6 +73,7 @@ export function reduce(state: WatchState, input: WatchInput): WatchState {
         master: input.master,
         tilt: input.tilt,
         failoverInProgress: input.failoverInProgress,
+        promoting: input.failoverInProgress ? prev.promoting : undefined,
         seenAt: input.at,
       };
       break;
@@ -94,6 +97,15 @@ function applyEvent(v: SentinelView, channel: string, payload: string, at: numbe
         reachable: true,
         master: { host: w[3] ?? '', port: Number(w[4]) },
         failoverInProgress: false,
+        promoting: undefined,
+        seenAt: at,
+      };
+    case '+failover-state-wait-promotion':
+      // slave <name> <ip> <port> @ <master> <ip> <port>
+      return {
+        ...v,
+        failoverInProgress: true,
+        promoting: { host: w[2] ?? '', port: Number(w[3]) },
         seenAt: at,
       };
     case '+tilt':
@@ -107,7 +119,7 @@ function applyEvent(v: SentinelView, channel: string, payload: string, at: numbe
     case '-failover-abort-no-good-slave':
     case '-failover-abort-not-elected':
     case '+failover-end-for-timeout':
-      return { ...v, failoverInProgress: false, seenAt: at };
+      return { ...v, failoverInProgress: false, promoting: undefined, seenAt: at };
     default:
       return { ...v, seenAt: at };
   }
@@ -128,6 +140,15 @@ export function analyze(state: WatchState): Verdict {
     votes.set(k, { addr: v.master, n: (votes.get(k)?.n ?? 0) + 1 });
   }
   const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];
+  const early = promotedEarly(state, best?.addr);
+  if (early)
+    return {
+      named: early.addr,
+      votes: best?.n ?? 0,
+      needed,
+      confirmed: true,
+      reason: early.reason,
+    };
   if (!best || best.n < needed) {
     const counted = all.filter((v) => v.reachable && !v.tilt).length;
     return {
@@ -148,4 +169,28 @@ export function analyze(state: WatchState): Verdict {
       ? `${key(best.addr)} named by ${best.n}/${all.length} sentinels and confirmed by ROLE`
       : `${key(best.addr)} named by ${best.n}/${all.length} sentinels but ROLE says ${role ?? 'nothing yet'}`,
   };
+}
+
+/**
+ * Sentinel confirms a promotion only with its next INFO poll (~0.9 s of every failover). The
+ * replica a failover leader has sent REPLICAOF NO ONE to may be used at once when it answers ROLE
+ * master and the primary the majority still names no longer acts as one (unreachable, or already
+ * rejoined as a replica). Still one node at a time: the old one is not serving writes.
+ */
+function promotedEarly(
+  state: WatchState,
+  named: Addr | undefined,
+): { addr: Addr; reason: string } | undefined {
+  // The old primary must not be serving: unreachable, or already back as a replica.
+  if (named && state.roles[key(named)] === 'master') return undefined;
+  for (const [name, v] of Object.entries(state.views)) {
+    if (!v.reachable || v.tilt || !v.promoting || !v.failoverInProgress) continue;
+    if (state.roles[key(v.promoting)] === 'master') {
+      return {
+        addr: v.promoting,
+        reason: `${key(v.promoting)} promoted by failover leader ${name} and confirmed by ROLE; ${named ? key(named) : 'the old primary'} is not a master`,
+      };
+    }
+  }
+  return undefined;
 }

@@ -4,7 +4,7 @@ import { createClient } from '../redis/client.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
 import type { Secrets } from '../secrets/store.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
-import { SentinelEventStream } from './event-stream.js';
+import { SentinelEventStream, type SentinelMessage } from './event-stream.js';
 import {
   analyze,
   initialState,
@@ -26,6 +26,8 @@ export interface WatcherEvents extends Record<string, unknown> {
   };
   event: HaEvent;
   status: WatcherStatus;
+  /** Every sentinel event for this master, as received. */
+  message: SentinelMessage;
 }
 
 export interface WatcherOptions {
@@ -45,6 +47,7 @@ const RECONCILE_ON = new Set([
   '+tilt',
   '-tilt',
   '+try-failover',
+  '+failover-state-wait-promotion',
 ]);
 
 /**
@@ -116,6 +119,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
       ),
     );
     this.#stream = new SentinelEventStream(this.#t, this.#secrets.sentinelPassword, (m) => {
+      this.emit('message', m);
       this.#apply({
         type: 'event',
         sentinel: m.sentinel,
@@ -161,7 +165,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
     } finally {
       this.#busy = false;
       if (this.#status === 'running')
-        this.#timer = setTimeout(() => this.reconcile(), this.#again ? 0 : this.#pollMs);
+        this.#timer = setTimeout(() => this.reconcile(), this.#again ? 0 : this.#nextDelay());
       this.#again = false;
     }
   }
@@ -202,6 +206,16 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
     } catch {
       return { type: 'role', node: n, role: 'unknown' };
     }
+  }
+
+  /** Poll fast while a failover is under way or the named primary does not answer. */
+  #nextDelay(): number {
+    const views = Object.values(this.#state.views);
+    const named = this.#verdict.named;
+    const urgent =
+      views.some((v) => v.failoverInProgress) ||
+      (named !== undefined && this.#state.roles[key(named)] === 'unknown');
+    return urgent ? Math.min(50, this.#pollMs) : this.#pollMs;
   }
 
   #apply(input: WatchInput): void {

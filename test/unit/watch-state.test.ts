@@ -123,3 +123,40 @@ test('failover progress is tracked from events; unknown sentinels are ignored', 
   assert.equal(s.views.s1?.failoverInProgress, false);
   assert.equal(Object.keys(s.views).length, 3);
 });
+
+const waitPromotion = (s: string): WatchInput =>
+  ev(
+    s,
+    '+failover-state-wait-promotion',
+    'slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379',
+  );
+
+test('early switch: the leader promoted B, B says master, A is unreachable -> B before +switch-master', () => {
+  let s = run([...healthy, waitPromotion('s1')]);
+  assert.deepEqual(analyze(s).named, A, 'B still a replica: no switch');
+  s = run([role(B, 'master')], s);
+  assert.deepEqual(analyze(s).named, A, 'A still answers: no switch');
+  s = run([{ type: 'role', node: A, role: 'unknown' }], s);
+  const v = analyze(s);
+  assert.deepEqual(v.named, B);
+  assert.equal(v.confirmed, true);
+  assert.match(v.reason, /promoted by failover leader s1/);
+  s = run([role(A, 'slave')], s);
+  assert.deepEqual(analyze(s).named, B, 'the old primary back as a replica keeps B chosen');
+});
+
+test('no early switch from a sentinel in TILT, or after the failover ended without a switch', () => {
+  const base = [
+    ...healthy,
+    role(B, 'master'),
+    { type: 'role', node: A, role: 'unknown' } as WatchInput,
+  ];
+  let s = run([...base, waitPromotion('s1'), ev('s1', '+tilt', '')]);
+  assert.equal(analyze(s).confirmed, false);
+  s = run([
+    ...base,
+    waitPromotion('s1'),
+    ev('s1', '-failover-abort-not-elected', 'master mymaster 127.0.0.1 6379'),
+  ]);
+  assert.equal(analyze(s).confirmed, false);
+});
