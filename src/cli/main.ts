@@ -156,6 +156,17 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('switchover')
+      .description(
+        'planned primary change with no acknowledged write lost (CLIENT PAUSE WRITE, catch-up, Sentinel failover)',
+      )
+      .option('--to <node>', 'the replica to promote (default: the best-priority replica)'),
+  ).action(async (o: GlobalOpts & { to?: string }) =>
+    run(o, async (ctx) => (await import('./commands/switchover.js')).switchoverCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
       .command('proxy')
       .description('run the endpoint alone: a TCP proxy that always reaches the confirmed primary'),
     false,

@@ -1,0 +1,222 @@
+import type { Redis } from 'ioredis';
+import { RedisHaError, errorMessage } from '../errors/errors.js';
+import { redisErrorText, withClient } from '../redis/client.js';
+import { num, pairsToRecord, parseInfo } from '../redis/info.js';
+import { analyzeHealth } from '../runtime/health.js';
+import { ClientPool, observe } from '../runtime/observe.js';
+import { waitFor } from '../runtime/wait.js';
+import type { Secrets } from '../secrets/store.js';
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import { isEligible, requestFailover } from './failover.js';
+
+export interface SwitchoverResult {
+  from: string;
+  to: string;
+  /** How long writes were paused on the old primary. */
+  pausedMs: number;
+  durationMs: number;
+}
+
+export interface SwitchoverOptions {
+  to?: string | undefined;
+  /** Bound on each step; the pause itself is capped by Redis at pauseMs as a last resort. */
+  stepTimeoutMs?: number;
+}
+
+/**
+ * A planned primary change that loses no acknowledged write: pause writes on the old primary,
+ * wait for the target's offset to match, fail over through Sentinel, make the old primary a
+ * replica of the new one, then release the pause (late writers there get READONLY, not silent
+ * loss). Every step is bounded; before the promotion a failure rolls back (unpause, priorities).
+ */
+export async function runSwitchover(
+  t: BoundTopology,
+  secrets: Secrets,
+  progress: (line: string) => void,
+  o: SwitchoverOptions = {},
+): Promise<SwitchoverResult> {
+  const step = o.stepTimeoutMs ?? 5000;
+  const pool = new ClientPool(t, secrets, 2000);
+  const started = Date.now();
+  try {
+    const h = analyzeHealth(t, await observe(pool));
+    if (!h.healthy || !h.primary)
+      throw new RedisHaError(
+        'UNHEALTHY',
+        `switchover needs a healthy topology: ${h.problems[0] ?? 'no primary'}`,
+        { hint: 'see `redis-ha status`' },
+      );
+    const from = t.nodes.find((n) => n.name === h.primary)!;
+    const replicas = t.nodes.filter((n) => n.name !== from.name);
+    const target = o.to
+      ? replicas.find((n) => n.name === o.to)
+      : [...replicas].filter((n) => n.priority > 0).sort((a, b) => a.priority - b.priority)[0];
+    if (!target) {
+      throw new RedisHaError(
+        'USAGE',
+        o.to ? `"${o.to}" is not a replica of ${from.name}` : 'no replica can be promoted',
+        { hint: `replicas: ${replicas.map((r) => r.name).join(', ') || 'none'}` },
+      );
+    }
+    const others = replicas.filter((n) => n.name !== target.name);
+    const p = pool.get(from);
+    const restore = await pinTarget(pool, others, target, t, step, progress);
+    let paused = false;
+    let pausedAt = 0;
+    let promoted = false;
+    try {
+      // A generous cap so a crash here cannot leave the primary paused forever.
+      await p.call('CLIENT', 'PAUSE', String(t.sentinel.failoverTimeoutMs + 3 * step), 'WRITE');
+      paused = true;
+      pausedAt = Date.now();
+      progress(`writes paused on ${from.name}`);
+      const offset = num(parseInfo(await p.info('replication')), 'master_repl_offset');
+      await waitFor(
+        async () => {
+          const r = num(parseInfo(await pool.get(target).info('replication')), 'slave_repl_offset');
+          return r >= offset ? true : { pending: `${target.name} is ${offset - r} bytes behind` };
+        },
+        { timeoutMs: step, intervalMs: 2, what: `${target.name} to catch up with ${from.name}` },
+      );
+      progress(`${target.name} caught up (offset ${offset}); promoting through Sentinel`);
+      const f = await requestFailover(pool);
+      if (!f.started)
+        throw new RedisHaError('FAILOVER_FAILED', `Sentinel refused the failover: ${f.text}`);
+      promoted = true;
+      // The leader sends REPLICAOF NO ONE on its next tick; release the pause as soon as the
+      // target acts as primary (Sentinel's own confirmation takes ~1 s more and is awaited after).
+      await waitFor(
+        async () => {
+          // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
+          const role = await oneShot(target, secrets, (c) => c.call('ROLE')).then(
+            (r) => (r as unknown[])[0],
+            redisErrorText,
+          );
+          return role === 'master'
+            ? true
+            : { pending: `${target.name} still says ${String(role)}` };
+        },
+        {
+          timeoutMs: t.sentinel.failoverTimeoutMs,
+          intervalMs: 2,
+          what: `${target.name} to be promoted`,
+        },
+      );
+      progress(`${target.name} promoted; ${from.name} follows it`);
+      await oneShot(from, secrets, (c) => c.call('REPLICAOF', target.host, String(target.port)));
+    } catch (e) {
+      if (!promoted) progress(`rolling back: ${errorMessage(e)}`);
+      throw e instanceof RedisHaError
+        ? e
+        : new RedisHaError('FAILOVER_FAILED', `switchover failed: ${redisErrorText(e)}`, {
+            cause: e,
+          });
+    } finally {
+      if (paused) await unpause(from, secrets);
+      await restore();
+    }
+    const pausedMs = Date.now() - pausedAt;
+    progress(`writes released after ${pausedMs}ms`);
+    await waitFor(
+      async () => {
+        const views = await Promise.all(
+          t.sentinels.map((s) =>
+            pool
+              .get(s)
+              .call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', t.masterName)
+              .catch(() => null),
+          ),
+        );
+        const agree = views.filter(
+          (v) => Array.isArray(v) && Number(v[1]) === target.port && v[0] === target.host,
+        ).length;
+        return agree > t.sentinels.length / 2
+          ? true
+          : { pending: `${agree}/${t.sentinels.length} sentinels name ${target.name}` };
+      },
+      {
+        timeoutMs: t.sentinel.failoverTimeoutMs + step,
+        intervalMs: 20,
+        what: `the sentinels to name ${target.name}`,
+      },
+    );
+    progress(`the sentinels name ${target.name}`);
+    return { from: from.name, to: target.name, pausedMs, durationMs: Date.now() - started };
+  } finally {
+    pool.close();
+  }
+}
+
+/**
+ * With more than one replica, Sentinel picks by its own rules: hold the others at priority 0
+ * until every sentinel sees only the target as eligible. Returns the undo.
+ */
+async function pinTarget(
+  pool: ClientPool,
+  others: NodeSpec<number>[],
+  target: NodeSpec<number>,
+  t: BoundTopology,
+  timeoutMs: number,
+  progress: (l: string) => void,
+): Promise<() => Promise<void>> {
+  const undo = async (): Promise<void> => {
+    await Promise.all(
+      others.map((n) =>
+        pool
+          .get(n)
+          .config('SET', 'replica-priority', String(n.priority))
+          .catch(() => undefined),
+      ),
+    );
+  };
+  if (others.length === 0) return undo;
+  progress(`holding ${others.map((n) => n.name).join(', ')} out of the election`);
+  await Promise.all(others.map((n) => pool.get(n).config('SET', 'replica-priority', '0')));
+  try {
+    await waitFor(
+      async () => {
+        for (const s of t.sentinels) {
+          const reps = (
+            (await pool
+              .get(s)
+              .call('SENTINEL', 'REPLICAS', t.masterName)
+              .catch(() => [])) as unknown[]
+          ).map(pairsToRecord);
+          const eligible = reps.filter(isEligible).map((r) => `${r.ip}:${r.port}`);
+          if (eligible.length !== 1 || eligible[0] !== `${target.host}:${target.port}`)
+            return { pending: `${s.name} still sees ${eligible.join(', ') || 'none'} as eligible` };
+        }
+        return true;
+      },
+      {
+        timeoutMs: timeoutMs + 11_000,
+        intervalMs: 200,
+        what: 'the sentinels to see only the target as eligible',
+      },
+    );
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+  return undo;
+}
+
+function oneShot<T>(
+  n: NodeSpec<number>,
+  secrets: Secrets,
+  fn: (c: Redis) => Promise<T>,
+): Promise<T> {
+  return withClient(n, { password: secrets.redisPassword, timeoutMs: 1000 }, fn);
+}
+
+/** Never leave writes paused: retry on fresh connections (Sentinel may kill ours). */
+async function unpause(n: NodeSpec<number>, secrets: Secrets): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    try {
+      await oneShot(n, secrets, (c) => c.call('CLIENT', 'UNPAUSE'));
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../src/runtime/ports.js';
+import { withCluster, type TestCluster } from '../helpers/cluster.js';
+
+/** Writes numbered keys through the endpoint until stopped; returns what was acknowledged. */
+function writer(c: TestCluster, endpoint: number): { stop: () => Promise<number[]> } {
+  const r = c.client(endpoint);
+  const acked: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      try {
+        if ((await r.set(`sw:${i}`, String(i))) === 'OK') acked.push(i);
+      } catch {
+        await sleep(2);
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return acked;
+    },
+  };
+}
+
+async function lost(c: TestCluster, endpoint: number, acked: number[]): Promise<number> {
+  const r = c.client(endpoint);
+  let missing = 0;
+  for (let k = 0; k < acked.length; k += 500) {
+    const ids = acked.slice(k, k + 500);
+    const vals = await r.mget(ids.map((i) => `sw:${i}`));
+    ids.forEach((i, j) => vals[j] !== String(i) && missing++);
+  }
+  return missing;
+}
+
+test('switchover under a live writer: no acknowledged write lost, and back again with --to', async () => {
+  const ep = await freePort();
+  await withCluster(
+    'switchover',
+    { extra: `endpoint: { mode: proxy, listen: "127.0.0.1:${ep}" }` },
+    async (c) => {
+      assert.equal((await c.run(['up', '--detach'])).code, 0);
+      for (const [to, expect] of [
+        [undefined, 'redis02'],
+        ['redis01', 'redis01'],
+      ] as const) {
+        const w = writer(c, ep);
+        await sleep(300);
+        const r = await c.run(to ? ['switchover', '--to', to] : ['switchover']);
+        assert.equal(r.code, 0, r.stderr + r.stdout);
+        assert.match(
+          r.stdout,
+          new RegExp(`switchover done: \\w+ -> ${expect} in .*; writes paused \\d+ms`),
+        );
+        assert.match(r.stdout, /writes paused on/);
+        await sleep(500);
+        const acked = await w.stop();
+        assert.ok(acked.length > 100, `the writer made progress (${acked.length})`);
+        assert.equal(await lost(c, ep, acked), 0, 'no acknowledged write lost');
+        const s = await c.status();
+        assert.equal(s.primary, expect);
+      }
+    },
+  );
+});
+
+test('switchover refuses a target that is not a replica, leaving writes unpaused', async () => {
+  await withCluster('switchover-bad', {}, async (c) => {
+    assert.equal((await c.run(['up', '--detach'])).code, 0);
+    const r = await c.run(['switchover', '--to', 'redis01']);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^error: "redis01" is not a replica of redis01\nhint: replicas: redis02/,
+    );
+    const p = c.client(c.ports.redis01);
+    assert.equal(await p.set('still', 'writable'), 'OK');
+  });
+});
