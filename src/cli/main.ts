@@ -167,6 +167,26 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('drill')
+      .description(
+        'inject a fault N times against the running topology and measure blackout, lost and misrouted acknowledged writes',
+      )
+      .requiredOption(
+        '--fault <fault>',
+        'kill | freeze | switchover | kill-replica | kill-sentinel',
+      )
+      .option('--runs <n>', 'how many runs', '3')
+      .option(
+        '--client <kind>',
+        'endpoint (through the proxy) or sentinel (ioredis Sentinel client)',
+        'endpoint',
+      ),
+  ).action(async (o: GlobalOpts & { fault: string; runs: string; client: string }) =>
+    run(o, async (ctx) => (await import('./commands/drill.js')).drillCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
       .command('proxy')
       .description('run the endpoint alone: a TCP proxy that always reaches the confirmed primary'),
     false,

@@ -1,0 +1,54 @@
+import { RedisHaError } from '../../errors/errors.js';
+import { runDrill } from '../../drill/drill.js';
+import { FAULTS, type Fault } from '../../drill/faults.js';
+import { bindPorts } from '../../runtime/ports.js';
+import { StateDir } from '../../runtime/state-dir.js';
+import { readSecrets } from '../../secrets/store.js';
+import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
+import { topologyFrom } from '../context.js';
+
+export interface DrillCliOptions extends TopologyOptions {
+  fault: string;
+  runs: string;
+  client: string;
+}
+
+const ms = (x: number | undefined): string => (x === undefined ? 'n/a' : `${Math.round(x)}ms`);
+
+export async function drillCommand(
+  o: DrillCliOptions,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  if (!(FAULTS as readonly string[]).includes(o.fault))
+    throw new RedisHaError('USAGE', `unknown fault "${o.fault}"`, {
+      hint: `faults: ${FAULTS.join(', ')}`,
+    });
+  const runs = Number(o.runs);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100)
+    throw new RedisHaError('USAGE', `--runs must be a whole number from 1 to 100, got "${o.runs}"`);
+  if (o.client !== 'endpoint' && o.client !== 'sentinel')
+    throw new RedisHaError('USAGE', `--client must be "endpoint" or "sentinel"`);
+  const t = topologyFrom(o);
+  const dir = new StateDir(t.stateDir);
+  const secrets = readSecrets(dir);
+  if (!secrets)
+    throw new RedisHaError('NOT_RUNNING', `nothing has been started from ${dir.root}`, {
+      hint: 'start it with `redis-ha up`',
+    });
+  const bound = await bindPorts(t, dir.readState(), false);
+  const r = await runDrill(bound, secrets, dir, {
+    fault: o.fault as Fault,
+    runs,
+    client: o.client,
+    progress: (l) => ctx.progress(l),
+  });
+  const s = r.summary;
+  const text = [
+    `drill ${r.fault} x${r.runs.length} via ${r.client}:`,
+    `  blackout      min ${ms(s.blackoutMs?.min)}  median ${ms(s.blackoutMs?.median)}  max ${ms(s.blackoutMs?.max)}`,
+    `  write gap     min ${ms(s.maxGapMs?.min)}  median ${ms(s.maxGapMs?.median)}  max ${ms(s.maxGapMs?.max)}`,
+    `  healthy after min ${ms(s.healthyAfterMs?.min)}  median ${ms(s.healthyAfterMs?.median)}  max ${ms(s.healthyAfterMs?.max)}`,
+    `  acknowledged writes lost: ${s.lost}; acknowledged by a non-primary: ${s.nonPrimaryAcks}`,
+  ].join('\n');
+  return { text, json: r, exitCode: s.lost > 0 || s.nonPrimaryAcks > 0 ? 1 : 0 };
+}

@@ -1,0 +1,172 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisHaError } from '../errors/errors.js';
+import { withClient } from '../redis/client.js';
+import { analyzeHealth } from '../runtime/health.js';
+import { ClientPool, observe } from '../runtime/observe.js';
+import type { StateDir } from '../runtime/state-dir.js';
+import { waitFor } from '../runtime/wait.js';
+import type { Secrets } from '../secrets/store.js';
+import { runSwitchover } from '../sentinel/switchover.js';
+import { SentinelWatcher } from '../sentinel/watcher.js';
+import type { BoundTopology } from '../topology/model.js';
+import { pidOf, type Fault } from './faults.js';
+import { drillClient, Writer, type Ack, type ClientKind } from './writer.js';
+import { maxGap, nonPrimaryAcks, summarize, type DrillRun, type DrillSummary } from './verdict.js';
+
+export interface DrillOptions {
+  fault: Fault;
+  runs: number;
+  client: ClientKind;
+  progress: (line: string) => void;
+}
+
+export interface DrillReport {
+  fault: Fault;
+  client: ClientKind;
+  runs: DrillRun[];
+  summary: DrillSummary;
+}
+
+/** Runs the fault N times against a running local topology and measures what clients saw. */
+export async function runDrill(
+  t: BoundTopology,
+  secrets: Secrets,
+  dir: StateDir,
+  o: DrillOptions,
+): Promise<DrillReport> {
+  if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy') {
+    throw new RedisHaError(
+      'USAGE',
+      'the drill writes through the endpoint, but endpoint.mode is not "proxy"',
+      { hint: 'set `endpoint: { mode: proxy }`, or use `--client sentinel`' },
+    );
+  }
+  const pool = new ClientPool(t, secrets, 1000);
+  const watcher = new SentinelWatcher({ topology: t, secrets, pollMs: 100 });
+  const timeline: { at: number; primary: string | undefined }[] = [];
+  watcher.on('primary', ({ to }) => timeline.push({ at: performance.now(), primary: to?.name }));
+  await watcher.start();
+  timeline.push({ at: performance.now(), primary: watcher.primary?.name });
+  const healthy = async (timeoutMs: number): Promise<void> => {
+    await waitFor(
+      async () => {
+        const h = analyzeHealth(t, await observe(pool));
+        return h.healthy ? true : { pending: h.problems[0] ?? '' };
+      },
+      { timeoutMs, intervalMs: 50, what: 'the topology to be healthy' },
+    );
+  };
+  const runs: DrillRun[] = [];
+  try {
+    for (let run = 1; run <= o.runs; run++) {
+      await healthy(60_000);
+      const from = watcher.primary?.name ?? '?';
+      const client = drillClient(t, secrets, o.client);
+      const writer = new Writer(client, `drill:${Date.now()}:${run}`);
+      writer.start();
+      await sleep(500);
+      const t0 = performance.now();
+      await inject(o.fault, t, secrets, dir, watcher, from, o.progress);
+      let healthyAfterMs = NaN;
+      try {
+        await healthy(60_000);
+        healthyAfterMs = performance.now() - t0;
+      } finally {
+        await sleep(500);
+        await writer.stop();
+        client.disconnect();
+      }
+      const to = watcher.primary?.name ?? '?';
+      const after = writer.acks.find((a) => a.issuedAt >= t0);
+      const lost = await countLost(t, secrets, to, writer, writer.acks);
+      const r: DrillRun = {
+        run,
+        fault: o.fault,
+        from,
+        to,
+        blackoutMs: after ? after.ackedAt - t0 : null,
+        acked: writer.acks.length,
+        maxGapMs: maxGap(writer.acks, t0),
+        lost,
+        nonPrimaryAcks: nonPrimaryAcks(t, writer.acks, timeline),
+        errors: writer.errors,
+        healthyAfterMs,
+      };
+      runs.push(r);
+      o.progress(
+        `run ${run}/${o.runs} ${o.fault}: ${from} -> ${to}, blackout ${r.blackoutMs === null ? 'n/a' : `${Math.round(r.blackoutMs)}ms`}, max write gap ${Math.round(r.maxGapMs)}ms, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${Math.round(healthyAfterMs)}ms`,
+      );
+    }
+  } finally {
+    watcher.stop();
+    pool.close();
+  }
+  return { fault: o.fault, client: o.client, runs, summary: summarize(runs) };
+}
+
+async function inject(
+  fault: Fault,
+  t: BoundTopology,
+  secrets: Secrets,
+  dir: StateDir,
+  watcher: SentinelWatcher,
+  primary: string,
+  progress: (l: string) => void,
+): Promise<void> {
+  const replica = t.nodes.find((n) => n.name !== primary)?.name ?? '';
+  switch (fault) {
+    case 'kill':
+      process.kill(pidOf(dir, primary), 'SIGKILL');
+      return;
+    case 'kill-replica':
+      process.kill(pidOf(dir, replica), 'SIGKILL');
+      return;
+    case 'kill-sentinel':
+      process.kill(pidOf(dir, t.sentinels[0]?.name ?? ''), 'SIGKILL');
+      return;
+    case 'switchover':
+      await runSwitchover(t, secrets, () => undefined);
+      return;
+    case 'freeze': {
+      const pid = pidOf(dir, primary);
+      process.kill(pid, 'SIGSTOP');
+      try {
+        // Resume it once another node is the primary (it must then come back as a replica).
+        await waitFor(
+          () =>
+            Promise.resolve(watcher.primary && watcher.primary.name !== primary ? true : undefined),
+          {
+            timeoutMs: t.sentinel.downAfterMs + t.sentinel.failoverTimeoutMs + 10_000,
+            intervalMs: 20,
+            what: 'a failover away from the frozen primary',
+          },
+        );
+      } finally {
+        process.kill(pid, 'SIGCONT');
+        progress(`resumed ${primary}`);
+      }
+      return;
+    }
+  }
+}
+
+/** Acknowledged writes missing or wrong on the primary after convergence. */
+async function countLost(
+  t: BoundTopology,
+  secrets: Secrets,
+  primary: string,
+  w: Writer,
+  acks: readonly Ack[],
+): Promise<number> {
+  const node = t.nodes.find((n) => n.name === primary);
+  if (!node) return acks.length;
+  return withClient(node, { password: secrets.redisPassword, timeoutMs: 5000 }, async (c) => {
+    let lost = 0;
+    for (let i = 0; i < acks.length; i += 1000) {
+      const batch = acks.slice(i, i + 1000);
+      const vals = await c.mget(batch.map((a) => w.key(a.seq)));
+      batch.forEach((a, j) => vals[j] !== String(a.seq) && lost++);
+    }
+    return lost;
+  });
+}

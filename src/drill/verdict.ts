@@ -1,0 +1,90 @@
+import type { BoundTopology } from '../topology/model.js';
+import type { Ack } from './writer.js';
+
+export interface DrillRun {
+  run: number;
+  fault: string;
+  from: string;
+  to: string;
+  /** Fault -> first acknowledged write issued after the fault; null when none was. */
+  blackoutMs: number | null;
+  acked: number;
+  /** Longest interval between two consecutive acknowledgements from the fault on. */
+  maxGapMs: number;
+  lost: number;
+  nonPrimaryAcks: number;
+  errors: number;
+  healthyAfterMs: number;
+}
+
+export interface Stats {
+  min: number;
+  median: number;
+  max: number;
+}
+
+export interface DrillSummary {
+  blackoutMs: Stats | null;
+  healthyAfterMs: Stats | null;
+  maxGapMs: Stats | null;
+  lost: number;
+  nonPrimaryAcks: number;
+}
+
+export function stats(xs: number[]): Stats | null {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  const m = Math.floor(s.length / 2);
+  const median = s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+  return { min: s[0] ?? NaN, median, max: s[s.length - 1] ?? NaN };
+}
+
+export function summarize(runs: readonly DrillRun[]): DrillSummary {
+  return {
+    blackoutMs: stats(runs.map((r) => r.blackoutMs ?? NaN)),
+    healthyAfterMs: stats(runs.map((r) => r.healthyAfterMs)),
+    maxGapMs: stats(runs.map((r) => r.maxGapMs)),
+    lost: runs.reduce((n, r) => n + r.lost, 0),
+    nonPrimaryAcks: runs.reduce((n, r) => n + r.nonPrimaryAcks, 0),
+  };
+}
+
+/**
+ * Acks from a node that was not the confirmed primary while the write was in flight, nor became
+ * it right after (the drill's own watcher may see a promotion a little after the endpoint does;
+ * a node only accepts writes once promoted). What remains is a stale or rogue primary. Pure.
+ */
+export function nonPrimaryAcks(
+  t: BoundTopology,
+  acks: readonly Ack[],
+  timeline: readonly { at: number; primary: string | undefined }[],
+): number {
+  const nameOf = (laddr: string): string | undefined =>
+    t.nodes.find((n) => laddr === `${n.host}:${n.port}` || laddr.endsWith(`:${n.port}`))?.name;
+  const primaryAt = (at: number): string | undefined =>
+    [...timeline].reverse().find((e) => e.at <= at)?.primary;
+  let bad = 0;
+  for (const a of acks) {
+    const node = nameOf(a.node);
+    const next = timeline.find((e) => e.at > a.ackedAt)?.primary;
+    const during = new Set([
+      primaryAt(a.issuedAt),
+      ...timeline.filter((e) => e.at > a.issuedAt && e.at <= a.ackedAt).map((e) => e.primary),
+      next,
+    ]);
+    if (!node || !during.has(node)) bad++;
+  }
+  return bad;
+}
+
+/** Longest silence between acknowledgements, counted from t0 (the first one after t0 included). */
+export function maxGap(acks: readonly Ack[], t0: number): number {
+  let prev = t0;
+  let gap = 0;
+  for (const a of acks) {
+    if (a.ackedAt < t0) continue;
+    gap = Math.max(gap, a.ackedAt - prev);
+    prev = a.ackedAt;
+  }
+  return gap;
+}
