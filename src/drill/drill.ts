@@ -68,12 +68,14 @@ export async function runDrill(
       const t0 = performance.now();
       await inject(o.fault, t, secrets, dir, watcher, from, o.progress);
       let healthyAfterMs = NaN;
+      let stoppedAt = NaN;
       try {
         await healthy(60_000);
         healthyAfterMs = performance.now() - t0;
       } finally {
         await sleep(500);
         await writer.stop();
+        stoppedAt = performance.now();
         client.disconnect();
       }
       const to = watcher.primary?.name ?? '?';
@@ -86,7 +88,7 @@ export async function runDrill(
         to,
         blackoutMs: after ? after.ackedAt - t0 : null,
         acked: writer.acks.length,
-        maxGapMs: maxGap(writer.acks, t0),
+        maxGapMs: maxGap(writer.acks, t0, stoppedAt),
         lost,
         nonPrimaryAcks: nonPrimaryAcks(t, writer.acks, timeline),
         errors: writer.errors,

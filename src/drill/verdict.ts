@@ -77,8 +77,8 @@ export function nonPrimaryAcks(
   return bad;
 }
 
-/** Longest silence between acknowledgements, counted from t0 (the first one after t0 included). */
-export function maxGap(acks: readonly Ack[], t0: number): number {
+/** Longest silence between acknowledgements from t0 until the writer stopped (`end`). */
+export function maxGap(acks: readonly Ack[], t0: number, end: number): number {
   let prev = t0;
   let gap = 0;
   for (const a of acks) {
@@ -86,5 +86,5 @@ export function maxGap(acks: readonly Ack[], t0: number): number {
     gap = Math.max(gap, a.ackedAt - prev);
     prev = a.ackedAt;
   }
-  return gap;
+  return Math.max(gap, end - prev);
 }

@@ -168,5 +168,32 @@ export async function startInOrder(o: StartOrder): Promise<void> {
   );
   const sentinels = t.sentinels.map((s) => o.spawn(s));
   progress('', `starting ${t.sentinels.length} sentinels (quorum ${t.quorum}) ...`);
-  await Promise.all(sentinels.map((c) => waitSentinelPing(o.pool, c)));
+  await Promise.all(
+    sentinels.map(async (c) => {
+      await waitSentinelPing(o.pool, c);
+      await tuneSentinel(o.pool, c.spec.name).catch((e: unknown) =>
+        progress(
+          c.spec.name,
+          `SENTINEL DEBUG not applied: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+      );
+    }),
+  );
+}
+
+/**
+ * Applies the topology's SENTINEL DEBUG periods (they are not config directives, so every start
+ * needs them). Redis 6.2 has no SENTINEL DEBUG: the caller reports and carries on.
+ */
+export async function tuneSentinel(pool: ClientPool, name: string): Promise<void> {
+  const t = pool.topology;
+  const s = t.sentinels.find((x) => x.name === name);
+  const p = t.sentinel.debugPeriods;
+  const args = [
+    ...(p.ping === undefined ? [] : ['ping-period', String(p.ping)]),
+    ...(p.ask === undefined ? [] : ['ask-period', String(p.ask)]),
+    ...(p.info === undefined ? [] : ['info-period', String(p.info)]),
+  ];
+  if (!s || args.length === 0) return;
+  await pool.get(s).call('SENTINEL', 'DEBUG', ...args);
 }

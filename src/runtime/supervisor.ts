@@ -26,7 +26,7 @@ import { analyzeHealth, majorityPrimary, problemKey } from './health.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { ClientPool, observe } from './observe.js';
 import { prepareRun } from './prepare.js';
-import { startInOrder, waitHealthy } from './readiness.js';
+import { startInOrder, tuneSentinel, waitHealthy, waitSentinelPing } from './readiness.js';
 import { StateDir } from './state-dir.js';
 import { SyncTracker } from './sync-tracker.js';
 
@@ -240,7 +240,15 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       const delay = children.restartLater(m.name, child, start, firstImmediate);
       this.#event('restart', `restarting in ${delay}ms`, { member: m.name });
     };
-    if (m.kind === 'sentinel') return restart(() => this.#spawn(m));
+    if (m.kind === 'sentinel') {
+      return restart(() => {
+        const { pool } = this.#run!;
+        const c = this.#spawn(m);
+        void waitSentinelPing(pool, c)
+          .then(() => tuneSentinel(pool, m.name))
+          .catch(() => undefined);
+      });
+    }
     sync.forget(m.name);
     if (m.name !== this.#primary)
       return restart(() => this.#startReplica(m, 'restarting as a replica'));

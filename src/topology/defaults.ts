@@ -11,7 +11,14 @@ export const DEFAULTS = {
   quorum: 2,
   persistence: { mode: 'rdb', save: ['60 1'], appendfsync: 'everysec' },
   memory: { maxmemory: '512mb', policy: 'allkeys-lru' },
-  sentinel: { downAfter: '2s', failoverTimeout: '10s', parallelSyncs: 1 },
+  sentinel: {
+    downAfter: '2s',
+    failoverTimeout: '10s',
+    parallelSyncs: 1,
+    pingPeriod: '100ms',
+    askPeriod: '100ms',
+    infoPeriod: '1s',
+  },
   replication: {
     minReplicasToWrite: 1,
     minReplicasMaxLag: '3s',
@@ -119,6 +126,11 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'sentinel.parallelSyncs',
     default: String(DEFAULTS.sentinel.parallelSyncs),
     doc: 'Replicas resynced at once after a failover.',
+  },
+  {
+    key: 'sentinel.pingPeriod / askPeriod / infoPeriod',
+    default: `${DEFAULTS.sentinel.pingPeriod} / ${DEFAULTS.sentinel.askPeriod} / ${DEFAULTS.sentinel.infoPeriod}`,
+    doc: "Sentinel's internal periods, set with `SENTINEL DEBUG` (7.0+) on every sentinel the supervisor starts; `default` keeps Sentinel's own (1s / 1s / 10s). Detection still waits for downAfter: a 100ms ping only stops a hung primary from costing up to one more second, and a 1s INFO period keeps Sentinel's view of replica priorities fresh (a restarted, unsynced replica is seen as non-promotable within 1s, not 10s).",
   },
   {
     key: 'replication.minReplicasToWrite',

@@ -151,6 +151,11 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       downAfterMs: t.sentinel.downAfter,
       failoverTimeoutMs: t.sentinel.failoverTimeout,
       parallelSyncs: t.sentinel.parallelSyncs,
+      debugPeriods: {
+        ping: t.sentinel.pingPeriod === 'default' ? undefined : t.sentinel.pingPeriod,
+        ask: t.sentinel.askPeriod === 'default' ? undefined : t.sentinel.askPeriod,
+        info: t.sentinel.infoPeriod === 'default' ? undefined : t.sentinel.infoPeriod,
+      },
     },
     replication: {
       minReplicasToWrite: t.replication.minReplicasToWrite,

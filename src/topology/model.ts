@@ -40,6 +40,12 @@ export interface Topology<P extends Port = Port> {
     readonly downAfterMs: number;
     readonly failoverTimeoutMs: number;
     readonly parallelSyncs: number;
+    /** SENTINEL DEBUG periods in ms; undefined = Sentinel's default. */
+    readonly debugPeriods: {
+      readonly ping?: number | undefined;
+      readonly ask?: number | undefined;
+      readonly info?: number | undefined;
+    };
   };
   readonly replication: {
     readonly minReplicasToWrite: number;

@@ -98,6 +98,9 @@ export const topologySchema = z
         downAfter: duration.default(DEFAULTS.sentinel.downAfter),
         failoverTimeout: duration.default(DEFAULTS.sentinel.failoverTimeout),
         parallelSyncs: z.number().int().min(1).default(DEFAULTS.sentinel.parallelSyncs),
+        pingPeriod: z.union([z.literal('default'), duration]).default(DEFAULTS.sentinel.pingPeriod),
+        askPeriod: z.union([z.literal('default'), duration]).default(DEFAULTS.sentinel.askPeriod),
+        infoPeriod: z.union([z.literal('default'), duration]).default(DEFAULTS.sentinel.infoPeriod),
       })
       .strict()
       .default({}),

@@ -43,7 +43,8 @@ test('write gap and summaries', () => {
     ack(3, 10, 400, 7001),
     ack(4, 400, 405, 7001),
   ];
-  assert.equal(maxGap(acks, 8), 390);
+  assert.equal(maxGap(acks, 8, 410), 390);
+  assert.equal(maxGap(acks, 8, 2000), 1595, 'silence until the writer stopped counts');
   assert.deepEqual(stats([3, 1, 2]), { min: 1, median: 2, max: 3 });
   assert.equal(stats([NaN]), null);
   const run = (blackoutMs: number | null, lost: number): DrillRun => ({
