@@ -15,8 +15,8 @@ export const DEFAULTS = {
     downAfter: '2s',
     failoverTimeout: '10s',
     parallelSyncs: 1,
-    pingPeriod: '100ms',
-    askPeriod: '100ms',
+    pingPeriod: 'default',
+    askPeriod: 'default',
     infoPeriod: '1s',
   },
   replication: {
@@ -130,7 +130,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'sentinel.pingPeriod / askPeriod / infoPeriod',
     default: `${DEFAULTS.sentinel.pingPeriod} / ${DEFAULTS.sentinel.askPeriod} / ${DEFAULTS.sentinel.infoPeriod}`,
-    doc: "Sentinel's internal periods, set with `SENTINEL DEBUG` (7.0+) on every sentinel the supervisor starts; `default` keeps Sentinel's own (1s / 1s / 10s). Detection still waits for downAfter: a 100ms ping only stops a hung primary from costing up to one more second, and a 1s INFO period keeps Sentinel's view of replica priorities fresh (a restarted, unsynced replica is seen as non-promotable within 1s, not 10s).",
+    doc: "Sentinel's internal periods, set with `SENTINEL DEBUG` (7.0+) on every sentinel the supervisor starts; `default` keeps Sentinel's own (1s / 1s / 10s). infoPeriod 1s keeps Sentinel's view of replica priorities fresh (a restarted, unsynced replica is seen as non-promotable within 1s, not 10s). ping and ask stay at Sentinel's 1s: at 100ms all sentinels reached ODOWN together, split the leader vote and waited 2 x failoverTimeout (measured: a 22s stall in a freeze drill).",
   },
   {
     key: 'replication.minReplicasToWrite',
