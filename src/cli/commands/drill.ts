@@ -1,11 +1,8 @@
 import { RedisHaError } from '../../errors/errors.js';
 import { runDrill } from '../../drill/drill.js';
 import { FAULTS, type Fault } from '../../drill/faults.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir } from '../../runtime/state-dir.js';
-import { readSecrets } from '../../secrets/store.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
-import { topologyFrom } from '../context.js';
+import { startedTopology } from '../context.js';
 
 export interface DrillCliOptions extends TopologyOptions {
   fault: string;
@@ -28,14 +25,7 @@ export async function drillCommand(
     throw new RedisHaError('USAGE', `--runs must be a whole number from 1 to 100, got "${o.runs}"`);
   if (o.client !== 'endpoint' && o.client !== 'sentinel')
     throw new RedisHaError('USAGE', `--client must be "endpoint" or "sentinel"`);
-  const t = topologyFrom(o);
-  const dir = new StateDir(t.stateDir);
-  const secrets = readSecrets(dir);
-  if (!secrets)
-    throw new RedisHaError('NOT_RUNNING', `nothing has been started from ${dir.root}`, {
-      hint: 'start it with `redis-ha up`',
-    });
-  const bound = await bindPorts(t, dir.readState(), false);
+  const { t: bound, dir, secrets } = await startedTopology(o);
   const r = await runDrill(bound, secrets, dir, {
     fault: o.fault as Fault,
     runs,

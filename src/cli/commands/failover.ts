@@ -1,24 +1,13 @@
-import { RedisHaError } from '../../errors/errors.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir } from '../../runtime/state-dir.js';
-import { readSecrets } from '../../secrets/store.js';
 import { runFailover } from '../../sentinel/failover.js';
 import { formatDuration } from '../../util/units.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
-import { topologyFrom } from '../context.js';
+import { startedTopology } from '../context.js';
 
 export async function failoverCommand(
   o: TopologyOptions,
   ctx: CommandContext,
 ): Promise<CommandResult> {
-  const t = topologyFrom(o);
-  const dir = new StateDir(t.stateDir);
-  const secrets = readSecrets(dir);
-  if (!secrets)
-    throw new RedisHaError('NOT_RUNNING', `nothing has been started from ${dir.root}`, {
-      hint: 'start it with `redis-ha up`',
-    });
-  const bound = await bindPorts(t, dir.readState(), false);
+  const { t: bound, secrets } = await startedTopology(o);
   const r = await runFailover(bound, secrets, (line) => ctx.progress(line));
   return {
     text: `failover done: ${r.from} -> ${r.to} in ${formatDuration(r.durationMs)}`,

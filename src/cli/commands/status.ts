@@ -1,15 +1,12 @@
-import { RedisHaError } from '../../errors/errors.js';
 import { analyzeHealth, type Health } from '../../runtime/health.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import type { Observation } from '../../runtime/observation.js';
 import { ClientPool, observe } from '../../runtime/observe.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir, type PersistedState } from '../../runtime/state-dir.js';
-import { readSecrets } from '../../secrets/store.js';
+import type { PersistedState } from '../../runtime/state-dir.js';
 import type { BoundTopology } from '../../topology/model.js';
 import { formatBytes } from '../../util/units.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
-import { topologyFrom } from '../context.js';
+import { startedTopology } from '../context.js';
 
 export interface StatusReport {
   healthy: boolean;
@@ -132,15 +129,7 @@ export function formatReport(r: StatusReport): string {
 }
 
 export async function collectStatus(o: TopologyOptions): Promise<StatusReport> {
-  const t = topologyFrom(o);
-  const dir = new StateDir(t.stateDir);
-  const secrets = readSecrets(dir);
-  if (!secrets)
-    throw new RedisHaError('NOT_RUNNING', `nothing has been started from ${dir.root}`, {
-      hint: 'start it with `redis-ha up`',
-    });
-  const state = dir.readState();
-  const bound = await bindPorts(t, state, false);
+  const { t: bound, dir, secrets, state } = await startedTopology(o);
   const pool = new ClientPool(bound, secrets, 1000);
   try {
     const obs = await observe(pool);
