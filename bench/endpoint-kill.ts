@@ -15,43 +15,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort } from '../src/runtime/ports.js';
 import { terminate } from '../src/runtime/pids.js';
+import { haproxyConfig } from './haproxy.js';
 import { seedCluster, stats, type BenchCluster } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 type Variant = 'endpoint' | 'haproxy' | 'ioredis-sentinel';
-
-function haproxyConfig(c: BenchCluster, listen: number): string {
-  const pw = c.password();
-  const servers = c.ports.map(
-    (p, i) =>
-      `  server redis0${i + 1} 127.0.0.1:${p} check inter 1s fall 1 rise 1 on-marked-down shutdown-sessions`,
-  );
-  return [
-    'global',
-    '  maxconn 4096',
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 1s',
-    '  timeout client 60s',
-    '  timeout server 60s',
-    'frontend redis',
-    `  bind 127.0.0.1:${listen}`,
-    '  default_backend primary',
-    'backend primary',
-    '  option tcp-check',
-    '  tcp-check connect',
-    `  tcp-check send AUTH\\ ${pw}\\r\\n`,
-    '  tcp-check expect string +OK',
-    '  tcp-check send PING\\r\\n',
-    '  tcp-check expect string +PONG',
-    '  tcp-check send info\\ replication\\r\\n',
-    '  tcp-check expect string role:master',
-    '  tcp-check send QUIT\\r\\n',
-    '  tcp-check expect string +OK',
-    ...servers,
-    '',
-  ].join('\n');
-}
 
 function client(variant: Variant, c: BenchCluster, port: number): Redis {
   const common = {
