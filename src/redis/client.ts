@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import { RedisHaError } from '../errors/errors.js';
 
 export interface Address {
   host: string;
@@ -64,15 +63,4 @@ export async function withClient<T>(
 export function redisErrorText(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0] ?? msg;
-}
-
-export function isAuthError(e: unknown): boolean {
-  return /WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(redisErrorText(e));
-}
-
-export function authFailed(what: string, cause: unknown): RedisHaError {
-  return new RedisHaError('SECRETS_INVALID', `${what} rejected the stored password`, {
-    hint: 'the secrets file in the state dir no longer matches this server; was it replaced?',
-    cause,
-  });
 }

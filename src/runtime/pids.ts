@@ -48,16 +48,6 @@ export function isOurRedis(pid: number, root: string): boolean {
   }
 }
 
-/** A node process of ours: its command line names our entry point and this state dir. */
-export function isOurSupervisor(pid: number, root: string): boolean {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return cmd.some((a) => a.includes('redis-ha') || a.endsWith('main.js')) && cmd.includes(root);
-  } catch {
-    return false;
-  }
-}
-
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the PID is gone (bounded). */
 export async function terminate(
   pid: number,

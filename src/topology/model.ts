@@ -86,14 +86,6 @@ export function findNode<P extends Port>(t: Topology<P>, name: string): NodeSpec
   return t.nodes.find((n) => n.name === name);
 }
 
-export function nodeAt<P extends Port>(
-  t: Topology<P>,
-  host: string,
-  port: number,
-): NodeSpec<P> | undefined {
-  return t.nodes.find((n) => n.host === host && n.port === port);
-}
-
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
