@@ -81,6 +81,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   #watcher: SentinelWatcher | undefined;
   /** The dead primary we asked Sentinel to fail over, once. */
   #forcedFor: string | undefined;
+  #switchedAt = 0;
   #primary = '';
   /** The primary before the last failover, until it is seen as a replica. */
   #oldPrimary: string | undefined;
@@ -340,7 +341,15 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     if (this.#status !== 'running') return;
     const maj = majorityPrimary(t, obs.sentinels);
     const promoted = obs.nodes.find((n) => n.name === maj.name);
-    if (maj.name && maj.name !== this.#primary && promoted?.reachable && promoted.role === 'master')
+    // Only a look that started after the last switch may cause one (an older one is stale).
+    const fresh = obs.at > this.#switchedAt;
+    if (
+      fresh &&
+      maj.name &&
+      maj.name !== this.#primary &&
+      promoted?.reachable &&
+      promoted.role === 'master'
+    )
       this.#onFailover(this.#primary, maj.name, 'named by a sentinel majority, confirmed by ROLE');
 
     const primary = findNode(t, this.#primary);
@@ -386,6 +395,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
 
   #onFailover(from: string, to: string, how: string): void {
     this.#primary = to;
+    this.#switchedAt = Date.now();
     this.#forcedFor = undefined;
     this.#dir.updateState((s) => {
       s.primary = to;

@@ -28,6 +28,7 @@ export interface WatchState {
 }
 
 export type WatchInput =
+  /** `at` of a poll: when it was sent (not answered), so it can be ordered against events. */
   | {
       type: 'poll';
       sentinel: string;
@@ -68,6 +69,8 @@ export function reduce(state: WatchState, input: WatchInput): WatchState {
   let next: SentinelView;
   switch (input.type) {
     case 'poll':
+      // A poll sent before the last event we folded for this sentinel answers with an older view.
+      if (input.at < prev.seenAt) return state;
       next = {
         reachable: true,
         master: input.master,

@@ -160,3 +160,29 @@ test('no early switch from a sentinel in TILT, or after the failover ended witho
   ]);
   assert.equal(analyze(s).confirmed, false);
 });
+
+test('a poll sent before a +switch-master but answered after it does not undo the switch', () => {
+  const pollAt = (sentinel: string, master: Addr, at: number): WatchInput => ({
+    type: 'poll',
+    sentinel,
+    at,
+    master,
+    tilt: false,
+    failoverInProgress: false,
+  });
+  const switchAt = (sentinel: string, at: number): WatchInput => ({
+    type: 'event',
+    sentinel,
+    at,
+    channel: '+switch-master',
+    payload: 'mymaster 127.0.0.1 6379 127.0.0.1 6380',
+  });
+  let s = run([pollAt('s1', A, 1), pollAt('s2', A, 1), pollAt('s3', A, 1), role(A, 'master')]);
+  s = run([switchAt('s1', 10), switchAt('s2', 10), role(B, 'master')], s);
+  assert.deepEqual(analyze(s).named, B);
+  // Both polls left at t=5, before the events, and came back with the old view.
+  s = run([pollAt('s1', A, 5), pollAt('s2', A, 5)], s);
+  assert.deepEqual(analyze(s).named, B, 'stale polls are ignored');
+  s = run([pollAt('s1', B, 20)], s);
+  assert.deepEqual(analyze(s).named, B);
+});
