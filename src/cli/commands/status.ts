@@ -129,11 +129,18 @@ export function formatReport(r: StatusReport): string {
 }
 
 export async function collectStatus(o: TopologyOptions): Promise<StatusReport> {
-  const { t: bound, dir, secrets, state } = await startedTopology(o);
+  const { t: bound, dir, secrets } = await startedTopology(o);
   const pool = new ClientPool(bound, secrets, 1000);
   try {
     const obs = await observe(pool);
-    return buildReport(bound, obs, analyzeHealth(bound, obs), state, runningSupervisor(dir));
+    // Read the failover history after looking: a whole failover can fit inside one observation.
+    return buildReport(
+      bound,
+      obs,
+      analyzeHealth(bound, obs),
+      dir.readState(),
+      runningSupervisor(dir),
+    );
   } finally {
     pool.close();
   }
