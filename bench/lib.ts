@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli } from '../test/helpers/cluster.js';
 import { writeSeedTopology } from '../test/helpers/topology.js';
+import { median } from '../src/drill/verdict.js';
 
 export interface BenchCluster {
   dir: string;
@@ -44,11 +45,7 @@ export async function seedCluster(extra = ''): Promise<BenchCluster> {
   };
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-}
+export { median };
 
 export function stats(xs: number[]): { min: number; median: number; max: number; n: number } {
   return { min: Math.min(...xs), median: median(xs), max: Math.max(...xs), n: xs.length };

@@ -31,12 +31,17 @@ export interface DrillSummary {
   nonPrimaryAcks: number;
 }
 
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+}
+
+/** min / median / max of the finite values; null when there are none. */
 export function stats(xs: number[]): Stats | null {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return null;
-  const m = Math.floor(s.length / 2);
-  const median = s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
-  return { min: s[0] ?? NaN, median, max: s[s.length - 1] ?? NaN };
+  return { min: s[0] ?? NaN, median: median(s), max: s[s.length - 1] ?? NaN };
 }
 
 export function summarize(runs: readonly DrillRun[]): DrillSummary {

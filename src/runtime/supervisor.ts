@@ -9,7 +9,7 @@ import {
 } from '../events/events.js';
 import { renderNode, writeRendered } from '../render/render-all.js';
 import type { Secrets } from '../secrets/store.js';
-import { SentinelWatcher } from '../sentinel/watcher.js';
+import { RECONCILE_ON, SentinelWatcher } from '../sentinel/watcher.js';
 import { requestFailover } from '../sentinel/failover.js';
 import {
   designatedPrimary,
@@ -29,18 +29,6 @@ import { prepareRun } from './prepare.js';
 import { startInOrder, tuneSentinel, waitHealthy, waitSentinelPing } from './readiness.js';
 import { StateDir } from './state-dir.js';
 import { SyncTracker } from './sync-tracker.js';
-
-/** Sentinel channels that trigger an immediate reconcile (the timer still runs). */
-const RECONCILE_ON = new Set([
-  '+switch-master',
-  '+promoted-slave',
-  '+failover-end',
-  '+sdown',
-  '+odown',
-  '-odown',
-  '+tilt',
-  '-tilt',
-]);
 
 export type SupervisorStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 

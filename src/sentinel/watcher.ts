@@ -37,7 +37,8 @@ export interface WatcherOptions {
   pollMs?: number;
 }
 
-const RECONCILE_ON = new Set([
+/** Sentinel channels after which a fresh look is due at once (the periodic one still runs). */
+export const RECONCILE_ON: ReadonlySet<string> = new Set([
   '+switch-master',
   '+promoted-slave',
   '+failover-end',

@@ -1,12 +1,9 @@
 import { RedisHaError } from '../../errors/errors.js';
 import { appendEvent, formatEvent } from '../../events/events.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
-import { bindPorts } from '../../runtime/ports.js';
 import { onShutdown } from '../../runtime/signals.js';
-import { StateDir } from '../../runtime/state-dir.js';
-import { readSecrets } from '../../secrets/store.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
-import { topologyFrom } from '../context.js';
+import { startedTopology, topologyFrom } from '../context.js';
 
 /** Runs only the endpoint (for a deployment where the servers are managed elsewhere). */
 export async function proxyCommand(
@@ -19,14 +16,7 @@ export async function proxyCommand(
       hint: 'set `endpoint: { mode: proxy, listen: "HOST:PORT" }` in the topology',
     });
   }
-  const dir = new StateDir(t.stateDir);
-  const secrets = readSecrets(dir);
-  if (!secrets)
-    throw new RedisHaError('NOT_RUNNING', `no secrets in ${dir.root}`, {
-      hint: 'the proxy uses the passwords of a topology started with `redis-ha up` (or rendered)',
-    });
-  const state = dir.readState();
-  const bound = await bindPorts(t, state, false);
+  const { t: bound, dir, secrets, state } = await startedTopology(o);
   dir.writeState(state);
   const ep = await startProxyEndpoint(bound, secrets, (e) => {
     appendEvent(dir.eventsFile, e);

@@ -12,7 +12,7 @@ import { StateDir } from '../../runtime/state-dir.js';
 import { Supervisor } from '../../runtime/supervisor.js';
 import type { BoundTopology } from '../../topology/model.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
-import { topologyFrom } from '../context.js';
+import { startedTopology, topologyFrom } from '../context.js';
 
 export interface UpOptions extends TopologyOptions {
   detach?: boolean;
@@ -111,10 +111,7 @@ async function detach(o: UpOptions, dir: StateDir, ctx: CommandContext): Promise
         const e = JSON.parse(line) as HaEvent;
         ctx.progress(formatEvent(e));
         if (e.kind === 'ready') {
-          const t = topologyFrom(o);
-          const state = dir.readState();
-          const { bindPorts } = await import('../../runtime/ports.js');
-          const bound = await bindPorts(t, state, false);
+          const { t: bound, state } = await startedTopology(o);
           return {
             text: `${connectionHelp(bound, state.primary ?? '?', dir)}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
             json: { pid, primary: state.primary, stateDir: dir.root },
