@@ -71,7 +71,8 @@ export function nonPrimaryAcks(
   let bad = 0;
   for (const a of acks) {
     const node = nameOf(a.node);
-    const next = timeline.find((e) => e.at > a.ackedAt)?.primary;
+    // The next named primary (a moment of "none" in between is not a primary).
+    const next = timeline.find((e) => e.at > a.ackedAt && e.primary)?.primary;
     const during = new Set([
       primaryAt(a.issuedAt),
       ...timeline.filter((e) => e.at > a.issuedAt && e.at <= a.ackedAt).map((e) => e.primary),

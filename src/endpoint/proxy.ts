@@ -186,16 +186,20 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     const from = this.#current;
     if (from === to?.name) return;
     this.#current = to?.name;
+    // Losing confirmation (a slow reply, a ROLE cut by Sentinel's CLIENT KILL) is not a switch:
+    // open connections stay until another node is confirmed; only new ones wait.
     let closed = 0;
     for (const l of this.#links) {
-      if (l.target !== to?.name) {
+      if (to && l.target !== to.name) {
         this.#close(l);
         closed++;
       }
     }
     this.emit('switch', { from, to: to?.name, closed });
     this.#event(
-      `switch: ${from ?? 'none'} -> ${to?.name ?? 'none'} (closed ${closed} connection${closed === 1 ? '' : 's'} to ${from ?? 'none'})`,
+      to
+        ? `switch: ${from ?? 'none'} -> ${to.name} (closed ${closed} connection${closed === 1 ? '' : 's'} to other nodes)`
+        : `no confirmed primary: new connections wait; ${this.#links.size} open connection(s) kept`,
       to ? 'info' : 'warn',
     );
     this.#flush(to);

@@ -9,6 +9,8 @@ export interface ConnectOptions {
   password?: string | undefined;
   /** Connect and per-command timeout. */
   timeoutMs?: number;
+  /** Per-command timeout when it must differ from the connect timeout (0: none). */
+  commandTimeoutMs?: number;
   /** Persistent clients reconnect; probes do not. */
   reconnect?: boolean;
   name?: string;
@@ -32,11 +34,14 @@ export function createClient(a: Address, o: ConnectOptions = {}): Redis {
     lazyConnect: true,
     enableOfflineQueue: false,
     connectTimeout: timeout,
-    commandTimeout: timeout,
+    commandTimeout: o.commandTimeoutMs === 0 ? undefined : (o.commandTimeoutMs ?? timeout),
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
     connectionName: o.name,
-    retryStrategy: o.reconnect ? (n: number) => Math.min(100 * n, 1000) : () => null,
+    // First retry at once: Sentinel's CLIENT KILL during a promotion must not blind a watcher.
+    retryStrategy: o.reconnect
+      ? (n: number) => (n === 1 ? 0 : Math.min(100 * n, 1000))
+      : () => null,
   });
   client.on('error', () => {
     /* surfaced through the failing command instead */

@@ -10,7 +10,6 @@ import {
 import { renderNode, writeRendered } from '../render/render-all.js';
 import type { Secrets } from '../secrets/store.js';
 import { RECONCILE_ON, SentinelWatcher } from '../sentinel/watcher.js';
-import { requestFailover } from '../sentinel/failover.js';
 import {
   designatedPrimary,
   findNode,
@@ -21,6 +20,8 @@ import {
 } from '../topology/model.js';
 import type { Child, ChildExit } from './child.js';
 import { ChildTable } from './child-table.js';
+import { FailoverTrigger } from './failover-trigger.js';
+import { demoteWhenBack } from './demote.js';
 import { decideDemotion, decideOnPrimaryExit, decideRejoin } from './decisions.js';
 import { analyzeHealth, majorityPrimary, problemKey } from './health.js';
 import { acquireLock, releaseLock } from './lock.js';
@@ -51,6 +52,7 @@ interface Running {
   pool: ClientPool;
   children: ChildTable;
   sync: SyncTracker;
+  trigger: FailoverTrigger;
 }
 
 /**
@@ -67,8 +69,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly #healthTimeoutMs: number;
   #run: Running | undefined;
   #watcher: SentinelWatcher | undefined;
-  /** The dead primary we asked Sentinel to fail over, once. */
-  #forcedFor: string | undefined;
   #switchedAt = 0;
   #primary = '';
   /** The primary before the last failover, until it is seen as a replica. */
@@ -128,6 +128,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   async #teardown(): Promise<void> {
     clearTimeout(this.#tickTimer);
     this.#watcher?.stop();
+    this.#run?.trigger.stop();
     this.#run?.pool.close();
     await this.#run?.children.stopAll(this.#primary);
     releaseLock(this.#dir);
@@ -167,7 +168,15 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         member: name,
       }),
     );
-    this.#run = { t, secrets, pool, children, sync };
+    const trigger = new FailoverTrigger({
+      t,
+      pool,
+      password: secrets.redisPassword,
+      candidates: (name) => sync.candidates(name, (n) => children.has(n)),
+      running: (name) => children.has(name),
+      event: (kind, message, member, level) => this.#event(kind, message, { member, level }),
+    });
+    this.#run = { t, secrets, pool, children, sync, trigger };
     this.#primary = primary.name;
     const progress = (member: string, msg: string): void =>
       this.#event('progress', msg, { member: member || undefined });
@@ -194,6 +203,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     await watcher.start();
     const h = await waitHealthy(pool, t, this.#healthTimeoutMs, progress, () => children.all());
     this.#healthKey = 'healthy';
+    trigger.watch(findNode(t, this.#primary) ?? primary);
     this.#event(
       'healthy',
       `healthy: primary ${h.primary ?? '?'} at ${primary.host}:${primary.port}, ${t.nodes.length - 1} replica(s) in sync, ${t.sentinels.length} sentinels agree`,
@@ -251,23 +261,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         `primary died: not restarting it as a primary; waiting for Sentinel to promote one of ${d.candidates.join(', ')}`,
         { member: m.name, level: 'warn' },
       );
-      void this.#forceFailover(m.name);
+      void this.#run!.trigger.exited(m.name);
       return;
     }
     this.#event('decision', d.reason, { member: m.name, level: d.dataLost ? 'error' : 'warn' });
     // Back before down-after, Sentinel never acts on stale replica state; backoff only on a crash loop.
     restart(() => this.#startNode(m, m, 'restarted as primary'), true);
-  }
-
-  /** The process is gone for certain: waiting for down-after would only add blackout. */
-  async #forceFailover(dead: string): Promise<void> {
-    if (this.#forcedFor === dead) return;
-    this.#forcedFor = dead;
-    const r = await requestFailover(this.#run!.pool);
-    const msg = r.started
-      ? `the primary's process exited: asked ${r.sentinel} for an immediate failover (no down-after wait)`
-      : `immediate failover not started (${r.text}); Sentinel's own detection continues`;
-    this.#event('decision', msg, { member: dead });
   }
 
   #startNode(node: NodeSpec<number>, primary: NodeSpec<number>, why: string): void {
@@ -381,10 +380,33 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     }
   }
 
+  /** The replaced primary still runs (hung, paused): make it a replica the moment it answers. */
+  #demote(old: NodeSpec<number>, to: string): void {
+    const next = findNode(this.topology, to);
+    if (!next) return;
+    void demoteWhenBack({
+      old,
+      to: next,
+      password: this.#run!.secrets.redisPassword,
+      timeoutMs: this.topology.sentinel.failoverTimeoutMs,
+      wanted: () => this.#status === 'running' && this.#primary === to,
+    }).then((r) => {
+      if (r === 'demoted')
+        this.#event(
+          'decision',
+          `answered as a master after the switch to ${to}: REPLICAOF ${to} sent`,
+          {
+            member: old.name,
+          },
+        );
+    });
+  }
+
   #onFailover(from: string, to: string, how: string): void {
     this.#primary = to;
     this.#switchedAt = Date.now();
-    this.#forcedFor = undefined;
+    const next = findNode(this.topology, to);
+    if (next) this.#run!.trigger.watch(next);
     this.#dir.updateState((s) => {
       s.primary = to;
       s.failovers.push({ at: new Date().toISOString(), from, to });
@@ -395,6 +417,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#oldPrimary = from;
     const dead = this.#deadPrimary;
     const node = findNode(this.topology, from);
+    if (node && dead?.name !== from && this.#run!.children.has(from)) this.#demote(node, to);
     if (!dead || dead.name !== from || !node) return;
     this.#deadPrimary = undefined;
     const d = decideRejoin({ promoted: to, promotedWasSynced: wasSynced, oldPrimary: from });

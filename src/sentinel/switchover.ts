@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
-import { redisErrorText, withClient } from '../redis/client.js';
+import { createClient, redisErrorText, withClient } from '../redis/client.js';
 import { num, pairsToRecord, parseInfo } from '../redis/info.js';
 import { analyzeHealth } from '../runtime/health.js';
 import { ClientPool, observe } from '../runtime/observe.js';
 import { waitFor } from '../runtime/wait.js';
 import type { Secrets } from '../secrets/store.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
-import { isEligible, requestFailover } from './failover.js';
+import { concernsMaster } from './event-stream.js';
+import { isEligible } from './failover.js';
 
 export interface SwitchoverResult {
   from: string;
@@ -60,34 +61,48 @@ export async function runSwitchover(
     }
     const others = replicas.filter((n) => n.name !== target.name);
     const p = pool.get(from);
+    const q = pool.get(target);
+    await Promise.all([p.ping(), q.ping()]);
     const restore = await pinTarget(pool, others, target, t, step, progress);
     let paused = false;
     let pausedAt = 0;
     let promoted = false;
+    let offset = 0;
+    const leader = await leaderWatch(t, secrets, target, step);
     try {
-      // A generous cap so a crash here cannot leave the primary paused forever.
+      await leader.request();
+      promoted = true;
+      progress(
+        `failover requested from ${leader.name}; writes flow until it selects ${target.name}`,
+      );
+      // The leader sends REPLICAOF NO ONE one sentinel tick (>= 50 ms) after announcing it:
+      // pause there, not before its first two ticks, so writes stop for one tick only.
+      await leader.selected.catch((e: unknown) => {
+        // An abort ends it here; a lost event stream must not let the promotion run unpaused.
+        if (e instanceof RedisHaError && e.code === 'FAILOVER_FAILED') throw e;
+        progress(`${errorMessage(e)}: pausing now`);
+      });
       await p.call('CLIENT', 'PAUSE', String(t.sentinel.failoverTimeoutMs + 3 * step), 'WRITE');
       paused = true;
       pausedAt = Date.now();
-      progress(`writes paused on ${from.name}`);
-      const offset = num(parseInfo(await p.info('replication')), 'master_repl_offset');
-      await waitFor(
+      offset = num(parseInfo(await p.info('replication')), 'master_repl_offset');
+      const caughtUp = await waitFor(
         async () => {
-          const r = num(parseInfo(await pool.get(target).info('replication')), 'slave_repl_offset');
-          return r >= offset ? true : { pending: `${target.name} is ${offset - r} bytes behind` };
+          const info = parseInfo(await q.info('replication'));
+          if (info.role === 'master') return 'promoted-first';
+          const r = num(info, 'slave_repl_offset');
+          return r >= offset
+            ? 'in-time'
+            : { pending: `${target.name} is ${offset - r} bytes behind` };
         },
-        { timeoutMs: step, intervalMs: 2, what: `${target.name} to catch up with ${from.name}` },
+        { timeoutMs: step, intervalMs: 1, what: `${target.name} to catch up with ${from.name}` },
+      ).catch(() => 'unknown');
+      progress(
+        `writes paused on ${from.name} at offset ${offset}; ${target.name} caught up: ${caughtUp}`,
       );
-      progress(`${target.name} caught up (offset ${offset}); promoting through Sentinel`);
-      const f = await requestFailover(pool);
-      if (!f.started)
-        throw new RedisHaError('FAILOVER_FAILED', `Sentinel refused the failover: ${f.text}`);
-      promoted = true;
-      // The leader sends REPLICAOF NO ONE on its next tick; release the pause as soon as the
-      // target acts as primary (Sentinel's own confirmation takes ~1 s more and is awaited after).
+      // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
       await waitFor(
         async () => {
-          // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
           const role = await oneShot(target, secrets, (c) => c.call('ROLE')).then(
             (r) => (r as unknown[])[0],
             redisErrorText,
@@ -104,6 +119,16 @@ export async function runSwitchover(
       );
       progress(`${target.name} promoted; ${from.name} follows it`);
       await oneShot(from, secrets, (c) => c.call('REPLICAOF', target.host, String(target.port)));
+      // Proof, not hope: the offset at which the target stopped following must cover the pause.
+      const at = await oneShot(target, secrets, (c) => c.info('replication')).then(
+        (i) => num(parseInfo(i), 'second_repl_offset') - 1,
+      );
+      if (at < offset)
+        throw new RedisHaError(
+          'FAILOVER_FAILED',
+          `${target.name} was promoted at offset ${at}, before ${offset}: up to ${offset - at} bytes of acknowledged writes were not replicated`,
+          { hint: 'the machine stalled for a whole sentinel tick; see `redis-ha logs`' },
+        );
     } catch (e) {
       if (!promoted) progress(`rolling back: ${errorMessage(e)}`);
       throw e instanceof RedisHaError
@@ -112,6 +137,7 @@ export async function runSwitchover(
             cause: e,
           });
     } finally {
+      leader.close();
       if (paused) await unpause(from, secrets);
       await restore();
     }
@@ -199,6 +225,89 @@ async function pinTarget(
     throw e;
   }
   return undo;
+}
+
+interface LeaderWatch {
+  name: string;
+  /** SENTINEL FAILOVER on this sentinel. */
+  request(): Promise<void>;
+  /** Resolves when the leader announces it will send REPLICAOF NO ONE to the target. */
+  selected: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Subscribes to a sentinel's failover events before asking it for the failover, so the pause can
+ * be timed on its state machine. Rejects `selected` on an abort or after `timeoutMs`.
+ */
+async function leaderWatch(
+  t: BoundTopology,
+  secrets: Secrets,
+  target: NodeSpec<number>,
+  timeoutMs: number,
+): Promise<LeaderWatch> {
+  let last: unknown;
+  for (const s of t.sentinels) {
+    const sub = createClient(s, { password: secrets.sentinelPassword, timeoutMs: 1000 });
+    const cmd = createClient(s, { password: secrets.sentinelPassword, timeoutMs: 1000 });
+    try {
+      await Promise.all([sub.connect(), cmd.connect()]);
+      let settle: { ok: () => void; fail: (e: Error) => void } | undefined;
+      const selected = new Promise<void>((ok, fail) => (settle = { ok, fail }));
+      selected.catch(() => undefined);
+      const timer = setTimeout(
+        () =>
+          settle?.fail(
+            new RedisHaError(
+              'TIMEOUT',
+              `${s.name} did not select ${target.name} within ${timeoutMs}ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      sub.once('close', () =>
+        settle?.fail(new RedisHaError('TIMEOUT', `lost the event stream of ${s.name}`)),
+      );
+      sub.on('message', (channel: string, payload: string) => {
+        if (!concernsMaster(payload, t.masterName)) return;
+        if (channel === '+failover-state-send-slaveof-noone') {
+          const w = payload.split(' ');
+          if (w[2] === target.host && Number(w[3]) === target.port) settle?.ok();
+          else
+            settle?.fail(
+              new RedisHaError(
+                'FAILOVER_FAILED',
+                `${s.name} selected ${w[1] ?? '?'}, not ${target.name}`,
+              ),
+            );
+        } else
+          settle?.fail(new RedisHaError('FAILOVER_FAILED', `${s.name}: ${channel} ${payload}`));
+      });
+      await sub.subscribe(
+        '+failover-state-send-slaveof-noone',
+        '-failover-abort-no-good-slave',
+        '-failover-abort-not-elected',
+        '-failover-abort-slave-timeout',
+      );
+      return {
+        name: s.name,
+        selected,
+        request: async () => {
+          await cmd.call('SENTINEL', 'FAILOVER', t.masterName);
+        },
+        close: () => {
+          clearTimeout(timer);
+          sub.disconnect();
+          cmd.disconnect();
+        },
+      };
+    } catch (e) {
+      last = e;
+      sub.disconnect();
+      cmd.disconnect();
+    }
+  }
+  throw new RedisHaError('FAILOVER_FAILED', `no sentinel reachable: ${redisErrorText(last)}`);
 }
 
 function oneShot<T>(

@@ -16,6 +16,8 @@ export interface SentinelView {
   failoverInProgress: boolean;
   /** The replica this sentinel, as failover leader, has sent REPLICAOF NO ONE to. */
   promoting?: Addr | undefined;
+  /** The master's config epoch as this sentinel knows it (+1 on each +switch-master seen). */
+  epoch?: number | undefined;
   /** ms timestamp of the last poll or event from this sentinel. */
   seenAt: number;
 }
@@ -36,6 +38,7 @@ export type WatchInput =
       master?: Addr | undefined;
       tilt: boolean;
       failoverInProgress: boolean;
+      epoch?: number | undefined;
     }
   | { type: 'unreachable'; sentinel: string; at: number }
   | { type: 'event'; sentinel: string; at: number; channel: string; payload: string }
@@ -77,6 +80,7 @@ export function reduce(state: WatchState, input: WatchInput): WatchState {
         tilt: input.tilt,
         failoverInProgress: input.failoverInProgress,
         promoting: input.failoverInProgress ? prev.promoting : undefined,
+        epoch: input.epoch ?? prev.epoch,
         seenAt: input.at,
       };
       break;
@@ -101,6 +105,7 @@ function applyEvent(v: SentinelView, channel: string, payload: string, at: numbe
         master: { host: w[3] ?? '', port: Number(w[4]) },
         failoverInProgress: false,
         promoting: undefined,
+        epoch: (v.epoch ?? 0) + 1,
         seenAt: at,
       };
     case '+failover-state-wait-promotion':
@@ -118,10 +123,10 @@ function applyEvent(v: SentinelView, channel: string, payload: string, at: numbe
     case '+try-failover':
     case '+failover-state-select-slave':
       return { ...v, failoverInProgress: true, seenAt: at };
-    case '+failover-end':
+    // +failover-end (and -for-timeout) come right before +switch-master: keep the promoted
+    // replica until the switch lands, or the old primary would be named again in between.
     case '-failover-abort-no-good-slave':
     case '-failover-abort-not-elected':
-    case '+failover-end-for-timeout':
       return { ...v, failoverInProgress: false, promoting: undefined, seenAt: at };
     default:
       return { ...v, seenAt: at };
@@ -143,7 +148,7 @@ export function analyze(state: WatchState): Verdict {
     votes.set(k, { addr: v.master, n: (votes.get(k)?.n ?? 0) + 1 });
   }
   const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];
-  const early = promotedEarly(state, best?.addr);
+  const early = promotedEarly(state, best?.addr) ?? newerEpoch(state, best?.addr);
   if (early)
     return {
       named: early.addr,
@@ -176,24 +181,50 @@ export function analyze(state: WatchState): Verdict {
 
 /**
  * Sentinel confirms a promotion only with its next INFO poll (~0.9 s of every failover). The
- * replica a failover leader has sent REPLICAOF NO ONE to may be used at once when it answers ROLE
- * master and the primary the majority still names no longer acts as one (unreachable, or already
- * rejoined as a replica). Still one node at a time: the old one is not serving writes.
+ * replica a failover leader has sent REPLICAOF NO ONE to is used as soon as it answers ROLE
+ * master: the leader has committed to it, and the old primary (even one that resumed from a
+ * freeze and still says master) is about to be demoted, so whatever it acknowledges now is lost.
+ * The endpoint closes its connections to the old one when it switches: one node at a time.
  */
 function promotedEarly(
   state: WatchState,
   named: Addr | undefined,
 ): { addr: Addr; reason: string } | undefined {
-  // The old primary must not be serving: unreachable, or already back as a replica.
-  if (named && state.roles[key(named)] === 'master') return undefined;
   for (const [name, v] of Object.entries(state.views)) {
     if (!v.reachable || v.tilt || !v.promoting || !v.failoverInProgress) continue;
+    if (named && key(v.promoting) === key(named)) continue;
     if (state.roles[key(v.promoting)] === 'master') {
+      const old = named ? state.roles[key(named)] : undefined;
       return {
         addr: v.promoting,
-        reason: `${key(v.promoting)} promoted by failover leader ${name} and confirmed by ROLE; ${named ? key(named) : 'the old primary'} is not a master`,
+        reason: `${key(v.promoting)} promoted by failover leader ${name} and confirmed by ROLE (${named ? key(named) : 'the old primary'}: ${old ?? 'no answer'})`,
       };
     }
+  }
+  return undefined;
+}
+
+/**
+ * Between the first +switch-master and the others' (they learn it from hello messages, within
+ * ms), the majority still names the old primary. A sentinel holding a newer configuration epoch
+ * is where every sentinel converges (Sentinel's own rule): follow it when its node says master.
+ */
+function newerEpoch(
+  state: WatchState,
+  named: Addr | undefined,
+): { addr: Addr; reason: string } | undefined {
+  if (!named) return undefined;
+  const usable = Object.entries(state.views).filter(([, v]) => v.reachable && !v.tilt && v.master);
+  const namedEpoch = Math.max(
+    ...usable.filter(([, v]) => key(v.master!) === key(named)).map(([, v]) => v.epoch ?? 0),
+  );
+  for (const [name, v] of usable) {
+    if (key(v.master!) === key(named) || (v.epoch ?? 0) <= namedEpoch) continue;
+    if (state.roles[key(v.master!)] === 'master')
+      return {
+        addr: v.master!,
+        reason: `${key(v.master!)} named by ${name} with a newer configuration (epoch ${v.epoch ?? 0} > ${namedEpoch}) and confirmed by ROLE`,
+      };
   }
   return undefined;
 }

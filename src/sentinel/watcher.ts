@@ -70,6 +70,8 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
   #again = false;
+  /** Nodes with a ROLE in flight: a hung node must not hold every look up for its timeout. */
+  #rolePending = new Set<string>();
 
   constructor(o: WatcherOptions) {
     super();
@@ -131,7 +133,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
       if (RECONCILE_ON.has(m.channel)) this.reconcile();
     });
     this.#stream.start();
-    await this.#look();
+    await this.#look(true);
   }
 
   stop(): void {
@@ -153,16 +155,25 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
     );
   }
 
-  async #look(): Promise<void> {
+  /** Each answer is folded as it lands; only the first look waits for every ROLE. */
+  async #look(full = false): Promise<void> {
     if (this.#status !== 'running') return;
     this.#busy = true;
     clearTimeout(this.#timer);
     try {
-      const inputs = await Promise.all([
-        ...this.#t.sentinels.map((s) => this.#pollSentinel(s.name)),
-        ...this.#t.nodes.map((n) => this.#pollRole(n)),
-      ]);
-      for (const i of inputs) this.#apply(i);
+      const roles = this.#t.nodes
+        .filter((n) => !this.#rolePending.has(n.name))
+        .map((n) => {
+          this.#rolePending.add(n.name);
+          return this.#pollRole(n).then((i) => {
+            this.#rolePending.delete(n.name);
+            if (this.#status === 'running') this.#apply(i);
+          });
+        });
+      await Promise.all(
+        this.#t.sentinels.map((s) => this.#pollSentinel(s.name).then((i) => this.#apply(i))),
+      );
+      if (full) await Promise.all(roles);
     } finally {
       this.#busy = false;
       if (this.#status === 'running')
@@ -188,6 +199,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
         master,
         tilt: info.sentinel_tilt === '1',
         failoverInProgress: (m.flags ?? '').includes('failover_in_progress'),
+        epoch: m['config-epoch'] === undefined ? undefined : Number(m['config-epoch']),
       };
     } catch {
       return { type: 'unreachable', sentinel: name, at };
@@ -216,7 +228,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
     const urgent =
       views.some((v) => v.failoverInProgress) ||
       (named !== undefined && this.#state.roles[key(named)] === 'unknown');
-    return urgent ? Math.min(50, this.#pollMs) : this.#pollMs;
+    return urgent ? Math.min(20, this.#pollMs) : this.#pollMs;
   }
 
   #apply(input: WatchInput): void {

@@ -115,7 +115,31 @@ test('on a switch, connections to the old primary are closed and new ones reach 
     const d = await connect(port);
     assert.equal(await ask(d, 'y'), 'B:y');
     d.destroy();
-    assert.ok(events.some((e) => e.message === 'switch: A -> B (closed 1 connection to A)'));
+    assert.ok(
+      events.some((e) => e.message === 'switch: A -> B (closed 1 connection to other nodes)'),
+    );
+  });
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('losing confirmation keeps open connections (a slow reply is not a failover); new ones wait', async () => {
+  const [a, b] = [await upstream('A'), await upstream('B')];
+  const src = new FakeSource();
+  src.set(a.node);
+  await withProxy(src, 3000, async (port, events) => {
+    const c = await connect(port);
+    assert.equal(await ask(c, 'x'), 'A:x');
+    src.set(undefined);
+    assert.equal(await ask(c, 'still'), 'A:still', 'the open connection still reaches A');
+    const d = await connect(port);
+    const waiting = ask(d, 'w', 3000);
+    assert.ok(
+      events.some((e) => /no confirmed primary: new connections wait; 1 open/.test(e.message)),
+    );
+    src.set(b.node);
+    await closed(c);
+    assert.equal(await waiting, 'B:w');
+    d.destroy();
   });
   await Promise.all([a.close(), b.close()]);
 });

@@ -27,6 +27,15 @@ test('acks by the primary of the moment, or by the node promoted just after, are
   assert.equal(nonPrimaryAcks(t, acks, timeline), 0);
 });
 
+test('a moment of "no primary" right after an ack does not hide the node named next', () => {
+  const timeline = [
+    { at: 0, primary: 'redis01' },
+    { at: 270, primary: undefined },
+    { at: 270, primary: 'redis02' },
+  ];
+  assert.equal(nonPrimaryAcks(t, [ack(1, 250, 260, 7001)], timeline), 0);
+});
+
 test('an ack by the old primary after the switch is a misrouted write', () => {
   const timeline = [
     { at: 0, primary: 'redis01' },

@@ -116,8 +116,13 @@ test('an old primary that says master but is not named is never chosen', () => {
 test('failover progress is tracked from events; unknown sentinels are ignored', () => {
   let s = run([...healthy, ev('s1', '+try-failover', 'master mymaster 127.0.0.1 6379')]);
   assert.equal(s.views.s1?.failoverInProgress, true);
+  s = run([ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379')], s);
+  assert.equal(s.views.s1?.failoverInProgress, true, 'until +switch-master lands');
   s = run(
-    [ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379'), ev('nobody', '+tilt', '')],
+    [
+      ev('s1', '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380'),
+      ev('nobody', '+tilt', ''),
+    ],
     s,
   );
   assert.equal(s.views.s1?.failoverInProgress, false);
@@ -134,15 +139,31 @@ const waitPromotion = (s: string): WatchInput =>
 test('early switch: the leader promoted B, B says master, A is unreachable -> B before +switch-master', () => {
   let s = run([...healthy, waitPromotion('s1')]);
   assert.deepEqual(analyze(s).named, A, 'B still a replica: no switch');
-  s = run([role(B, 'master')], s);
-  assert.deepEqual(analyze(s).named, A, 'A still answers: no switch');
   s = run([{ type: 'role', node: A, role: 'unknown' }], s);
+  s = run([role(B, 'master')], s);
   const v = analyze(s);
   assert.deepEqual(v.named, B);
   assert.equal(v.confirmed, true);
   assert.match(v.reason, /promoted by failover leader s1/);
   s = run([role(A, 'slave')], s);
   assert.deepEqual(analyze(s).named, B, 'the old primary back as a replica keeps B chosen');
+});
+
+test('early switch even when a resumed old primary still says master (the leader committed to B)', () => {
+  const s = run([...healthy, waitPromotion('s1'), role(A, 'master'), role(B, 'master')]);
+  const v = analyze(s);
+  assert.deepEqual(v.named, B);
+  assert.equal(v.confirmed, true);
+  assert.match(v.reason, /127\.0\.0\.1:6379: master/);
+});
+
+test('+failover-end then +switch-master never names the old primary in between', () => {
+  let s = run([...healthy, waitPromotion('s1'), role(B, 'master')]);
+  assert.deepEqual(analyze(s).named, B);
+  s = run([ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379')], s);
+  assert.deepEqual(analyze(s).named, B);
+  s = run([ev('s1', '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380')], s);
+  assert.deepEqual(analyze(s).named, B);
 });
 
 test('no early switch from a sentinel in TILT, or after the failover ended without a switch', () => {
