@@ -67,7 +67,9 @@ const c = await seedCluster(
 );
 let haproxy: ChildProcess | undefined;
 let proxy: ChildProcess | undefined;
-type Path = 'direct' | 'endpoint' | 'haproxy';
+let piped: ChildProcess | undefined;
+type Path = 'direct' | 'endpoint' | 'endpoint-pipe' | 'haproxy';
+const PATHS: Path[] = ['direct', 'endpoint', 'endpoint-pipe', 'haproxy'];
 const rows: {
   path: Path;
   pipeline: number;
@@ -78,34 +80,48 @@ const rows: {
 try {
   await c.up();
   // The endpoint alone in its own process (a second listener of the same topology) so its CPU is its own.
-  const own = await freePort();
-  const file2 = path.join(c.dir, 'proxy.yaml');
-  writeFileSync(
-    file2,
-    readFileSync(path.join(c.dir, 'redis-ha.yaml'), 'utf8').replace(
-      `127.0.0.1:${epPort}`,
-      `127.0.0.1:${own}`,
-    ),
-  );
-  proxy = spawn(
-    process.execPath,
-    [CLI, 'proxy', '-f', file2, '--state-dir', path.join(c.dir, '.redis-ha')],
-    { stdio: 'ignore' },
-  );
+  // Two of them: multiplexing (the default) and plain per-client pipes, to show what it pays.
+  const ownProxy = async (name: string, multiplex: boolean): Promise<[ChildProcess, number]> => {
+    const port = await freePort();
+    const file = path.join(c.dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      readFileSync(path.join(c.dir, 'redis-ha.yaml'), 'utf8').replace(
+        `listen: "127.0.0.1:${epPort}" }`,
+        `listen: "127.0.0.1:${port}", multiplex: ${multiplex} }`,
+      ),
+    );
+    const child = spawn(
+      process.execPath,
+      [CLI, 'proxy', '-f', file, '--state-dir', path.join(c.dir, '.redis-ha')],
+      { stdio: 'ignore' },
+    );
+    return [child, port];
+  };
+  const [p1, own] = await ownProxy('proxy', true);
+  const [p2, ownPipe] = await ownProxy('proxy-pipe', false);
+  proxy = p1;
+  piped = p2;
   const hp = await freePort();
   const cfg = path.join(c.dir, 'haproxy.cfg');
   writeFileSync(cfg, haproxyConfig(c, hp), { mode: 0o600 });
   haproxy = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
   await sleep(2000);
-  const ports: Record<Path, number> = { direct: c.ports[0] ?? 0, endpoint: own, haproxy: hp };
+  const ports: Record<Path, number> = {
+    direct: c.ports[0] ?? 0,
+    endpoint: own,
+    'endpoint-pipe': ownPipe,
+    haproxy: hp,
+  };
   const pids: Record<Path, number | undefined> = {
     direct: undefined,
     endpoint: proxy.pid,
+    'endpoint-pipe': piped.pid,
     haproxy: haproxy.pid,
   };
   for (let round = 0; round < ROUNDS; round++) {
     for (const pipeline of [1, 16]) {
-      for (const p of ['direct', 'endpoint', 'haproxy'] as Path[]) {
+      for (const p of PATHS) {
         const pid = pids[p];
         const before = pid ? cpuMs(pid) : 0;
         const r = bench(ports[p], c.password(), pipeline);
@@ -125,6 +141,7 @@ try {
   }
 } finally {
   if (proxy?.pid) await terminate(proxy.pid, 3000);
+  if (piped?.pid) await terminate(piped.pid, 3000);
   if (haproxy?.pid) await terminate(haproxy.pid, 3000);
   await c.down();
 }
@@ -145,7 +162,7 @@ const lines = [
 for (const pipeline of [1, 16]) {
   const med = (p: Path, k: 'set' | 'get'): number =>
     median(rows.filter((r) => r.path === p && r.pipeline === pipeline).map((r) => r[k]));
-  for (const p of ['direct', 'endpoint', 'haproxy'] as Path[]) {
+  for (const p of PATHS) {
     const cpu = rows
       .filter((r) => r.path === p && r.pipeline === pipeline && r.cpuUsPerReq !== null)
       .map((r) => r.cpuUsPerReq ?? 0);

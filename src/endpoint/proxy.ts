@@ -2,6 +2,8 @@ import net from 'node:net';
 import { RedisHaError } from '../errors/errors.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { NodeSpec } from '../topology/model.js';
+import { MuxSession } from './mux-session.js';
+import { SharedUpstream } from './shared-upstream.js';
 
 export type EndpointStatus = 'idle' | 'listening' | 'stopping' | 'stopped';
 
@@ -26,12 +28,20 @@ export interface ProxyOptions {
   source: PrimarySource;
   /** How long a new connection waits for a primary during a failover before it is refused. */
   waitMs: number;
+  /** Share connections to the primary between clients' stateless commands (see mux-session). */
+  multiplex?: boolean;
+  /** The primary's password: answers clients' AUTH and authenticates shared connections. */
+  password?: string | undefined;
 }
 
+/** Shared connections per primary: Redis reads at most 16 KB per connection per event-loop turn. */
+const SHARED_CONNECTIONS = 2;
+
+/** A client and what carries its bytes to `target`. */
 interface Link {
   client: net.Socket;
-  upstream: net.Socket;
   target: string;
+  close(): void;
 }
 
 /**
@@ -49,6 +59,8 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   #unsubscribe: (() => void) | undefined;
   #current: string | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  #shared = new Map<string, (SharedUpstream | undefined)[]>();
+  #next = 0;
 
   constructor(o: ProxyOptions) {
     super();
@@ -100,6 +112,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     this.#waiting.clear();
     clearInterval(this.#flushTimer);
     for (const l of this.#links) this.#close(l);
+    for (const us of this.#shared.values()) for (const u of us) u?.close();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#setStatus('stopped');
   }
@@ -150,8 +163,16 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   }
 
   #bridge(client: net.Socket, p: NodeSpec<number>): void {
+    if (this.#o.multiplex) return this.#bridgeShared(client, p);
     const upstream = net.connect({ host: p.host, port: p.port, noDelay: true });
-    const link: Link = { client, upstream, target: p.name };
+    const link: Link = {
+      client,
+      target: p.name,
+      close: () => {
+        client.destroy();
+        upstream.destroy();
+      },
+    };
     this.#links.add(link);
     // Pipe only once connected: until then the client's bytes stay unread in its socket, so a
     // refused upstream (a primary that just died) costs the client nothing: it waits again.
@@ -175,10 +196,41 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     this.#counts();
   }
 
+  /** Like #bridge, over the node's shared connection (opened on first use). */
+  #bridgeShared(client: net.Socket, p: NodeSpec<number>): void {
+    let pool = this.#shared.get(p.name);
+    if (!pool) this.#shared.set(p.name, (pool = []));
+    const slot = this.#next++ % SHARED_CONNECTIONS;
+    let up = pool[slot];
+    if (!up || up.closed) {
+      const u = new SharedUpstream(p, this.#o.password, () => {
+        if (pool[slot] === u) pool[slot] = undefined;
+      });
+      pool[slot] = up = u;
+    }
+    const shared = up;
+    shared.ready.then(
+      () => {
+        if (client.destroyed || this.#status !== 'listening') return client.destroy();
+        if (shared.closed || this.#current !== p.name) return this.#accept(client, true);
+        const s = new MuxSession(client, shared, this.#o.password, () => this.#close(link));
+        const link: Link = { client, target: p.name, close: () => s.close() };
+        this.#links.add(link);
+        s.start();
+        this.#counts();
+      },
+      () => {
+        // Refused (a primary that just died): nothing was sent; the client waits again.
+        if (client.destroyed) return;
+        this.#o.source.reconcile?.();
+        this.#accept(client, true);
+      },
+    );
+  }
+
   #close(l: Link): void {
     if (!this.#links.delete(l)) return;
-    l.client.destroy();
-    l.upstream.destroy();
+    l.close();
     this.#counts();
   }
 
@@ -195,6 +247,12 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
         closed++;
       }
     }
+    if (to)
+      for (const [name, us] of this.#shared) {
+        if (name === to.name) continue;
+        this.#shared.delete(name);
+        for (const u of us) u?.close();
+      }
     this.emit('switch', { from, to: to?.name, closed });
     this.#event(
       to

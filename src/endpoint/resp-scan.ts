@@ -108,6 +108,30 @@ export class ReplyScanner {
   }
 }
 
+const names = new Map<number, string>();
+
+/** The lower-cased command name, without allocating for names seen before (the hot path). */
+function commandName(buf: Buffer, at: number, size: number): string {
+  if (size > 20) return buf.toString('latin1', at, at + size).toLowerCase();
+  let h = size;
+  for (let i = at; i < at + size; i++) h = (Math.imul(h, 31) + ((buf[i] ?? 0) | 0x20)) | 0;
+  let name = names.get(h);
+  if (name === undefined || name.length !== size) {
+    name = buf.toString('latin1', at, at + size).toLowerCase();
+    // Only names made of letters are cached (| 0x20 folds case only for those).
+    if (names.size < 4096 && /^[a-z]+$/.test(name)) names.set(h, name);
+  } else if (!sameName(buf, at, name)) {
+    name = buf.toString('latin1', at, at + size).toLowerCase();
+  }
+  return name;
+}
+
+function sameName(buf: Buffer, at: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++)
+    if (((buf[at + i] ?? 0) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
 export interface RequestFrame {
   start: number;
   end: number;
@@ -159,7 +183,7 @@ export function scanRequests(
       const data = nl + 1;
       if (data + size + 2 > len) break outer;
       if (k === 0) {
-        name = buf.toString('latin1', data, data + size).toLowerCase();
+        name = commandName(buf, data, size);
         if (wantArgs(name)) args = [];
       } else args?.push(buf.subarray(data, data + size));
       i = data + size + 2;

@@ -24,6 +24,8 @@ export async function startProxyEndpoint(
     port: t.endpoint.listen.port,
     source: watcher,
     waitMs: t.endpoint.waitTimeoutMs,
+    multiplex: t.endpoint.multiplex,
+    password: secrets.redisPassword,
   });
   proxy.on('event', onEvent);
   try {

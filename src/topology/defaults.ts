@@ -31,7 +31,7 @@ export const DEFAULTS = {
     failoverWait: '30s',
     stopTimeout: '10s',
   },
-  endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s' },
+  endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s', multiplex: true },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
@@ -181,5 +181,10 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'endpoint.waitTimeout',
     default: DEFAULTS.endpoint.waitTimeout,
     doc: 'A client connecting while no primary is confirmed (a failover) waits this long, then is refused with a log line.',
+  },
+  {
+    key: 'endpoint.multiplex',
+    default: String(DEFAULTS.endpoint.multiplex),
+    doc: "Clients' stateless commands (GET, SET, INCR, ...) share one connection to the primary; the first command that needs its own (MULTI, SUBSCRIBE, BLPOP, HELLO, SELECT, CLIENT, ...) moves that client to a dedicated one, transparently. `false`: one upstream connection per client, piped.",
   },
 ];

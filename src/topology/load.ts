@@ -173,6 +173,7 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       mode: t.endpoint.mode,
       listen: parseListen(t.endpoint.listen),
       waitTimeoutMs: t.endpoint.waitTimeout,
+      multiplex: t.endpoint.multiplex,
       address: t.endpoint.address,
       interface: t.endpoint.interface,
     },

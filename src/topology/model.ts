@@ -65,6 +65,7 @@ export interface Topology<P extends Port = Port> {
     readonly listen: { readonly host: string; readonly port: P };
     /** How long a new client waits for a primary during a failover. */
     readonly waitTimeoutMs: number;
+    readonly multiplex: boolean;
     readonly address?: string | undefined;
     readonly interface?: string | undefined;
   };

@@ -136,6 +136,7 @@ export const topologySchema = z
           .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
           .default(DEFAULTS.endpoint.listen),
         waitTimeout: duration.default(DEFAULTS.endpoint.waitTimeout),
+        multiplex: z.boolean().default(DEFAULTS.endpoint.multiplex),
         address: z.string().optional(),
         interface: z.string().optional(),
       })

@@ -1,0 +1,183 @@
+import { timingSafeEqual } from 'node:crypto';
+import net from 'node:net';
+import type { NodeSpec } from '../topology/model.js';
+import { scanRequests, type RequestFrame } from './resp-scan.js';
+import { authFrame, type MuxClient, type SharedUpstream } from './shared-upstream.js';
+
+/**
+ * Commands that may share a connection: one reply each, no blocking, no connection state
+ * (database, protocol, name, transaction, subscription, tracking). Anything else moves the client
+ * to a connection of its own, transparently.
+ */
+export const MUX_SAFE: ReadonlySet<string> = new Set(
+  (
+    'get set setnx setex psetex getset getdel getex mget mset msetnx incr incrby incrbyfloat decr ' +
+    'decrby append strlen getrange setrange exists del unlink type ttl pttl expire pexpire ' +
+    'expireat pexpireat persist hget hset hsetnx hmget hmset hgetall hdel hexists hincrby ' +
+    'hincrbyfloat hkeys hvals hlen hstrlen lpush rpush lpushx rpushx lpop rpop llen lrange lindex ' +
+    'lset lrem ltrim linsert sadd srem smembers sismember smismember scard spop srandmember zadd ' +
+    'zrem zscore zincrby zcard zcount zrange zrangebyscore zrevrange zrank zrevrank zmscore pfadd ' +
+    'pfcount ping echo dbsize'
+  ).split(' '),
+);
+
+/** Arguments larger than this go to a connection of their own rather than being buffered. */
+const MAX_BULK = 64 * 1024;
+const OK = Buffer.from('+OK\r\n');
+
+type Mode = 'mux' | 'switching' | 'pipe' | 'closed';
+
+/**
+ * A client of the multiplexing endpoint. Its stateless commands share the primary's connection;
+ * AUTH with the topology password is answered here; the first command that needs a connection of
+ * its own (MULTI, SUBSCRIBE, BLPOP, HELLO, SELECT, CLIENT ..., a wrong password, an inline
+ * command) moves it, once its shared replies are in, to a dedicated connection (re-authenticated)
+ * that is then piped byte for byte.
+ */
+export class MuxSession implements MuxClient {
+  readonly client: net.Socket;
+  readonly target: string;
+  readonly #node: NodeSpec<number>;
+  readonly #up: SharedUpstream;
+  readonly #password: string | undefined;
+  readonly #onClose: () => void;
+  #mode: Mode = 'mux';
+  #authed: boolean;
+  #outstanding = 0;
+  #pending: Buffer | undefined;
+  #held: Buffer[] = [];
+  #dedicated: net.Socket | undefined;
+  readonly #onData = (chunk: Buffer): void => this.#read(chunk);
+
+  constructor(
+    client: net.Socket,
+    up: SharedUpstream,
+    password: string | undefined,
+    onClose: () => void,
+  ) {
+    this.client = client;
+    this.#up = up;
+    this.#node = up.node;
+    this.target = up.node.name;
+    this.#password = password;
+    this.#authed = !password;
+    this.#onClose = onClose;
+  }
+
+  start(): void {
+    this.client.on('data', this.#onData);
+    this.client.on('close', () => this.close());
+  }
+
+  deliver(bytes: Buffer): void {
+    if (this.#mode === 'closed') return;
+    this.client.write(bytes);
+  }
+
+  replied(): void {
+    this.#outstanding--;
+    if (this.#mode === 'switching' && this.#outstanding === 0) this.#openDedicated();
+  }
+
+  lost(): void {
+    this.close();
+  }
+
+  close(): void {
+    if (this.#mode === 'closed') return;
+    this.#mode = 'closed';
+    this.#up.detach(this);
+    this.client.destroy();
+    this.#dedicated?.destroy();
+    this.#onClose();
+  }
+
+  #read(chunk: Buffer): void {
+    if (this.#mode === 'switching') {
+      this.#held.push(chunk);
+      return;
+    }
+    if (this.#mode !== 'mux') return;
+    const buf = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
+    this.#pending = undefined;
+    const scan = scanRequests(buf, (n) => n === 'auth', MAX_BULK);
+    let from = 0;
+    let count = 0;
+    const flush = (to: number): void => {
+      if (count > 0 && !this.#up.send(this, buf.subarray(from, to), count)) {
+        this.client.pause();
+        this.#up.onDrain(() => this.#mode === 'mux' && this.client.resume());
+      }
+      this.#outstanding += count;
+      count = 0;
+      from = to;
+    };
+    for (const f of scan.frames) {
+      if (this.#authed && MUX_SAFE.has(f.name)) {
+        count++;
+        continue;
+      }
+      flush(f.start);
+      if (this.#outstanding === 0 && this.#passwordMatches(f)) {
+        this.#authed = true;
+        this.client.write(OK);
+        from = f.end;
+        continue;
+      }
+      return this.#toDedicated(buf.subarray(f.start));
+    }
+    flush(scan.consumed);
+    if (scan.unsupported) return this.#toDedicated(buf.subarray(scan.consumed));
+    if (scan.consumed < buf.length) this.#pending = Buffer.from(buf.subarray(scan.consumed));
+  }
+
+  /** `AUTH <password>` or `AUTH default <password>` with the topology's password. */
+  #passwordMatches(f: RequestFrame): boolean {
+    if (f.name !== 'auth' || !this.#password || !f.args) return false;
+    const [a, b] = f.args;
+    const given =
+      f.args.length === 1 ? a : f.args.length === 2 && a?.toString() === 'default' ? b : undefined;
+    const want = Buffer.from(this.#password);
+    return given !== undefined && given.length === want.length && timingSafeEqual(given, want);
+  }
+
+  #toDedicated(rest: Buffer): void {
+    this.#mode = 'switching';
+    this.client.pause();
+    this.#held.push(rest);
+    if (this.#outstanding === 0) this.#openDedicated();
+  }
+
+  #openDedicated(): void {
+    this.#up.detach(this);
+    const d = net.connect({ host: this.#node.host, port: this.#node.port, noDelay: true });
+    this.#dedicated = d;
+    d.on('error', () => this.close());
+    d.on('close', () => this.close());
+    d.once('connect', () => {
+      if (!(this.#authed && this.#password)) return this.#pipe(d);
+      // Replay the client's authentication; swallow the +OK it already had from us.
+      let got = Buffer.alloc(0);
+      const onAuth = (b: Buffer): void => {
+        got = Buffer.concat([got, b]);
+        if (got.length < OK.length) return;
+        d.removeListener('data', onAuth);
+        if (!got.subarray(0, OK.length).equals(OK)) return this.close();
+        this.#pipe(d);
+      };
+      d.on('data', onAuth);
+      d.write(authFrame(this.#password));
+    });
+  }
+
+  #pipe(d: net.Socket): void {
+    if (this.#mode !== 'switching') return;
+    this.#mode = 'pipe';
+    this.client.removeListener('data', this.#onData);
+    for (const b of this.#held) if (b.length > 0) d.write(b);
+    this.#held = [];
+    this.client.pipe(d);
+    d.pipe(this.client);
+    this.client.resume();
+  }
+}
