@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { NodeSpec } from '../topology/model.js';
-import { scanRequests, type RequestFrame } from './resp-scan.js';
+import { forEachRequest, frameArgs } from './resp-scan.js';
 import { authFrame, type MuxClient, type SharedUpstream } from './shared-upstream.js';
 
 /**
@@ -100,9 +100,9 @@ export class MuxSession implements MuxClient {
     if (this.#mode !== 'mux') return;
     const buf = this.#pending ? Buffer.concat([this.#pending, chunk]) : chunk;
     this.#pending = undefined;
-    const scan = scanRequests(buf, (n) => n === 'auth', MAX_BULK);
     let from = 0;
     let count = 0;
+    let stop = -1;
     const flush = (to: number): void => {
       if (count > 0 && !this.#up.send(this, buf.subarray(from, to), count)) {
         this.client.pause();
@@ -112,31 +112,34 @@ export class MuxSession implements MuxClient {
       count = 0;
       from = to;
     };
-    for (const f of scan.frames) {
-      if (this.#authed && MUX_SAFE.has(f.name)) {
+    const scan = forEachRequest(buf, MAX_BULK, (start, end, name) => {
+      if (this.#authed && MUX_SAFE.has(name)) {
         count++;
-        continue;
+        return true;
       }
-      flush(f.start);
-      if (this.#outstanding === 0 && this.#passwordMatches(f)) {
+      flush(start);
+      if (name === 'auth' && this.#outstanding === 0 && this.#passwordMatches(buf, start, end)) {
         this.#authed = true;
         this.client.write(OK);
-        from = f.end;
-        continue;
+        from = end;
+        return true;
       }
-      return this.#toDedicated(buf.subarray(f.start));
-    }
+      stop = start;
+      return false;
+    });
+    if (stop >= 0) return this.#toDedicated(buf.subarray(stop));
     flush(scan.consumed);
     if (scan.unsupported) return this.#toDedicated(buf.subarray(scan.consumed));
     if (scan.consumed < buf.length) this.#pending = Buffer.from(buf.subarray(scan.consumed));
   }
 
   /** `AUTH <password>` or `AUTH default <password>` with the topology's password. */
-  #passwordMatches(f: RequestFrame): boolean {
-    if (f.name !== 'auth' || !this.#password || !f.args) return false;
-    const [a, b] = f.args;
+  #passwordMatches(buf: Buffer, start: number, end: number): boolean {
+    if (!this.#password) return false;
+    const args = frameArgs(buf, start, end);
+    const [a, b] = args;
     const given =
-      f.args.length === 1 ? a : f.args.length === 2 && a?.toString() === 'default' ? b : undefined;
+      args.length === 1 ? a : args.length === 2 && a?.toString() === 'default' ? b : undefined;
     const want = Buffer.from(this.#password);
     return given !== undefined && given.length === want.length && timingSafeEqual(given, want);
   }

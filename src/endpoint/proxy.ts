@@ -32,6 +32,8 @@ export interface ProxyOptions {
   multiplex?: boolean;
   /** The primary's password: answers clients' AUTH and authenticates shared connections. */
   password?: string | undefined;
+  /** How its log lines name it. */
+  name?: string;
 }
 
 /** Shared connections per primary: Redis reads at most 16 KB per connection per event-loop turn. */
@@ -97,7 +99,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     this.#setStatus('listening');
     const a = this.address;
     this.#event(
-      `endpoint listening on ${a.host}:${a.port}, routing to ${this.#current ?? 'no primary yet'}`,
+      `${this.#o.name ?? 'endpoint'} listening on ${a.host}:${a.port}, routing to ${this.#current ?? 'no node yet'}`,
     );
   }
 
@@ -268,7 +270,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   }
 
   #event(message: string, level: 'info' | 'warn' = 'info'): void {
-    this.emit('event', makeEvent('status', message, { level, member: 'endpoint' }));
+    this.emit('event', makeEvent('status', message, { level, member: this.#o.name ?? 'endpoint' }));
   }
 
   #setStatus(s: EndpointStatus): void {

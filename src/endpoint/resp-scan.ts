@@ -132,64 +132,96 @@ function sameName(buf: Buffer, at: number, name: string): boolean {
   return true;
 }
 
-export interface RequestFrame {
-  start: number;
-  end: number;
-  /** Lower-case command name. */
-  name: string;
-  /** Arguments after the name, only for commands `wantArgs` asks for. */
-  args?: Buffer[];
-}
-
 export interface RequestScan {
-  frames: RequestFrame[];
-  /** Offset just past the last complete frame. */
+  /** Offset just past the last frame visited (or at the frame the visitor refused). */
   consumed: number;
   /** True when the bytes at `consumed` cannot be multiplexed (inline command, huge argument). */
   unsupported: boolean;
 }
 
 /**
- * Complete request frames (`*N` arrays of bulk strings) from `buf`. Stops at an incomplete frame
- * (the caller keeps the rest) or at one it will not handle: an inline command, or an argument
+ * Visits complete request frames (`*N` arrays of bulk strings) of `buf` in order, without
+ * allocating per frame (the hot path). Stops at an incomplete frame (the caller keeps the rest),
+ * when `visit` returns false, or at a frame it will not handle: an inline command, or an argument
  * larger than `maxBulk` (rather than buffering it whole).
  */
-export function scanRequests(
+export function forEachRequest(
   buf: Buffer,
-  wantArgs: (name: string) => boolean,
   maxBulk: number,
+  visit: (start: number, end: number, name: string) => boolean,
 ): RequestScan {
-  const frames: RequestFrame[] = [];
-  let i = 0;
+  let done = 0;
   const len = buf.length;
-  outer: while (i < len) {
-    const start = i;
-    if (buf[i] !== 42) return { frames, consumed: start, unsupported: true };
-    let nl = buf.indexOf(LF, i);
+  while (done < len) {
+    const start = done;
+    if (buf[start] !== 42) return { consumed: start, unsupported: true };
+    let nl = buf.indexOf(LF, start);
     if (nl < 0) break;
-    const n = int(buf, i + 1, nl - 1);
-    if (!(n > 0) || buf[nl - 1] !== CR) return { frames, consumed: start, unsupported: true };
-    i = nl + 1;
+    const n = int(buf, start + 1, nl - 1);
+    if (!(n > 0) || buf[nl - 1] !== CR) return { consumed: start, unsupported: true };
+    let i = nl + 1;
     let name = '';
-    let args: Buffer[] | undefined;
+    let complete = true;
     for (let k = 0; k < n; k++) {
-      if (i >= len) break outer;
-      if (buf[i] !== 36) return { frames, consumed: start, unsupported: true };
+      if (i >= len || buf[i] !== 36) {
+        if (i >= len) complete = false;
+        else return { consumed: start, unsupported: true };
+        break;
+      }
       nl = buf.indexOf(LF, i);
-      if (nl < 0) break outer;
+      if (nl < 0) {
+        complete = false;
+        break;
+      }
       const size = int(buf, i + 1, nl - 1);
       if (!(size >= 0) || size > maxBulk || buf[nl - 1] !== CR)
-        return { frames, consumed: start, unsupported: true };
+        return { consumed: start, unsupported: true };
       const data = nl + 1;
-      if (data + size + 2 > len) break outer;
-      if (k === 0) {
-        name = commandName(buf, data, size);
-        if (wantArgs(name)) args = [];
-      } else args?.push(buf.subarray(data, data + size));
+      if (data + size + 2 > len) {
+        complete = false;
+        break;
+      }
+      if (k === 0) name = commandName(buf, data, size);
       i = data + size + 2;
     }
-    frames.push(args ? { start, end: i, name, args } : { start, end: i, name });
+    if (!complete) break;
+    if (!visit(start, i, name)) return { consumed: start, unsupported: false };
+    done = i;
   }
-  const consumed = frames.length > 0 ? (frames[frames.length - 1]?.end ?? 0) : 0;
-  return { frames, consumed, unsupported: false };
+  return { consumed: done, unsupported: false };
+}
+
+/** The arguments after the command name of one complete frame `buf[start..end)`. */
+export function frameArgs(buf: Buffer, start: number, end: number): Buffer[] {
+  const args: Buffer[] = [];
+  let nl = buf.indexOf(LF, start);
+  const n = int(buf, start + 1, nl - 1);
+  let i = nl + 1;
+  for (let k = 0; k < n && i < end; k++) {
+    nl = buf.indexOf(LF, i);
+    const size = int(buf, i + 1, nl - 1);
+    if (k > 0) args.push(buf.subarray(nl + 1, nl + 1 + size));
+    i = nl + 1 + size + 2;
+  }
+  return args;
+}
+
+export interface RequestFrame {
+  start: number;
+  end: number;
+  /** Lower-case command name. */
+  name: string;
+}
+
+/** Every complete frame of `buf` as a list (tests and diagnostics; the proxy visits instead). */
+export function scanRequests(
+  buf: Buffer,
+  maxBulk: number,
+): RequestScan & { frames: RequestFrame[] } {
+  const frames: RequestFrame[] = [];
+  const r = forEachRequest(buf, maxBulk, (start, end, name) => {
+    frames.push({ start, end, name });
+    return true;
+  });
+  return { ...r, frames };
 }

@@ -14,6 +14,9 @@ export interface ConnectOptions {
   /** Persistent clients reconnect; probes do not. */
   reconnect?: boolean;
   name?: string;
+  /** A pub/sub connection: the caller re-subscribes on 'ready' (ioredis's own re-subscribe
+   * rejects unhandled when the socket closes again at once, which would crash the process). */
+  subscriber?: boolean;
 }
 
 export function addr(a: Address): string {
@@ -38,10 +41,8 @@ export function createClient(a: Address, o: ConnectOptions = {}): Redis {
     maxRetriesPerRequest: 0,
     enableReadyCheck: false,
     connectionName: o.name,
-    // First retry at once: Sentinel's CLIENT KILL during a promotion must not blind a watcher.
-    retryStrategy: o.reconnect
-      ? (n: number) => (n === 1 ? 0 : Math.min(100 * n, 1000))
-      : () => null,
+    autoResubscribe: !o.subscriber,
+    retryStrategy: o.reconnect ? (n: number) => Math.min(100 * n, 1000) : () => null,
   });
   client.on('error', () => {
     /* surfaced through the failing command instead */

@@ -8,8 +8,8 @@ export interface DemoteOptions {
   password: string | undefined;
   /** Give up after this long (Sentinel converts it when it returns anyway). */
   timeoutMs: number;
-  /** False once another switch made this demotion moot. */
-  wanted: () => boolean;
+  /** false once another switch made it moot; 'wait' while `to` is not confirmed as primary. */
+  wanted: () => boolean | 'wait';
 }
 
 export type DemoteResult = 'demoted' | 'already-replica' | 'moot' | 'unreachable';
@@ -23,12 +23,15 @@ export type DemoteResult = 'demoted' | 'already-replica' | 'moot' | 'unreachable
 export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
   const deadline = Date.now() + o.timeoutMs;
   while (Date.now() < deadline) {
-    if (!o.wanted()) return 'moot';
+    const w = o.wanted();
+    if (w === false) return 'moot';
     try {
+      if (w === 'wait') throw new Error('not confirmed yet');
       const r = await withClient(o.old, { password: o.password, timeoutMs: 300 }, async (c) => {
         const role = (await c.call('ROLE')) as unknown[];
         if (role[0] !== 'master') return 'already-replica' as const;
-        if (!o.wanted()) return 'moot' as const;
+        // Never demote a node the watcher confirms (a stale view must not undo a failover).
+        if (o.wanted() !== true) throw new Error('not confirmed now');
         await c.call('REPLICAOF', o.to.host, String(o.to.port));
         return 'demoted' as const;
       });

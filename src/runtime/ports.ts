@@ -42,7 +42,13 @@ export async function bindPorts(
 ): Promise<BoundTopology> {
   const proxy = t.endpoint.mode === 'proxy';
   const taken = new Set<string>();
-  const fixed = [...t.nodes, ...t.sentinels, ...(proxy ? [t.endpoint.listen] : [])];
+  const read = proxy ? t.endpoint.readListen : undefined;
+  const fixed = [
+    ...t.nodes,
+    ...t.sentinels,
+    ...(proxy ? [t.endpoint.listen] : []),
+    ...(read ? [read] : []),
+  ];
   for (const m of fixed) if (m.port !== 'auto') taken.add(`${m.host}:${m.port}`);
   /** `stateKey` keeps an auto choice across runs; `keyPath` names it in errors. */
   const assign = async (
@@ -96,10 +102,18 @@ export async function bindPorts(
     ? await assign(t.endpoint.listen, '@endpoint', 'endpoint.listen', PREFERRED_ENDPOINT_PORT)
     : 0;
   if (proxy) state.ports['@endpoint'] = listenPort;
+  const readPort = read
+    ? await assign(read, '@endpoint-read', 'endpoint.readListen', PREFERRED_ENDPOINT_PORT + 1)
+    : 0;
+  if (read) state.ports['@endpoint-read'] = readPort;
   return deepFreeze({
     ...t,
     nodes,
     sentinels,
-    endpoint: { ...t.endpoint, listen: { host: t.endpoint.listen.host, port: listenPort } },
+    endpoint: {
+      ...t.endpoint,
+      listen: { host: t.endpoint.listen.host, port: listenPort },
+      readListen: read ? { host: read.host, port: readPort } : undefined,
+    },
   });
 }

@@ -41,3 +41,11 @@ export async function shutdown(signal: string, timeoutMs = 30_000): Promise<void
   }
   clearTimeout(timer);
 }
+
+/**
+ * For long-running daemons: a stray promise rejection (a library's internal retry, say) is
+ * reported instead of killing the process, which would leave every Redis it runs unsupervised.
+ */
+export function keepAliveOnStrayRejections(report: (e: unknown) => void): void {
+  process.on('unhandledRejection', report);
+}

@@ -28,6 +28,7 @@ import { acquireLock, releaseLock } from './lock.js';
 import { ClientPool, observe } from './observe.js';
 import { prepareRun } from './prepare.js';
 import { startInOrder, tuneSentinel, waitHealthy, waitSentinelPing } from './readiness.js';
+import { ReconcileLoop } from './reconcile-loop.js';
 import { StateDir } from './state-dir.js';
 import { SyncTracker } from './sync-tracker.js';
 
@@ -74,9 +75,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   /** The primary before the last failover, until it is seen as a replica. */
   #oldPrimary: string | undefined;
   #deadPrimary: { name: string; since: number; warned: boolean } | undefined;
-  #ticking = false;
-  #kickPending = false;
-  #tickTimer: NodeJS.Timeout | undefined;
+  readonly #loop: ReconcileLoop;
   #healthKey = '';
 
   constructor(o: SupervisorOptions) {
@@ -85,6 +84,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#dir = new StateDir(o.topology.stateDir);
     this.#tickMs = o.tickMs ?? 500;
     this.#healthTimeoutMs = o.healthTimeoutMs ?? 20_000;
+    // observe -> analyze -> apply, every tick and on sentinel events.
+    this.#loop = new ReconcileLoop(
+      () => (this.#status === 'running' ? this.#reconcile() : Promise.resolve()),
+      this.#tickMs,
+      (e) => this.#event('error', `internal error: ${errorMessage(e)}`),
+    );
   }
 
   get status(): SupervisorStatus {
@@ -113,7 +118,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       throw e;
     }
     this.#setStatus('running');
-    this.#kick();
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
@@ -126,7 +131,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   }
 
   async #teardown(): Promise<void> {
-    clearTimeout(this.#tickTimer);
+    this.#loop.stop();
     this.#watcher?.stop();
     this.#run?.trigger.stop();
     this.#run?.pool.close();
@@ -192,7 +197,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     watcher.on('message', (m) => {
       this.#event('sentinel', `${m.channel} ${m.payload}`, { member: m.sentinel });
       // Events only trigger a look; the periodic reconcile remains the source of truth.
-      if (RECONCILE_ON.has(m.channel)) this.#kick();
+      if (RECONCILE_ON.has(m.channel)) this.#loop.kick();
     });
     // The watcher names a promoted replica as soon as it answers ROLE master while the old
     // primary is gone (before Sentinel's own confirmation): rejoin the old primary right then.
@@ -293,34 +298,6 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     this.#startNode(node, findNode(t, this.#primary) ?? designatedPrimary(t), why);
   }
 
-  /** Reconcile now (coalesced with a run already under way). */
-  #kick(): void {
-    if (this.#ticking) {
-      this.#kickPending = true;
-      return;
-    }
-    void this.#tick().catch((e: unknown) =>
-      this.#event('error', `internal error: ${errorMessage(e)}`),
-    );
-  }
-
-  /** observe -> analyze -> apply, every tickMs and on sentinel events. */
-  async #tick(): Promise<void> {
-    if (this.#status !== 'running' || this.#ticking) return;
-    this.#ticking = true;
-    clearTimeout(this.#tickTimer);
-    try {
-      await this.#reconcile();
-    } finally {
-      this.#ticking = false;
-      if (this.#status === 'running') {
-        const delay = this.#kickPending ? 0 : this.#tickMs;
-        this.#kickPending = false;
-        this.#tickTimer = setTimeout(() => this.#kick(), delay);
-      }
-    }
-  }
-
   async #reconcile(): Promise<void> {
     const run = this.#run!;
     const { t, pool, children } = run;
@@ -339,26 +316,18 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     )
       this.#onFailover(this.#primary, maj.name, 'named by a sentinel majority, confirmed by ROLE');
 
-    const primary = findNode(t, this.#primary);
     const stale = decideDemotion({
       oldPrimary: this.#oldPrimary,
       primary: this.#primary,
       majority: maj.name,
       obs,
     });
-    if (stale && primary) {
+    if (obs.nodes.find((n) => n.name === this.#oldPrimary)?.role === 'slave')
+      this.#oldPrimary = undefined; // back as a replica: nothing left to demote
+    const staleNode = stale && fresh ? findNode(t, stale) : undefined;
+    if (staleNode) {
       this.#oldPrimary = undefined;
-      this.#event(
-        'decision',
-        `still says role:master after the switch to ${primary.name}: REPLICAOF ${primary.name} now`,
-        { member: stale },
-      );
-      const node = findNode(t, stale);
-      if (node)
-        await pool
-          .get(node)
-          .call('REPLICAOF', primary.host, String(primary.port))
-          .catch(() => undefined);
+      this.#demote(staleNode, this.#primary);
     }
     run.sync.scan(obs, this.#primary, (name) => children.has(name));
 
@@ -389,16 +358,15 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       to: next,
       password: this.#run!.secrets.redisPassword,
       timeoutMs: this.topology.sentinel.failoverTimeoutMs,
-      wanted: () => this.#status === 'running' && this.#primary === to,
+      wanted: () => {
+        if (this.#status !== 'running' || this.#primary !== to) return false;
+        const w = this.#watcher?.primary?.name;
+        return w === old.name ? false : w === to ? true : 'wait';
+      },
     }).then((r) => {
-      if (r === 'demoted')
-        this.#event(
-          'decision',
-          `answered as a master after the switch to ${to}: REPLICAOF ${to} sent`,
-          {
-            member: old.name,
-          },
-        );
+      const msg = `still said role:master after the switch to ${to}: REPLICAOF ${to} sent`;
+      if (r === 'demoted') this.#event('decision', msg, { member: old.name });
+      if (r !== 'unreachable' && this.#oldPrimary === old.name) this.#oldPrimary = undefined;
     });
   }
 

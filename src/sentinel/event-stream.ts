@@ -39,17 +39,16 @@ export class SentinelEventStream {
         reconnect: true,
         timeoutMs: 2000,
         name: 'redis-ha-events',
+        subscriber: true,
       });
       c.on('pmessage', (_pattern: string, channel: string, payload: string) => {
         if (channel.startsWith('__sentinel__')) return;
         if (!concernsMaster(payload, this.#t.masterName)) return;
         this.#onMessage({ sentinel: s.name, channel, payload });
       });
-      void c
-        .connect()
-        .then(() => c.psubscribe('*'))
-        .catch(() => undefined);
-      // ioredis re-subscribes on reconnect by itself.
+      // On every (re)connection; a failure here is followed by another reconnection.
+      c.on('ready', () => void c.psubscribe('*').catch(() => undefined));
+      void c.connect().catch(() => undefined);
       this.#subs.push(c);
     }
   }

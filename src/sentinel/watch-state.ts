@@ -228,3 +228,40 @@ function newerEpoch(
   }
   return undefined;
 }
+
+/** What ROLE says of a replica's link (for the read endpoint). */
+export interface ReplicaLink {
+  following?: Addr | undefined;
+  /** ROLE's state is "connected". */
+  up: boolean;
+}
+
+/**
+ * The read endpoint's node: an in-sync replica (ROLE slave, link connected, following the
+ * confirmed primary), keeping the current one while it qualifies; else the primary itself, so
+ * reads always have somewhere to go. Pure.
+ */
+export function pickReadNode<N extends Addr>(
+  nodes: readonly N[],
+  roles: WatchState['roles'],
+  links: Readonly<Record<string, ReplicaLink>>,
+  primary: Addr | undefined,
+  current: Addr | undefined,
+): N | undefined {
+  if (!primary) return undefined;
+  const inSync = (n: Addr): boolean => {
+    const l = links[key(n)];
+    return (
+      roles[key(n)] === 'slave' &&
+      l?.up === true &&
+      l.following !== undefined &&
+      key(l.following) === key(primary)
+    );
+  };
+  const candidates = nodes.filter(inSync);
+  return (
+    candidates.find((n) => current && key(n) === key(current)) ??
+    candidates[0] ??
+    nodes.find((n) => key(n) === key(primary))
+  );
+}

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
-import { createClient } from '../redis/client.js';
+import { createClient, withClient } from '../redis/client.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
 import type { Secrets } from '../secrets/store.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
@@ -12,8 +12,11 @@ import {
   reduce,
   type Verdict,
   type WatchInput,
+  pickReadNode,
+  type ReplicaLink,
   type WatchState,
 } from './watch-state.js';
+import type { PrimarySource } from '../endpoint/proxy.js';
 
 export type WatcherStatus = 'idle' | 'running' | 'stopped';
 
@@ -28,6 +31,8 @@ export interface WatcherEvents extends Record<string, unknown> {
   status: WatcherStatus;
   /** Every sentinel event for this master, as received. */
   message: SentinelMessage;
+  /** The read endpoint's node changed (an in-sync replica, else the primary). */
+  replica: { to: NodeSpec<number> | undefined };
 }
 
 export interface WatcherOptions {
@@ -72,6 +77,8 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   #again = false;
   /** Nodes with a ROLE in flight: a hung node must not hold every look up for its timeout. */
   #rolePending = new Set<string>();
+  #links: Record<string, ReplicaLink> = {};
+  #replica: NodeSpec<number> | undefined;
 
   constructor(o: WatcherOptions) {
     super();
@@ -90,6 +97,23 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   /** The confirmed primary, or undefined while there is none. */
   get primary(): NodeSpec<number> | undefined {
     return this.#primary;
+  }
+
+  /** Where reads go: an in-sync replica, else the primary (undefined without a primary). */
+  get replica(): NodeSpec<number> | undefined {
+    return this.#replica;
+  }
+
+  /** The read endpoint's view of this watcher. */
+  readSource(): PrimarySource {
+    const current = (): NodeSpec<number> | undefined => this.#replica;
+    return {
+      get primary() {
+        return current();
+      },
+      on: (_name, fn) => this.on('replica', fn),
+      reconcile: () => this.reconcile(),
+    };
   }
 
   /** Connects and resolves after the first full look. */
@@ -209,8 +233,19 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   async #pollRole(n: NodeSpec<number>): Promise<WatchInput> {
     const c = this.#nodes.get(n.name);
     try {
-      if (!c || c.status !== 'ready') throw new Error('not connected');
-      const r = (await c.call('ROLE')) as unknown[];
+      // Sentinel's CLIENT KILL on the node it promotes cuts our connection at the very moment
+      // that matters: ask on a one-shot connection while the persistent one reconnects.
+      const r = (
+        c?.status === 'ready'
+          ? await c.call('ROLE')
+          : await withClient(n, { password: this.#secrets.redisPassword, timeoutMs: 300 }, (x) =>
+              x.call('ROLE'),
+            )
+      ) as unknown[];
+      this.#links[key(n)] =
+        r[0] === 'slave'
+          ? { following: { host: String(r[1]), port: Number(r[2]) }, up: r[3] === 'connected' }
+          : { up: false };
       return {
         type: 'role',
         node: n,
@@ -249,6 +284,11 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
           { level: next ? 'info' : 'warn' },
         ),
       );
+    }
+    const read = pickReadNode(this.#t.nodes, this.#state.roles, this.#links, next, this.#replica);
+    if (read?.name !== this.#replica?.name) {
+      this.#replica = read;
+      this.emit('replica', { to: read });
     }
   }
 

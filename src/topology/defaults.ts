@@ -183,6 +183,11 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     doc: 'A client connecting while no primary is confirmed (a failover) waits this long, then is refused with a log line.',
   },
   {
+    key: 'endpoint.readListen',
+    default: '(none)',
+    doc: 'A second listener for reads: an in-sync replica (ROLE slave, link up, following the confirmed primary), else the primary. `auto` takes 6391 when free.',
+  },
+  {
     key: 'endpoint.multiplex',
     default: String(DEFAULTS.endpoint.multiplex),
     doc: "Clients' stateless commands (GET, SET, INCR, ...) share one connection to the primary; the first command that needs its own (MULTI, SUBSCRIBE, BLPOP, HELLO, SELECT, CLIENT, ...) moves that client to a dedicated one, transparently. `false`: one upstream connection per client, piped.",

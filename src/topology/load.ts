@@ -174,6 +174,7 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       listen: parseListen(t.endpoint.listen),
       waitTimeoutMs: t.endpoint.waitTimeout,
       multiplex: t.endpoint.multiplex,
+      readListen: t.endpoint.readListen ? parseListen(t.endpoint.readListen) : undefined,
       address: t.endpoint.address,
       interface: t.endpoint.interface,
     },

@@ -66,6 +66,8 @@ export interface Topology<P extends Port = Port> {
     /** How long a new client waits for a primary during a failover. */
     readonly waitTimeoutMs: number;
     readonly multiplex: boolean;
+    /** The read endpoint (in-sync replica, else the primary), when configured. */
+    readonly readListen?: { readonly host: string; readonly port: P } | undefined;
     readonly address?: string | undefined;
     readonly interface?: string | undefined;
   };

@@ -137,6 +137,10 @@ export const topologySchema = z
           .default(DEFAULTS.endpoint.listen),
         waitTimeout: duration.default(DEFAULTS.endpoint.waitTimeout),
         multiplex: z.boolean().default(DEFAULTS.endpoint.multiplex),
+        readListen: z
+          .string()
+          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
+          .optional(),
         address: z.string().optional(),
         interface: z.string().optional(),
       })

@@ -13,6 +13,10 @@ export function boundTopology(
     ...t,
     nodes: t.nodes.map((n, i) => ({ ...n, port: nodeBase + i })),
     sentinels: t.sentinels.map((s, i) => ({ ...s, port: sentinelBase + i })),
-    endpoint: { ...t.endpoint, listen: { host: t.endpoint.listen.host, port: 6390 } },
+    endpoint: {
+      ...t.endpoint,
+      listen: { host: t.endpoint.listen.host, port: 6390 },
+      readListen: t.endpoint.readListen && { host: t.endpoint.readListen.host, port: 6391 },
+    },
   });
 }

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readlinkSync, rmSync, readFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  readFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -134,6 +142,11 @@ export async function makeCluster(name: string, o: ClusterOptions = {}): Promise
       const parts = [(await run(['status'])).stdout, (await run(['logs', '-n', '80'])).stdout];
       for (const m of ['redis01', 'redis02', 's1', 's2', 's3'])
         parts.push(`--- ${m}\n${(await run(['logs', m, '-n', '25'])).stdout}`);
+      const sup = path.join(dir, '.redis-ha/supervisor.log');
+      if (existsSync(sup))
+        parts.push(
+          `--- supervisor.log\n${readFileSync(sup, 'utf8').split('\n').slice(-40).join('\n')}`,
+        );
       return parts.join('\n');
     },
   };

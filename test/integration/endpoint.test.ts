@@ -66,11 +66,20 @@ async function exercise(c: TestCluster, endpoint: number, tag: string): Promise<
   assert.match(cliThrough(endpoint, c.password(), '-3', 'CLIENT', 'INFO'), /resp=3/);
 }
 
-test('ioredis, node-redis and redis-cli through the endpoint, before and after a failover', async () => {
+async function eventuallyLandsOn(c: TestCluster, endpoint: number, port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await landsOn(c, endpoint)) !== port && Date.now() < deadline) await sleep(100);
+  assert.equal(await landsOn(c, endpoint), port);
+}
+
+test('ioredis, node-redis and redis-cli through the endpoint, before and after a failover; the read endpoint follows the replica', async () => {
   const ep = await freePort();
+  const rp = await freePort();
   await withCluster(
     'endpoint',
-    { extra: `endpoint: { mode: proxy, listen: "127.0.0.1:${ep}" }` },
+    {
+      extra: `endpoint: { mode: proxy, listen: "127.0.0.1:${ep}", readListen: "127.0.0.1:${rp}" }`,
+    },
     async (c) => {
       const up = await c.run(['up', '--detach']);
       assert.equal(up.code, 0, up.stderr);
@@ -78,7 +87,12 @@ test('ioredis, node-redis and redis-cli through the endpoint, before and after a
         up.stdout,
         new RegExp(`endpoint \\(always the primary\\): 127\\.0\\.0\\.1:${ep}`),
       );
+      assert.match(up.stdout, new RegExp(`read endpoint .*: 127\\.0\\.0\\.1:${rp}`));
       assert.equal(await landsOn(c, ep), c.ports.redis01);
+      await eventuallyLandsOn(c, rp, c.ports.redis02);
+      const reader = c.client(rp);
+      await assert.rejects(reader.set('r', '1'), /READONLY/);
+      reader.disconnect();
       await exercise(c, ep, 'before');
 
       const held = c.client(ep);
@@ -89,10 +103,9 @@ test('ioredis, node-redis and redis-cli through the endpoint, before and after a
       await closedOnSwitch; // the endpoint closed the connection it held to the old primary
       held.disconnect();
 
-      const deadline = Date.now() + 10_000;
-      while ((await landsOn(c, ep)) !== c.ports.redis02 && Date.now() < deadline) await sleep(100);
-      assert.equal(await landsOn(c, ep), c.ports.redis02);
+      await eventuallyLandsOn(c, ep, c.ports.redis02);
       await exercise(c, ep, 'after');
+      await eventuallyLandsOn(c, rp, c.ports.redis01);
     },
   );
 });

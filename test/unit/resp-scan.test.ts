@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReplyScanner, scanRequests } from '../../src/endpoint/resp-scan.js';
+import { frameArgs, ReplyScanner, scanRequests } from '../../src/endpoint/resp-scan.js';
 
 /** Feeds `text` cut at every position in turn; returns the reply end offsets (in the whole). */
 function endsWhenCut(text: string, cut: number): number[] {
@@ -49,32 +49,42 @@ test('a reply type the shared connection never expects is an error, not a guess'
 const frame = (...args: string[]): string =>
   `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
 
-test('request frames: names lower-cased, AUTH arguments kept, partial frame left over', () => {
+test('request frames: names lower-cased, arguments on demand, partial frame left over', () => {
   const whole = frame('SET', 'k', 'v') + frame('auth', 'pw') + frame('GET', 'k');
   const buf = Buffer.from(whole + frame('GET', 'x').slice(0, 7));
-  const r = scanRequests(buf, (n) => n === 'auth', 1024);
+  const r = scanRequests(buf, 1024);
   assert.deepEqual(
     r.frames.map((f) => f.name),
     ['set', 'auth', 'get'],
   );
-  assert.equal(r.frames[1]?.args?.[0]?.toString(), 'pw');
-  assert.equal(r.frames[0]?.args, undefined);
+  const auth = r.frames[1];
+  assert.deepEqual(auth && frameArgs(buf, auth.start, auth.end).map(String), ['pw']);
   assert.equal(r.consumed, Buffer.byteLength(whole));
   assert.equal(r.unsupported, false);
   assert.equal(r.frames[2]?.start, r.frames[1]?.end);
 });
 
 test('inline commands and huge arguments are handed over, not parsed', () => {
-  const inline = scanRequests(Buffer.from(frame('GET', 'a') + 'PING\r\n'), () => false, 1024);
+  const inline = scanRequests(Buffer.from(frame('GET', 'a') + 'PING\r\n'), 1024);
   assert.equal(inline.frames.length, 1);
   assert.equal(inline.unsupported, true);
   assert.equal(inline.consumed, Buffer.byteLength(frame('GET', 'a')));
-  const huge = scanRequests(
-    Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$99999\r\n'),
-    () => false,
-    1024,
-  );
+  const huge = scanRequests(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$99999\r\n'), 1024);
   assert.equal(huge.frames.length, 0);
   assert.equal(huge.unsupported, true);
   assert.equal(huge.consumed, 0);
+});
+
+test('request frames cut anywhere are seen whole once complete; names fold case', () => {
+  const whole = frame('GET', 'k') + frame('get', 'k') + frame('GeT', 'k') + frame('MSET', 'a', 'b');
+  for (let cut = 0; cut <= whole.length; cut++) {
+    const first = scanRequests(Buffer.from(whole.slice(0, cut)), 1024);
+    const rest = Buffer.from(whole.slice(first.consumed));
+    const second = scanRequests(rest, 1024);
+    assert.deepEqual(
+      [...first.frames, ...second.frames].map((f) => f.name),
+      ['get', 'get', 'get', 'mset'],
+      `cut at ${cut}`,
+    );
+  }
 });

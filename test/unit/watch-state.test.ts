@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   analyze,
   initialState,
+  pickReadNode,
   reduce,
   type Addr,
   type WatchInput,
@@ -206,4 +207,27 @@ test('a poll sent before a +switch-master but answered after it does not undo th
   assert.deepEqual(analyze(s).named, B, 'stale polls are ignored');
   s = run([pollAt('s1', B, 20)], s);
   assert.deepEqual(analyze(s).named, B);
+});
+
+test('read endpoint: an in-sync replica of the confirmed primary, sticky, else the primary', () => {
+  const C: Addr = { host: '127.0.0.1', port: 6381 };
+  const nodes = [A, B, C];
+  const roles = {
+    [`${A.host}:${A.port}`]: 'master',
+    [`${B.host}:${B.port}`]: 'slave',
+    [`${C.host}:${C.port}`]: 'slave',
+  } as const;
+  const up = { following: A, up: true };
+  const links = { '127.0.0.1:6380': up, '127.0.0.1:6381': up };
+  assert.deepEqual(pickReadNode(nodes, roles, links, A, undefined), B);
+  assert.deepEqual(pickReadNode(nodes, roles, links, A, C), C, 'keeps the current one');
+  const bDown = { ...links, '127.0.0.1:6380': { following: A, up: false } };
+  assert.deepEqual(pickReadNode(nodes, roles, bDown, A, B), C, 'a broken link is left');
+  const stale = { '127.0.0.1:6380': { following: C, up: true } };
+  assert.deepEqual(
+    pickReadNode(nodes, roles, stale, A, B),
+    A,
+    'following another node: the primary',
+  );
+  assert.equal(pickReadNode(nodes, roles, links, undefined, B), undefined, 'no primary: nowhere');
 });

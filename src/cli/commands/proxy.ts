@@ -1,7 +1,7 @@
-import { RedisHaError } from '../../errors/errors.js';
-import { appendEvent, formatEvent } from '../../events/events.js';
+import { RedisHaError, errorMessage } from '../../errors/errors.js';
+import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
-import { onShutdown } from '../../runtime/signals.js';
+import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology, topologyFrom } from '../context.js';
 
@@ -18,10 +18,14 @@ export async function proxyCommand(
   }
   const { t: bound, dir, secrets, state } = await startedTopology(o);
   dir.writeState(state);
-  const ep = await startProxyEndpoint(bound, secrets, (e) => {
+  const log = (e: HaEvent): void => {
     appendEvent(dir.eventsFile, e);
     ctx.progress(formatEvent(e));
-  });
+  };
+  keepAliveOnStrayRejections((e) =>
+    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
+  );
+  const ep = await startProxyEndpoint(bound, secrets, log);
   const stopped = new Promise<void>((resolve) =>
     ep.proxy.on('status', (s) => s === 'stopped' && resolve()),
   );

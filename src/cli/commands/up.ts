@@ -7,7 +7,7 @@ import { startProxyEndpoint } from '../../endpoint/run.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import { isAlive } from '../../runtime/pids.js';
-import { onShutdown } from '../../runtime/signals.js';
+import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import { StateDir } from '../../runtime/state-dir.js';
 import { Supervisor } from '../../runtime/supervisor.js';
 import type { BoundTopology } from '../../topology/model.js';
@@ -24,7 +24,14 @@ function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): s
   const p = t.nodes.find((n) => n.name === primaryName) ?? t.nodes[0];
   const ep =
     t.endpoint.mode === 'proxy'
-      ? [`endpoint (always the primary): ${t.endpoint.listen.host}:${t.endpoint.listen.port}`]
+      ? [
+          `endpoint (always the primary): ${t.endpoint.listen.host}:${t.endpoint.listen.port}`,
+          ...(t.endpoint.readListen
+            ? [
+                `read endpoint (an in-sync replica, else the primary): ${t.endpoint.readListen.host}:${t.endpoint.readListen.port}`,
+              ]
+            : []),
+        ]
       : [];
   return [
     ...ep,
@@ -58,6 +65,9 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     appendEvent(dir.eventsFile, e);
     if (!o.supervise) ctx.progress(formatEvent(e));
   };
+  keepAliveOnStrayRejections((e) =>
+    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
+  );
   let unregisterEndpoint: (() => void) | undefined;
   try {
     await sup.start();
