@@ -81,6 +81,8 @@ export async function runDrill(
       const to = watcher.primary?.name ?? '?';
       const after = writer.acks.find((a) => a.issuedAt >= t0);
       const lost = await countLost(t, secrets, to, writer, writer.acks);
+      // Every run starts from the same dataset (a growing one would slow later resyncs).
+      await removeKeys(t, secrets, to, writer).catch(() => undefined);
       const r: DrillRun = {
         run,
         fault: o.fault,
@@ -170,5 +172,22 @@ async function countLost(
       batch.forEach((a, j) => vals[j] !== String(a.seq) && lost++);
     }
     return lost;
+  });
+}
+
+/** Unlinks every key the writer may have written (run after the verification). */
+async function removeKeys(
+  t: BoundTopology,
+  secrets: Secrets,
+  primary: string,
+  w: Writer,
+): Promise<void> {
+  const node = t.nodes.find((n) => n.name === primary);
+  if (!node) return;
+  await withClient(node, { password: secrets.redisPassword, timeoutMs: 5000 }, async (c) => {
+    for (let i = 0; i < w.issued; i += 1000) {
+      const keys = Array.from({ length: Math.min(1000, w.issued - i) }, (_, k) => w.key(i + k));
+      await c.unlink(...keys);
+    }
   });
 }

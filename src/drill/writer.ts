@@ -42,6 +42,8 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
 export class Writer {
   readonly acks: Ack[] = [];
   errors = 0;
+  /** Writes issued (acknowledged or not): keys 0..issued-1 may exist. */
+  issued = 0;
   #running = false;
   #loop: Promise<void> | undefined;
   readonly #r: Redis;
@@ -63,6 +65,7 @@ export class Writer {
     this.#loop = (async () => {
       for (let seq = 0; this.#running && seq < this.#max; seq++) {
         const issuedAt = performance.now();
+        this.issued = seq + 1;
         try {
           const res = await this.#r
             .pipeline()

@@ -42,3 +42,39 @@ export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
   }
   return 'unreachable';
 }
+
+/**
+ * A redis-server started with `replicaof` in its config first connects to its primary on its
+ * replication cron, up to a second after it is ready: a second of blackout when the new primary
+ * needs that replica for min-replicas-to-write. When it still waits (ROLE state "connect"), make
+ * it connect now: REPLICAOF NO ONE then REPLICAOF, inside MULTI so no client can see it as a
+ * master in between. Bounded; the cron connects anyway if this gives up.
+ */
+export async function connectReplicaNow(
+  node: NodeSpec<number>,
+  primary: NodeSpec<number>,
+  password: string | undefined,
+  timeoutMs = 3000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const done = await withClient(node, { password, timeoutMs: 300 }, async (c) => {
+        const role = (await c.call('ROLE')) as unknown[];
+        if (role[0] !== 'slave') return true; // not ours to touch
+        if (role[3] !== 'connect') return true; // already on its way
+        await c
+          .multi()
+          .call('REPLICAOF', 'NO', 'ONE')
+          .call('REPLICAOF', primary.host, String(primary.port))
+          .exec();
+        return true;
+      });
+      if (done) return true;
+    } catch {
+      /* not up yet, or LOADING */
+    }
+    await sleep(20);
+  }
+  return false;
+}

@@ -21,7 +21,7 @@ import {
 import type { Child, ChildExit } from './child.js';
 import { ChildTable } from './child-table.js';
 import { FailoverTrigger } from './failover-trigger.js';
-import { demoteWhenBack } from './demote.js';
+import { connectReplicaNow, demoteWhenBack } from './demote.js';
 import { decideDemotion, decideOnPrimaryExit, decideRejoin } from './decisions.js';
 import { analyzeHealth, majorityPrimary, problemKey } from './health.js';
 import { acquireLock, releaseLock } from './lock.js';
@@ -286,6 +286,8 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
       }),
     ]);
     this.#spawn(node);
+    if (primary.name !== node.name)
+      void connectReplicaNow(node, primary, secrets.redisPassword).catch(() => undefined);
     this.#event(
       'decision',
       `${why}${primary.name === node.name ? '' : ` of ${primary.name} (promotion priority 0 until synced)`}`,
