@@ -33,7 +33,6 @@ fi
 stamp=dist/.build-stamp
 if [ ! -f "$stamp" ] || [ -n "$(find src test bench tsconfig.json package.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   echo "bootstrap: building ..."
-  npx --no-install tsc -p tsconfig.json
-  chmod +x dist/src/cli/main.js
+  bash scripts/build.sh
   touch "$stamp"
 fi

@@ -82,7 +82,26 @@ export function buildProgram(): Command {
     .description('Run, fail over and supervise a high-availability Redis + Sentinel topology')
     .version('0.1.0')
     .showHelpAfterError('(see --help)')
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions();
+
+  program
+    .command('check')
+    .description(
+      'Nagios/Icinga plugins: `check redis ...` (the same as the check_redis executable; `check redis --help`)',
+    )
+    .argument('<plugin>', 'redis')
+    .argument('[args...]', "the plugin's own arguments")
+    .passThroughOptions()
+    .action(async (plugin: string, args: string[]) =>
+      run({ json: false }, async () => {
+        if (plugin !== 'redis')
+          throw new RedisHaError('USAGE', `unknown plugin "${plugin}"`, { hint: 'plugins: redis' });
+        const { runCheckRedis } = await import('../monitor/check-redis-main.js');
+        const r = await runCheckRedis(args);
+        return { text: r.text, exitCode: r.code };
+      }),
+    );
 
   withTopology(
     program.command('validate').description('validate the topology file and print it resolved'),

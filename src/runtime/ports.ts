@@ -17,8 +17,7 @@ export function isPortFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free on host (listen on 0). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+function probePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -28,6 +27,21 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** Ports this process already handed out: a probed port is released at once and may recur. */
+const handedOut = new Set<number>();
+
+/** A port the OS says is free on host (listen on 0), never one this process returned before. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await probePort(host);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  return probePort(host);
 }
 
 /**

@@ -260,6 +260,12 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   #nextDelay(): number {
     const views = Object.values(this.#state.views);
     const named = this.#verdict.named;
+    // Sentinel announces REPLICAOF NO ONE as it sends it: our first ROLE may still beat it.
+    const promoting = views.some(
+      (v) =>
+        v.failoverInProgress && v.promoting && this.#state.roles[key(v.promoting)] !== 'master',
+    );
+    if (promoting) return Math.min(2, this.#pollMs);
     const urgent =
       views.some((v) => v.failoverInProgress) ||
       (named !== undefined && this.#state.roles[key(named)] === 'unknown');

@@ -1,0 +1,81 @@
+/**
+ * check_redis wall time vs Debian's check_redis.pl 0.73 (`npm run bench:check`): each plugin run
+ * as Nagios runs it (a fresh process) against the same Redis, RUNS times interleaved; medians.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRedis } from '../test/helpers/redis.js';
+import { median } from './lib.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const PW = 'bench-check-password-0123456789';
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const redis = await startRedis(['--requirepass', PW]);
+const port = String(redis.port);
+type Variant = 'debian check_redis.pl' | 'redis-ha check_redis' | 'redis-ha check redis (full CLI)';
+const variants: Record<Variant, { cmd: string; args: string[] }> = {
+  // Response time and memory, the seed's usage; -f perfdata.
+  'debian check_redis.pl': {
+    cmd: '/usr/lib/nagios/plugins/check_redis',
+    args: ['-H', '127.0.0.1', '-p', port, '-x', PW, '-T', '100,500', '-f'],
+  },
+  'redis-ha check_redis': {
+    cmd: path.join(root, 'bin/check_redis'),
+    args: ['-H', '127.0.0.1', '-p', port, '-P', PW, '-w', '100', '-c', '500'],
+  },
+  'redis-ha check redis (full CLI)': {
+    cmd: process.execPath,
+    args: [
+      path.join(root, 'dist/src/cli/main.js'),
+      'check',
+      'redis',
+      '-p',
+      port,
+      '-P',
+      PW,
+      '-w',
+      '100',
+      '-c',
+      '500',
+    ],
+  },
+};
+const times: Record<string, number[]> = {};
+const outputs: Record<string, string> = {};
+try {
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, v] of Object.entries(variants)) {
+      const t0 = performance.now();
+      const r = spawnSync(v.cmd, v.args, { encoding: 'utf8', timeout: 30_000 });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stdout}${r.stderr}`);
+      (times[name] ??= []).push(ms);
+      outputs[name] = r.stdout.trim();
+    }
+  }
+} finally {
+  await redis.stop();
+}
+const date = new Date().toISOString();
+const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}`;
+const outDir = path.join(root, 'bench/results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(
+  path.join(outDir, `check-redis-${date.slice(0, 10)}.json`),
+  JSON.stringify({ date, machine, runs: RUNS, times, outputs }, null, 2) + '\n',
+);
+const lines = [
+  `${date} — ${machine} — ${RUNS} runs each, interleaved; wall time of one check (process start to exit)`,
+  '',
+  '| plugin | min | median | max | figures in perfdata |',
+  '| --- | --- | --- | --- | --- |',
+];
+for (const [name, ts] of Object.entries(times)) {
+  const perf = (outputs[name]?.split('|')[1] ?? '').trim().split(/\s+/).filter(Boolean).length;
+  lines.push(
+    `| ${name} | ${Math.min(...ts).toFixed(1)} ms | **${median(ts).toFixed(1)} ms** | ${Math.max(...ts).toFixed(1)} ms | ${perf} |`,
+  );
+}
+process.stdout.write(lines.join('\n') + '\n');

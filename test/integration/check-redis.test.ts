@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI, cli, withCluster } from '../helpers/cluster.js';
+import { startRedis, type LoneRedis } from '../helpers/redis.js';
+
+/** The installed form: the wrapper Nagios runs, which runs the bundled plugin. */
+const PLUGIN = path.resolve(path.dirname(CLI), '../../../bin/check_redis');
+
+/** Runs the plugin as Nagios would (its own process); bounded. */
+function plugin(args: string[], timeoutMs = 20_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(PLUGIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code: code ?? -1, out });
+    });
+  });
+}
+
+const PW = 'check-test-password-0123456789';
+const args = (port: number, ...more: string[]): string[] => [
+  '-H',
+  '127.0.0.1',
+  '-p',
+  String(port),
+  '-P',
+  PW,
+  ...more,
+];
+
+test('check_redis against real states: no replicas, replica, broken link, lag, auth, arguments, timeout', async () => {
+  const primary = await startRedis(['--requirepass', PW, '--masterauth', PW]);
+  let replica: LoneRedis | undefined;
+  try {
+    // A primary without replicas; seed usage unchanged (-w/-c in ms); maxmemory 0.
+    let r = await plugin(
+      args(primary.port, '-w', '100', '-c', '500', '-t', '5', '--role', 'primary'),
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(
+      r.out,
+      /^REDIS OK - primary \(Redis 7\.\d+\.\d+\) responding in [\d.]+ms \| 'response_time'=[\d.]+s;0\.1;0\.5;0 /,
+    );
+    assert.match(r.out, /'used_memory'=\d+B;;;0 /, 'maxmemory 0: no max, no percentage');
+    r = await plugin(args(primary.port, '--replicas-critical', '1:'));
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^REDIS CRITICAL - 0\/0 replicas in sync/);
+
+    replica = await startRedis([
+      '--requirepass',
+      PW,
+      '--masterauth',
+      PW,
+      '--replicaof',
+      '127.0.0.1',
+      String(primary.port),
+    ]);
+    for (let i = 0; i < 100; i++) {
+      r = await plugin(args(primary.port, '--replicas-critical', '1:'));
+      if (r.code === 0) break;
+      await sleep(100);
+    }
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /'replicas_in_sync'=1;;1:;0/);
+
+    // A replica where a primary is expected; -v lists every check.
+    r = await plugin(args(replica.port, '--role', 'primary', '-v'));
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^REDIS CRITICAL - role is replica, expected primary/);
+    assert.match(r.out, /\n\[OK\] link to 127\.0\.0\.1:\d+ up/);
+    assert.match(r.out, /'replica_lag_bytes'=0B/);
+
+    // Wrong password: CRITICAL with the server's answer; bad arguments: UNKNOWN with the usage.
+    r = await plugin(['-p', String(primary.port), '-P', 'wrong']);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^REDIS CRITICAL - WRONGPASS/);
+    r = await plugin(['-p', 'x']);
+    assert.equal(r.code, 3);
+    assert.match(r.out, /^REDIS UNKNOWN - -p: not a port: x\nUsage: check_redis/);
+    r = await plugin(['-w', '10:5']);
+    assert.equal(r.code, 3);
+    assert.doesNotMatch(r.out, /\s+at .*:\d+:\d+/);
+
+    // Lag: the replica paused, the primary sees its last ack age; a paused server: own timeout.
+    process.kill(replica.pid, 'SIGSTOP');
+    try {
+      await sleep(2500);
+      r = await plugin(args(primary.port, '--lag-warning', '1', '--lag-critical', '5'));
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, /replica lag [2-4]s/);
+      r = await plugin(args(replica.port, '-t', '1'));
+      assert.equal(r.code, 3, r.out);
+      assert.match(r.out, /^REDIS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1s \(-t\)/);
+    } finally {
+      process.kill(replica.pid, 'SIGCONT');
+    }
+
+    // A broken link: its primary stopped.
+    await primary.stop();
+    await sleep(1500);
+    r = await plugin(args(replica.port, '--link-down-warning', '0', '--link-down-critical', '60'));
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /link to 127\.0\.0\.1:\d+ down for \d+s/);
+    r = await plugin(args(replica.port));
+    assert.equal(r.code, 2, 'down with no range given: CRITICAL');
+    r = await plugin(args(primary.port));
+    assert.equal(r.code, 2, r.out);
+    assert.match(
+      r.out,
+      /^REDIS CRITICAL - cannot connect to 127\.0\.0\.1:\d+: connect ECONNREFUSED/,
+    );
+  } finally {
+    await replica?.stop();
+    await primary.stop();
+  }
+});
+
+test('check_redis with the sentinels: OK on the primary, split brain on a node that made itself master', async () => {
+  await withCluster('check-redis', {}, async (c) => {
+    assert.equal((await c.run(['up', '--detach'])).code, 0);
+    const { redis01, redis02, sentinels } = c.ports;
+    const { sentinelPassword } = JSON.parse(
+      readFileSync(path.join(c.dir, '.redis-ha/secrets.json'), 'utf8'),
+    ) as { sentinelPassword: string };
+    const sent = [
+      '--sentinels',
+      sentinels.map((p) => `127.0.0.1:${p}`).join(','),
+      '--sentinel-password',
+      sentinelPassword,
+    ];
+    const pw = ['-P', c.password()];
+    let r = await plugin(['-p', String(redis01), ...pw, '--role', 'primary', ...sent]);
+    assert.equal(r.code, 0, r.out);
+    const viaCli = await cli(['check', 'redis', '-p', String(redis01), ...pw, ...sent], c.dir);
+    assert.equal(viaCli.code, 0, viaCli.stdout + viaCli.stderr);
+    assert.match(viaCli.stdout, /^REDIS OK/);
+    r = await plugin(['-p', String(redis02), ...pw, ...sent]);
+    assert.equal(r.code, 0, r.out);
+    await c.client(redis02).call('REPLICAOF', 'NO', 'ONE');
+    r = await plugin(['-p', String(redis02), ...pw, ...sent]);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /split brain: says primary but 3\/3 sentinels name 127\.0\.0\.1:\d+/);
+  });
+});
