@@ -3,6 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx --no-install tsc -p tsconfig.json
-npx --no-install esbuild src/monitor/check-redis-bin.ts --bundle --platform=node --format=cjs \
-  --target=node20 --outfile=dist/check_redis.cjs --log-level=warning
-chmod +x dist/src/cli/main.js dist/check_redis.cjs
+for plugin in redis sentinel; do
+  out=dist/check_redis.cjs
+  [ "$plugin" = sentinel ] && out=dist/check_redis_sentinel.cjs
+  npx --no-install esbuild "src/monitor/check-$plugin-bin.ts" --bundle --platform=node --format=cjs \
+    --target=node20 --outfile="$out" --log-level=warning
+  chmod +x "$out"
+done
+chmod +x dist/src/cli/main.js

@@ -88,17 +88,24 @@ export function buildProgram(): Command {
   program
     .command('check')
     .description(
-      'Nagios/Icinga plugins: `check redis ...` (the same as the check_redis executable; `check redis --help`)',
+      'Nagios/Icinga plugins: `check redis|sentinel ...` (the check_redis and check_redis_sentinel executables; `check redis --help`)',
     )
-    .argument('<plugin>', 'redis')
+    .argument('<plugin>', 'redis or sentinel')
     .argument('[args...]', "the plugin's own arguments")
     .passThroughOptions()
     .action(async (plugin: string, args: string[]) =>
       run({ json: false }, async () => {
-        if (plugin !== 'redis')
-          throw new RedisHaError('USAGE', `unknown plugin "${plugin}"`, { hint: 'plugins: redis' });
-        const { runCheckRedis } = await import('../monitor/check-redis-main.js');
-        const r = await runCheckRedis(args);
+        const m = await import('../monitor/check-redis-main.js');
+        const runners: Record<string, (a: string[]) => ReturnType<typeof m.runCheckRedis>> = {
+          redis: m.runCheckRedis,
+          sentinel: m.runCheckSentinel,
+        };
+        const runner = runners[plugin];
+        if (!runner)
+          throw new RedisHaError('USAGE', `unknown plugin "${plugin}"`, {
+            hint: 'plugins: redis, sentinel',
+          });
+        const r = await runner(args);
         return { text: r.text, exitCode: r.code };
       }),
     );

@@ -20,6 +20,8 @@ export interface PrimarySource {
   on(name: 'primary', fn: (p: { to: NodeSpec<number> | undefined }) => void): () => void;
   /** Ask for a fresh look now (an upstream just refused a connection). */
   reconcile?(): void;
+  /** A failover leader is replacing this node: whatever it acknowledges from now on is lost. */
+  onLeaving?(fn: (node: NodeSpec<number>) => void): () => void;
 }
 
 export interface ProxyOptions {
@@ -83,7 +85,12 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
 
   async start(): Promise<void> {
     this.#current = this.#o.source.primary?.name;
-    this.#unsubscribe = this.#o.source.on('primary', ({ to }) => this.#switch(to));
+    const offPrimary = this.#o.source.on('primary', ({ to }) => this.#switch(to));
+    const offLeaving = this.#o.source.onLeaving?.((n) => this.#leave(n.name));
+    this.#unsubscribe = () => {
+      offPrimary();
+      offLeaving?.();
+    };
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', (e: NodeJS.ErrnoException) =>
         reject(
@@ -263,6 +270,23 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
       to ? 'info' : 'warn',
     );
     this.#flush(to);
+  }
+
+  /** Closes every connection to `name` (kept while it merely stopped answering). */
+  #leave(name: string): void {
+    let closed = 0;
+    for (const l of this.#links)
+      if (l.target === name) {
+        this.#close(l);
+        closed++;
+      }
+    for (const u of this.#shared.get(name) ?? []) u?.close();
+    this.#shared.delete(name);
+    if (this.#current === name) this.#current = undefined;
+    this.#event(
+      `${name} is being replaced by a failover: closed ${closed} connection${closed === 1 ? '' : 's'} to it`,
+      'warn',
+    );
   }
 
   #counts(): void {

@@ -67,7 +67,7 @@ export interface ParsedCheck {
   options: CheckRedisOptions;
 }
 
-function readSecret(file: string): string {
+export function readSecret(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n')[0]?.trim() ?? '';
   } catch (e) {
@@ -79,11 +79,11 @@ function range(v: string | undefined): Thresholds['warn'] {
   return v === undefined ? undefined : parseRange(v);
 }
 
-function hostPort(s: string): { host: string; port: number } {
+export function hostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   const port = Number(s.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535)
-    throw new RedisHaError('USAGE', `--sentinels: expected HOST:PORT, got "${s}"`);
+    throw new RedisHaError('USAGE', `expected HOST:PORT, got "${s}"`);
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HaEventKind, Level } from '../events/events.js';
 import { requestFailover } from '../sentinel/failover.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
@@ -85,13 +86,25 @@ export class FailoverTrigger {
   async #force(name: string, started: string): Promise<void> {
     if (this.#forcedFor === name) return;
     this.#forcedFor = name;
-    const r = await requestFailover(this.#o.pool);
-    this.#o.event(
-      'decision',
-      r.started
-        ? started.replace('{sentinel}', r.sentinel ?? '?')
-        : `immediate failover not started (${r.text}); Sentinel's own detection continues`,
-      name,
-    );
+    // The sentinels refresh a replica's INFO every second: one just synced may look
+    // unpromotable (NOGOODSLAVE) for up to that long. Retry until then, not beyond down-after.
+    const deadline = Date.now() + this.#o.t.sentinel.downAfterMs;
+    for (;;) {
+      const r = await requestFailover(this.#o.pool);
+      const retry = !r.started && /NOGOODSLAVE/.test(r.text) && Date.now() < deadline;
+      if (this.#forcedFor !== name) return; // another switch happened meanwhile
+      if (retry) {
+        await sleep(100);
+        continue;
+      }
+      this.#o.event(
+        'decision',
+        r.started
+          ? started.replace('{sentinel}', r.sentinel ?? '?')
+          : `immediate failover not started (${r.text}); Sentinel's own detection continues`,
+        name,
+      );
+      return;
+    }
   }
 }

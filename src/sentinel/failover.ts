@@ -111,14 +111,17 @@ export async function requestFailover(
 ): Promise<{ started: boolean; sentinel?: string; text: string }> {
   const t = pool.topology;
   let last = 'no sentinel reachable';
+  let noGood: string | undefined;
   for (const s of t.sentinels) {
     try {
       await pool.get(s).call('SENTINEL', 'FAILOVER', t.masterName);
       return { started: true, sentinel: s.name, text: 'OK' };
     } catch (e) {
       last = `${s.name}: ${redisErrorText(e)}`;
-      if (/INPROG|NOGOODSLAVE/.test(last)) return { started: false, sentinel: s.name, text: last };
+      if (/INPROG/.test(last)) return { started: false, sentinel: s.name, text: last };
+      // One sentinel's cached INFO may still show a just-synced replica at priority 0.
+      if (/NOGOODSLAVE/.test(last)) noGood ??= last;
     }
   }
-  return { started: false, text: last };
+  return { started: false, text: noGood ?? last };
 }

@@ -51,6 +51,8 @@ export interface Verdict {
   needed: number;
   /** True when the named node answered ROLE master: only then route to it. */
   confirmed: boolean;
+  /** A primary a failover leader is replacing: connections to it must close now. */
+  doomed?: Addr | undefined;
   reason: string;
 }
 
@@ -166,6 +168,25 @@ export function analyze(state: WatchState): Verdict {
       reason: `no majority: ${best?.n ?? 0}/${all.length} agree, ${counted} usable, ${needed} needed`,
     };
   }
+  // A leader has sent REPLICAOF NO ONE to another node: the named primary is about to be
+  // demoted, and whatever it acknowledges from now on is lost (a frozen one resumes as master).
+  const doomed = Object.entries(state.views).find(
+    ([, v]) =>
+      v.reachable &&
+      !v.tilt &&
+      v.failoverInProgress &&
+      v.promoting &&
+      key(v.promoting) !== key(best.addr),
+  );
+  if (doomed)
+    return {
+      named: best.addr,
+      votes: best.n,
+      needed,
+      confirmed: false,
+      doomed: best.addr,
+      reason: `failover under way: ${doomed[0]} is promoting ${key(doomed[1].promoting!)}`,
+    };
   const role = state.roles[key(best.addr)];
   const confirmed = role === 'master';
   return {

@@ -31,6 +31,8 @@ export interface WatcherEvents extends Record<string, unknown> {
   status: WatcherStatus;
   /** Every sentinel event for this master, as received. */
   message: SentinelMessage;
+  /** A failover leader is replacing this primary: drop connections to it now. */
+  leaving: { node: NodeSpec<number> };
   /** The read endpoint's node changed (an in-sync replica, else the primary). */
   replica: { to: NodeSpec<number> | undefined };
 }
@@ -78,6 +80,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   /** Nodes with a ROLE in flight: a hung node must not hold every look up for its timeout. */
   #rolePending = new Set<string>();
   #links: Record<string, ReplicaLink> = {};
+  #doomed: string | undefined;
   #replica: NodeSpec<number> | undefined;
 
   constructor(o: WatcherOptions) {
@@ -102,6 +105,10 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   /** Where reads go: an in-sync replica, else the primary (undefined without a primary). */
   get replica(): NodeSpec<number> | undefined {
     return this.#replica;
+  }
+
+  onLeaving(fn: (node: NodeSpec<number>) => void): () => void {
+    return this.on('leaving', ({ node }) => fn(node));
   }
 
   /** The read endpoint's view of this watcher. */
@@ -290,6 +297,11 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
           { level: next ? 'info' : 'warn' },
         ),
       );
+    }
+    const doomed = v.doomed ? this.#t.nodes.find((n) => key(n) === key(v.doomed!)) : undefined;
+    if (doomed?.name !== this.#doomed) {
+      this.#doomed = doomed?.name;
+      if (doomed) this.emit('leaving', { node: doomed });
     }
     const read = pickReadNode(this.#t.nodes, this.#state.roles, this.#links, next, this.#replica);
     if (read?.name !== this.#replica?.name) {

@@ -52,6 +52,13 @@ class FakeSource implements PrimarySource {
   reconcile(): void {
     this.reconciles++;
   }
+  leave(n: NodeSpec<number>): void {
+    this.#ee.emit('leaving', n);
+  }
+  onLeaving(fn: (n: NodeSpec<number>) => void): () => void {
+    this.#ee.on('leaving', fn);
+    return () => this.#ee.off('leaving', fn);
+  }
 }
 
 async function withProxy(
@@ -142,6 +149,23 @@ test('losing confirmation keeps open connections (a slow reply is not a failover
     d.destroy();
   });
   await Promise.all([a.close(), b.close()]);
+});
+
+test('a primary a failover leader is replacing loses its kept connections at once', async () => {
+  const a = await upstream('A');
+  const src = new FakeSource();
+  src.set(a.node);
+  await withProxy(src, 3000, async (port, events) => {
+    const c = await connect(port);
+    assert.equal(await ask(c, 'x'), 'A:x');
+    src.set(undefined); // stopped answering: kept
+    src.leave(a.node); // a leader promotes another node: closed
+    await closed(c);
+    assert.ok(
+      events.some((e) => /A is being replaced by a failover: closed 1 connection/.test(e.message)),
+    );
+  });
+  await a.close();
 });
 
 test('with no primary a client waits, and is served when one appears', async () => {

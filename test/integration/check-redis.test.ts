@@ -11,9 +11,13 @@ import { startRedis, type LoneRedis } from '../helpers/redis.js';
 const PLUGIN = path.resolve(path.dirname(CLI), '../../../bin/check_redis');
 
 /** Runs the plugin as Nagios would (its own process); bounded. */
-function plugin(args: string[], timeoutMs = 20_000): Promise<{ code: number; out: string }> {
+function plugin(
+  args: string[],
+  timeoutMs = 20_000,
+  bin = PLUGIN,
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(PLUGIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -139,11 +143,50 @@ test('check_redis with the sentinels: OK on the primary, split brain on a node t
     const pw = ['-P', c.password()];
     let r = await plugin(['-p', String(redis01), ...pw, '--role', 'primary', ...sent]);
     assert.equal(r.code, 0, r.out);
-    const viaCli = await cli(['check', 'redis', '-p', String(redis01), ...pw, ...sent], c.dir);
-    assert.equal(viaCli.code, 0, viaCli.stdout + viaCli.stderr);
-    assert.match(viaCli.stdout, /^REDIS OK/);
+    const viaCliR = await cli(['check', 'redis', '-p', String(redis01), ...pw, ...sent], c.dir);
+    assert.equal(viaCliR.code, 0, viaCliR.stdout + viaCliR.stderr);
+    assert.match(viaCliR.stdout, /^REDIS OK/);
     r = await plugin(['-p', String(redis02), ...pw, ...sent]);
     assert.equal(r.code, 0, r.out);
+    // check_redis_sentinel: every sentinel, all agreeing; then one that does not know the master.
+    const SENTINEL_PLUGIN = path.resolve(path.dirname(PLUGIN), 'check_redis_sentinel');
+    const others = sentinels
+      .slice(1)
+      .map((p) => `127.0.0.1:${p}`)
+      .join(',');
+    const sp = ['-P', sentinelPassword];
+    let s = await plugin(
+      [
+        '-p',
+        String(sentinels[0]),
+        ...sp,
+        '--all',
+        others,
+        '--sentinels-critical',
+        '3:',
+        '--replicas-critical',
+        '1:',
+      ],
+      20_000,
+      SENTINEL_PLUGIN,
+    );
+    assert.equal(s.code, 0, s.out);
+    assert.match(
+      s.out,
+      /^SENTINEL OK - primary 127\.0\.0\.1:\d+ \(master\); quorum: OK 3 usable Sentinels/,
+    );
+    assert.match(s.out, /'sentinels'=3;;3:;0 'healthy_replicas'=1;;1:;0/);
+    s = await plugin(
+      ['-p', String(sentinels[0]), ...sp, '--master-name', 'nope'],
+      20_000,
+      SENTINEL_PLUGIN,
+    );
+    assert.equal(s.code, 2, s.out);
+    s = await plugin(['-p', String(sentinels[0]), '-P', 'wrong'], 20_000, SENTINEL_PLUGIN);
+    assert.equal(s.code, 2, s.out);
+    const viaCli = await cli(['check', 'sentinel', '-p', String(sentinels[1]), ...sp], c.dir);
+    assert.equal(viaCli.code, 0, viaCli.stdout + viaCli.stderr);
+
     await c.client(redis02).call('REPLICAOF', 'NO', 'ONE');
     r = await plugin(['-p', String(redis02), ...pw, ...sent]);
     assert.equal(r.code, 2, r.out);

@@ -13,6 +13,7 @@ import {
 } from '../../src/monitor/nagios.js';
 import { parseCheckArgs } from '../../src/monitor/check-args.js';
 import { analyzeNode, sentinelVerdict } from '../../src/monitor/check-redis.js';
+import { analyzeSentinel, parseSentinelArgs } from '../../src/monitor/check-sentinel.js';
 
 test('every Nagios range form', () => {
   const cases: [string, number, boolean][] = [
@@ -177,4 +178,46 @@ test('sentinel majority: split brain, wrong replica, no majority', () => {
   assert.equal(sentinelVerdict([mine, mine, undefined], me, 'primary').state, OK);
   assert.equal(sentinelVerdict([mine, mine, other], me, 'replica').state, CRITICAL);
   assert.equal(sentinelVerdict([mine, undefined, undefined], me, 'primary').state, WARNING);
+});
+
+test('check_redis_sentinel: TILT, a down primary, no quorum, counts against ranges', () => {
+  const o = parseSentinelArgs(
+    ['--sentinels-critical', '3:', '--replicas-warning', '1:'],
+    {},
+  ).options;
+  const master = { ip: '127.0.0.1', port: '6379', flags: 'master', 'num-other-sentinels': '2' };
+  const healthy = { flags: 'slave', 'master-link-status': 'ok' };
+  const ok = analyzeSentinel(o, {
+    tilt: false,
+    master,
+    ckquorum: 'OK 3 usable Sentinels',
+    replicas: [healthy],
+  });
+  assert.deepEqual(
+    ok.findings.map((f) => f.state),
+    [OK, OK, OK, OK, OK],
+  );
+  const bad = analyzeSentinel(o, {
+    tilt: true,
+    master: { ...master, flags: 's_down,master', 'num-other-sentinels': '1' },
+    ckquorum: new Error('NOQUORUM 2 usable Sentinels'),
+    replicas: [{ ...healthy, flags: 'slave,s_down' }],
+  });
+  assert.deepEqual(
+    bad.findings.map((f) => `${f.state}:${f.text}`),
+    [
+      '2:in TILT mode (not acting)',
+      '2:primary 127.0.0.1:6379 is s_down,master',
+      '2:quorum: NOQUORUM 2 usable Sentinels',
+      '2:2 sentinels known',
+      '1:0/1 replicas healthy',
+    ],
+  );
+  const unknown = analyzeSentinel(o, {
+    tilt: false,
+    master: new Error('ERR No such master with that name'),
+    ckquorum: '',
+    replicas: [],
+  });
+  assert.equal(unknown.findings.at(-1)?.state, CRITICAL);
 });

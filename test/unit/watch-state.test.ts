@@ -158,6 +158,14 @@ test('early switch even when a resumed old primary still says master (the leader
   assert.match(v.reason, /127\.0\.0\.1:6379: master/);
 });
 
+test('once a leader promotes another node, the old primary is never confirmed, even if it says master', () => {
+  const s = run([...healthy, waitPromotion('s1'), role(A, 'master'), role(B, 'slave')]);
+  const v = analyze(s);
+  assert.equal(v.confirmed, false);
+  assert.match(v.reason, /failover under way: s1 is promoting 127\.0\.0\.1:6380/);
+  assert.deepEqual(v.doomed, A, 'connections to A must close now');
+});
+
 test('+failover-end then +switch-master never names the old primary in between', () => {
   let s = run([...healthy, waitPromotion('s1'), role(B, 'master')]);
   assert.deepEqual(analyze(s).named, B);
