@@ -88,9 +88,9 @@ export function buildProgram(): Command {
   program
     .command('check')
     .description(
-      'Nagios/Icinga plugins: `check redis|sentinel ...` (the check_redis and check_redis_sentinel executables; `check redis --help`)',
+      'Nagios/Icinga plugins: `check redis|sentinel|endpoint ...` (redis and sentinel are also the check_redis and check_redis_sentinel executables; `check redis --help`)',
     )
-    .argument('<plugin>', 'redis or sentinel')
+    .argument('<plugin>', 'redis, sentinel or endpoint')
     .argument('[args...]', "the plugin's own arguments")
     .passThroughOptions()
     .action(async (plugin: string, args: string[]) =>
@@ -99,11 +99,12 @@ export function buildProgram(): Command {
         const runners: Record<string, (a: string[]) => ReturnType<typeof m.runCheckRedis>> = {
           redis: m.runCheckRedis,
           sentinel: m.runCheckSentinel,
+          endpoint: m.runCheckEndpoint,
         };
         const runner = runners[plugin];
         if (!runner)
           throw new RedisHaError('USAGE', `unknown plugin "${plugin}"`, {
-            hint: 'plugins: redis, sentinel',
+            hint: 'plugins: redis, sentinel, endpoint',
           });
         const r = await runner(args);
         return { text: r.text, exitCode: r.code };

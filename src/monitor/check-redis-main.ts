@@ -5,6 +5,7 @@
  */
 import { CHECK_REDIS_USAGE, parseCheckArgs } from './check-args.js';
 import { checkRedis } from './check-redis.js';
+import { CHECK_ENDPOINT_USAGE, checkEndpoint, parseEndpointArgs } from './check-endpoint.js';
 import { CHECK_SENTINEL_USAGE, checkSentinel, parseSentinelArgs } from './check-sentinel.js';
 import { runPlugin, type PluginRun } from './plugins.js';
 
@@ -14,4 +15,8 @@ export function runCheckRedis(argv: string[]): Promise<PluginRun> {
 
 export function runCheckSentinel(argv: string[]): Promise<PluginRun> {
   return runPlugin('SENTINEL', CHECK_SENTINEL_USAGE, argv, parseSentinelArgs, checkSentinel);
+}
+
+export function runCheckEndpoint(argv: string[]): Promise<PluginRun> {
+  return runPlugin('ENDPOINT', CHECK_ENDPOINT_USAGE, argv, parseEndpointArgs, checkEndpoint);
 }

@@ -269,7 +269,7 @@ export function sentinelVerdict(
   return { state: OK, text: `${count}/${answers.length} sentinels agree (${named} is primary)` };
 }
 
-async function auth(
+export async function auth(
   c: LiteClient,
   user: string | undefined,
   password: string | undefined,
@@ -341,7 +341,10 @@ async function peerInfo(conn: LiteOptions, o: CheckRedisOptions): Promise<Record
   }
 }
 
-async function sentinelAnswer(conn: LiteOptions, o: CheckRedisOptions): Promise<Reply> {
+export async function sentinelAnswer(
+  conn: LiteOptions,
+  o: Pick<CheckRedisOptions, 'sentinelPassword' | 'masterName'>,
+): Promise<Reply> {
   const c = await LiteClient.connect(conn);
   try {
     await auth(c, undefined, o.sentinelPassword);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, cli, withCluster } from '../helpers/cluster.js';
 import { startRedis, type LoneRedis } from '../helpers/redis.js';
+import { freePort } from '../../src/runtime/ports.js';
 
 /** The installed form: the wrapper Nagios runs, which runs the bundled plugin. */
 const PLUGIN = path.resolve(path.dirname(CLI), '../../../bin/check_redis');
@@ -128,68 +129,83 @@ test('check_redis against real states: no replicas, replica, broken link, lag, a
 });
 
 test('check_redis with the sentinels: OK on the primary, split brain on a node that made itself master', async () => {
-  await withCluster('check-redis', {}, async (c) => {
-    assert.equal((await c.run(['up', '--detach'])).code, 0);
-    const { redis01, redis02, sentinels } = c.ports;
-    const { sentinelPassword } = JSON.parse(
-      readFileSync(path.join(c.dir, '.redis-ha/secrets.json'), 'utf8'),
-    ) as { sentinelPassword: string };
-    const sent = [
-      '--sentinels',
-      sentinels.map((p) => `127.0.0.1:${p}`).join(','),
-      '--sentinel-password',
-      sentinelPassword,
-    ];
-    const pw = ['-P', c.password()];
-    let r = await plugin(['-p', String(redis01), ...pw, '--role', 'primary', ...sent]);
-    assert.equal(r.code, 0, r.out);
-    const viaCliR = await cli(['check', 'redis', '-p', String(redis01), ...pw, ...sent], c.dir);
-    assert.equal(viaCliR.code, 0, viaCliR.stdout + viaCliR.stderr);
-    assert.match(viaCliR.stdout, /^REDIS OK/);
-    r = await plugin(['-p', String(redis02), ...pw, ...sent]);
-    assert.equal(r.code, 0, r.out);
-    // check_redis_sentinel: every sentinel, all agreeing; then one that does not know the master.
-    const SENTINEL_PLUGIN = path.resolve(path.dirname(PLUGIN), 'check_redis_sentinel');
-    const others = sentinels
-      .slice(1)
-      .map((p) => `127.0.0.1:${p}`)
-      .join(',');
-    const sp = ['-P', sentinelPassword];
-    let s = await plugin(
-      [
-        '-p',
-        String(sentinels[0]),
-        ...sp,
-        '--all',
-        others,
-        '--sentinels-critical',
-        '3:',
-        '--replicas-critical',
-        '1:',
-      ],
-      20_000,
-      SENTINEL_PLUGIN,
-    );
-    assert.equal(s.code, 0, s.out);
-    assert.match(
-      s.out,
-      /^SENTINEL OK - primary 127\.0\.0\.1:\d+ \(master\); quorum: OK 3 usable Sentinels/,
-    );
-    assert.match(s.out, /'sentinels'=3;;3:;0 'healthy_replicas'=1;;1:;0/);
-    s = await plugin(
-      ['-p', String(sentinels[0]), ...sp, '--master-name', 'nope'],
-      20_000,
-      SENTINEL_PLUGIN,
-    );
-    assert.equal(s.code, 2, s.out);
-    s = await plugin(['-p', String(sentinels[0]), '-P', 'wrong'], 20_000, SENTINEL_PLUGIN);
-    assert.equal(s.code, 2, s.out);
-    const viaCli = await cli(['check', 'sentinel', '-p', String(sentinels[1]), ...sp], c.dir);
-    assert.equal(viaCli.code, 0, viaCli.stdout + viaCli.stderr);
+  const ep = await freePort();
+  await withCluster(
+    'check-redis',
+    { extra: `endpoint: { mode: proxy, listen: "127.0.0.1:${ep}" }` },
+    async (c) => {
+      assert.equal((await c.run(['up', '--detach'])).code, 0);
+      const { redis01, redis02, sentinels } = c.ports;
+      const { sentinelPassword } = JSON.parse(
+        readFileSync(path.join(c.dir, '.redis-ha/secrets.json'), 'utf8'),
+      ) as { sentinelPassword: string };
+      const sent = [
+        '--sentinels',
+        sentinels.map((p) => `127.0.0.1:${p}`).join(','),
+        '--sentinel-password',
+        sentinelPassword,
+      ];
+      const pw = ['-P', c.password()];
+      let r = await plugin(['-p', String(redis01), ...pw, '--role', 'primary', ...sent]);
+      assert.equal(r.code, 0, r.out);
+      const viaCliR = await cli(['check', 'redis', '-p', String(redis01), ...pw, ...sent], c.dir);
+      assert.equal(viaCliR.code, 0, viaCliR.stdout + viaCliR.stderr);
+      assert.match(viaCliR.stdout, /^REDIS OK/);
+      r = await plugin(['-p', String(redis02), ...pw, ...sent]);
+      assert.equal(r.code, 0, r.out);
+      // check_redis_sentinel: every sentinel, all agreeing; then one that does not know the master.
+      const SENTINEL_PLUGIN = path.resolve(path.dirname(PLUGIN), 'check_redis_sentinel');
+      const others = sentinels
+        .slice(1)
+        .map((p) => `127.0.0.1:${p}`)
+        .join(',');
+      const sp = ['-P', sentinelPassword];
+      let s = await plugin(
+        [
+          '-p',
+          String(sentinels[0]),
+          ...sp,
+          '--all',
+          others,
+          '--sentinels-critical',
+          '3:',
+          '--replicas-critical',
+          '1:',
+        ],
+        20_000,
+        SENTINEL_PLUGIN,
+      );
+      assert.equal(s.code, 0, s.out);
+      assert.match(
+        s.out,
+        /^SENTINEL OK - primary 127\.0\.0\.1:\d+ \(master\); quorum: OK 3 usable Sentinels/,
+      );
+      assert.match(s.out, /'sentinels'=3;;3:;0 'healthy_replicas'=1;;1:;0/);
+      s = await plugin(
+        ['-p', String(sentinels[0]), ...sp, '--master-name', 'nope'],
+        20_000,
+        SENTINEL_PLUGIN,
+      );
+      assert.equal(s.code, 2, s.out);
+      s = await plugin(['-p', String(sentinels[0]), '-P', 'wrong'], 20_000, SENTINEL_PLUGIN);
+      assert.equal(s.code, 2, s.out);
+      const viaCli = await cli(['check', 'sentinel', '-p', String(sentinels[1]), ...sp], c.dir);
+      assert.equal(viaCli.code, 0, viaCli.stdout + viaCli.stderr);
 
-    await c.client(redis02).call('REPLICAOF', 'NO', 'ONE');
-    r = await plugin(['-p', String(redis02), ...pw, ...sent]);
-    assert.equal(r.code, 2, r.out);
-    assert.match(r.out, /split brain: says primary but 3\/3 sentinels name 127\.0\.0\.1:\d+/);
-  });
+      // check endpoint: it reaches the node the sentinels name; a replica's port in its place does not.
+      let e = await cli(['check', 'endpoint', '-p', String(ep), ...pw, ...sent], c.dir);
+      assert.equal(e.code, 0, e.stdout + e.stderr);
+      assert.match(e.stdout, /^ENDPOINT OK - reaches 127\.0\.0\.1:\d+, named by 3\/3 sentinels/);
+      e = await cli(['check', 'endpoint', '-p', String(redis02), ...pw, ...sent], c.dir);
+      assert.equal(e.code, 2, e.stdout);
+      assert.match(e.stdout, /but the sentinels name 127\.0\.0\.1:\d+/);
+      e = await cli(['check', 'endpoint', '-p', String(ep), ...pw], c.dir);
+      assert.equal(e.code, 3, 'no --sentinels: UNKNOWN');
+
+      await c.client(redis02).call('REPLICAOF', 'NO', 'ONE');
+      r = await plugin(['-p', String(redis02), ...pw, ...sent]);
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.out, /split brain: says primary but 3\/3 sentinels name 127\.0\.0\.1:\d+/);
+    },
+  );
 });
