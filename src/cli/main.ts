@@ -118,10 +118,18 @@ export function buildProgram(): Command {
   );
 
   withTopology(
-    program.command('render').description('write redis.conf and sentinel.conf for every member'),
+    program
+      .command('render')
+      .description('write redis.conf and sentinel.conf for every member (and Nagios objects)'),
   )
     .requiredOption('--out <dir>', 'directory to write the configs into')
-    .action(async (o: GlobalOpts & { out: string }) =>
+    .option('--nagios', 'also write Nagios host/command/service definitions under OUT/nagios')
+    .option(
+      '--plugin-dir <dir>',
+      'where check_redis and check_redis_sentinel are installed (for --nagios)',
+      '/usr/lib/nagios/plugins',
+    )
+    .action(async (o: GlobalOpts & { out: string; nagios?: boolean; pluginDir?: string }) =>
       run(o, async () => (await import('./commands/render.js')).renderCommand(o)),
     );
 

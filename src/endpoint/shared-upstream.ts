@@ -37,6 +37,7 @@ export class SharedUpstream {
   #head = 0;
   #clients = new Set<MuxClient>();
   #closed = false;
+  #corked = false;
   #onClose: () => void;
 
   constructor(node: NodeSpec<number>, password: string | undefined, onClose: () => void) {
@@ -65,6 +66,16 @@ export class SharedUpstream {
   send(client: MuxClient, frames: Buffer, count: number): boolean {
     this.#clients.add(client);
     for (let k = 0; k < count; k++) this.#queue.push(client);
+    // Every client read in this turn of the event loop goes out in one writev: the write
+    // syscall, not parsing, is the endpoint's main cost (CPU profile, docs/benchmarks.md).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      setImmediate(() => {
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     return this.#socket.write(frames);
   }
 

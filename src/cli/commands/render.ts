@@ -1,14 +1,20 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { renderNagios } from '../../render/nagios-conf.js';
 import { renderAll, writeRendered } from '../../render/render-all.js';
 import { bindPorts } from '../../runtime/ports.js';
 import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';
-import { designatedPrimary, findNode } from '../../topology/model.js';
+import type { Secrets } from '../../secrets/store.js';
+import { designatedPrimary, findNode, type BoundTopology } from '../../topology/model.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
 export interface RenderOptions extends TopologyOptions {
   out: string;
+  /** Also write Nagios object definitions (and 0600 password files) under OUT/nagios. */
+  nagios?: boolean;
+  pluginDir?: string;
 }
 
 /** Writes the configs `up` would use, under DIR (nodes/NAME/redis.conf, sentinels/NAME/sentinel.conf). */
@@ -30,11 +36,39 @@ export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
     gatePriority: true,
   });
   writeRendered(files);
+  const nagios = o.nagios
+    ? writeNagios(bound, secrets, path.resolve(o.out, 'nagios'), o.pluginDir)
+    : [];
   return {
     text: [
       `rendered ${files.length} files (mode 0600: they contain passwords):`,
       ...files.map((f) => `  ${f.path}`),
+      ...(nagios.length
+        ? ['Nagios objects (include the .cfg with cfg_file=; password files 0600):']
+        : []),
+      ...nagios.map((f) => `  ${f}`),
     ].join('\n'),
-    json: { files: files.map((f) => ({ member: f.member, kind: f.kind, path: f.path })) },
+    json: {
+      files: files.map((f) => ({ member: f.member, kind: f.kind, path: f.path })),
+      nagios,
+    },
   };
+}
+
+function writeNagios(
+  t: BoundTopology,
+  secrets: Secrets,
+  dir: string,
+  pluginDir = '/usr/lib/nagios/plugins',
+): string[] {
+  mkdirSync(dir, { recursive: true });
+  const redisPasswordFile = path.join(dir, 'redis-password');
+  const sentinelPasswordFile = path.join(dir, 'sentinel-password');
+  writeFileSync(redisPasswordFile, `${secrets.redisPassword}\n`, { mode: 0o600 });
+  writeFileSync(sentinelPasswordFile, `${secrets.sentinelPassword}\n`, { mode: 0o600 });
+  chmodSync(redisPasswordFile, 0o600);
+  chmodSync(sentinelPasswordFile, 0o600);
+  const cfg = path.join(dir, 'redis-ha.cfg');
+  writeFileSync(cfg, renderNagios(t, { pluginDir, redisPasswordFile, sentinelPasswordFile }));
+  return [cfg, redisPasswordFile, sentinelPasswordFile];
 }
