@@ -87,39 +87,21 @@ export function hostPort(s: string): { host: string; port: number } {
   return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
 }
 
-/** check_redis's arguments; every problem is a USAGE error (UNKNOWN). */
-export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
-  let v;
+type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** parseArgs for a plugin, plus the -p / -t every plugin has; every problem is USAGE. */
+export function parsePluginArgs(
+  argv: string[],
+  options: OptionSpec,
+): {
+  v: Record<string, string | boolean | undefined>;
+  s: (k: string) => string | undefined;
+  port: number;
+  timeoutMs: number;
+} {
+  let v: Record<string, string | boolean | undefined>;
   try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string', short: 'H', default: '127.0.0.1' },
-        port: { type: 'string', short: 'p', default: '6379' },
-        warning: { type: 'string', short: 'w' },
-        critical: { type: 'string', short: 'c' },
-        timeout: { type: 'string', short: 't', default: '10' },
-        password: { type: 'string', short: 'P' },
-        user: { type: 'string' },
-        'password-file': { type: 'string' },
-        tls: { type: 'boolean' },
-        cacert: { type: 'string' },
-        cert: { type: 'string' },
-        key: { type: 'string' },
-        'tls-insecure': { type: 'boolean' },
-        role: { type: 'string', default: 'any' },
-        sentinels: { type: 'string' },
-        'master-name': { type: 'string', default: 'mymaster' },
-        'sentinel-password': { type: 'string' },
-        'sentinel-password-file': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-        ...thresholdOptions,
-      },
-    }).values as Record<string, string | boolean | undefined>;
+    v = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
   } catch (e) {
     throw new RedisHaError('USAGE', (e as Error).message.split('\n')[0] ?? 'bad arguments');
   }
@@ -129,6 +111,35 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
     throw new RedisHaError('USAGE', `-p: not a port: ${s('port')}`);
   const timeout = Number(s('timeout'));
   if (!(timeout > 0)) throw new RedisHaError('USAGE', `-t: not a positive number: ${s('timeout')}`);
+  return { v, s, port, timeoutMs: timeout * 1000 };
+}
+
+/** check_redis's arguments; every problem is a USAGE error (UNKNOWN). */
+export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
+  const { v, s, port, timeoutMs } = parsePluginArgs(argv, {
+    host: { type: 'string', short: 'H', default: '127.0.0.1' },
+    port: { type: 'string', short: 'p', default: '6379' },
+    warning: { type: 'string', short: 'w' },
+    critical: { type: 'string', short: 'c' },
+    timeout: { type: 'string', short: 't', default: '10' },
+    password: { type: 'string', short: 'P' },
+    user: { type: 'string' },
+    'password-file': { type: 'string' },
+    tls: { type: 'boolean' },
+    cacert: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
+    'tls-insecure': { type: 'boolean' },
+    role: { type: 'string', default: 'any' },
+    sentinels: { type: 'string' },
+    'master-name': { type: 'string', default: 'mymaster' },
+    'sentinel-password': { type: 'string' },
+    'sentinel-password-file': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'V' },
+    ...thresholdOptions,
+  });
   const role = s('role') as RoleWanted;
   if (!['primary', 'replica', 'any'].includes(role))
     throw new RedisHaError('USAGE', `--role: expected primary, replica or any, got "${role}"`);
@@ -146,7 +157,7 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
     help: v.help === true,
     version: v.version === true,
     verbose: v.verbose === true,
-    timeoutMs: timeout * 1000,
+    timeoutMs,
     options: {
       conn: {
         host: s('host') ?? '127.0.0.1',

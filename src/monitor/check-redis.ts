@@ -114,17 +114,24 @@ export function analyzeNode(
     });
   } else add(OK, 'maxmemory 0 (no limit): memory % not checked');
 
+  /** One figure: judged against its thresholds, and in the perfdata. */
+  const measure = (
+    label: string,
+    value: number,
+    t: Thresholds,
+    text: string,
+    uom: Perf['uom'] = '',
+  ): void => {
+    add(evaluate(t, value), text);
+    perf.push({ label, value, uom, thresholds: t, min: 0 });
+  };
   const gauge = (
     label: string,
     key: string,
     t: Thresholds,
     what: string,
     uom?: Perf['uom'],
-  ): void => {
-    const v = n(info, key);
-    add(evaluate(t, v), `${what} ${v}`);
-    perf.push({ label, value: v, uom: uom ?? '', thresholds: t, min: 0 });
-  };
+  ): void => measure(label, n(info, key), t, `${what} ${n(info, key)}`, uom);
   gauge('connected_clients', 'connected_clients', o.t.clients, 'connected clients');
   gauge('blocked_clients', 'blocked_clients', o.t.blocked, 'blocked clients');
   gauge('rejected_connections', 'rejected_connections', o.t.rejected, 'rejected connections', 'c');
@@ -167,24 +174,15 @@ export function analyzeNode(
       min: 0,
     });
     const io = up ? n(info, 'master_last_io_seconds_ago') : down;
-    add(evaluate(o.t.lag, io), `last I/O from the primary ${io}s ago`);
-    perf.push({ label: 'replica_lag', value: io, uom: 's', thresholds: o.t.lag, min: 0 });
+    measure('replica_lag', io, o.t.lag, `last I/O from the primary ${io}s ago`, 's');
     if (primaryInfo) {
       const mine = replicaLines(primaryInfo).find((r) => r.port === info.tcp_port);
       const bytes = Math.max(
         0,
         n(primaryInfo, 'master_repl_offset') - n(info, 'slave_repl_offset'),
       );
-      if (mine || up) {
-        add(evaluate(o.t.lagBytes, bytes), `${bytes} bytes behind`);
-        perf.push({
-          label: 'replica_lag_bytes',
-          value: bytes,
-          uom: 'B',
-          thresholds: o.t.lagBytes,
-          min: 0,
-        });
-      }
+      if (mine || up)
+        measure('replica_lag_bytes', bytes, o.t.lagBytes, `${bytes} bytes behind`, 'B');
     }
   } else {
     const reps = replicaLines(info);
@@ -194,25 +192,16 @@ export function analyzeNode(
       0,
       ...inSync.map((r) => n(info, 'master_repl_offset') - Number(r.offset ?? 0)),
     );
-    add(evaluate(o.t.replicas, inSync.length), `${inSync.length}/${reps.length} replicas in sync`);
     perf.push({ label: 'connected_replicas', value: reps.length, min: 0 });
-    perf.push({
-      label: 'replicas_in_sync',
-      value: inSync.length,
-      thresholds: o.t.replicas,
-      min: 0,
-    });
+    measure(
+      'replicas_in_sync',
+      inSync.length,
+      o.t.replicas,
+      `${inSync.length}/${reps.length} replicas in sync`,
+    );
     if (inSync.length > 0) {
-      add(evaluate(o.t.lag, lag), `replica lag ${lag}s`);
-      add(evaluate(o.t.lagBytes, bytes), `replica lag ${bytes} bytes`);
-      perf.push({ label: 'replica_lag', value: lag, uom: 's', thresholds: o.t.lag, min: 0 });
-      perf.push({
-        label: 'replica_lag_bytes',
-        value: bytes,
-        uom: 'B',
-        thresholds: o.t.lagBytes,
-        min: 0,
-      });
+      measure('replica_lag', lag, o.t.lag, `replica lag ${lag}s`, 's');
+      measure('replica_lag_bytes', bytes, o.t.lagBytes, `replica lag ${bytes} bytes`, 'B');
     }
   }
   const okText = `${role} ${info.redis_version ? `(Redis ${info.redis_version}) ` : ''}responding in ${responseMs.toFixed(1)}ms`;

@@ -1,7 +1,5 @@
-import { parseArgs } from 'node:util';
-import { RedisHaError } from '../errors/errors.js';
 import { LiteClient, type LiteOptions, type Reply } from '../redis/lite-client.js';
-import { readSecret, hostPort } from './check-args.js';
+import { hostPort, parsePluginArgs, readSecret } from './check-args.js';
 import { parseInfoText, type CheckResult } from './check-redis.js';
 import { CRITICAL, evaluate, OK, WARNING, parseRange, type Finding, type Perf } from './nagios.js';
 
@@ -41,37 +39,22 @@ export function parseSentinelArgs(
   timeoutMs: number;
   options: CheckSentinelOptions;
 } {
-  let v: Record<string, string | boolean | undefined>;
-  try {
-    v = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        host: { type: 'string', short: 'H', default: '127.0.0.1' },
-        port: { type: 'string', short: 'p', default: '26379' },
-        password: { type: 'string', short: 'P' },
-        'password-file': { type: 'string' },
-        'master-name': { type: 'string', default: 'mymaster' },
-        'sentinels-warning': { type: 'string' },
-        'sentinels-critical': { type: 'string' },
-        'replicas-warning': { type: 'string' },
-        'replicas-critical': { type: 'string' },
-        all: { type: 'string' },
-        timeout: { type: 'string', short: 't', default: '10' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    }).values;
-  } catch (e) {
-    throw new RedisHaError('USAGE', (e as Error).message.split('\n')[0] ?? 'bad arguments');
-  }
-  const s = (k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
-  const port = Number(s('port'));
-  if (!Number.isInteger(port) || port <= 0 || port > 65535)
-    throw new RedisHaError('USAGE', `-p: not a port: ${s('port')}`);
-  const timeout = Number(s('timeout'));
-  if (!(timeout > 0)) throw new RedisHaError('USAGE', `-t: not a positive number: ${s('timeout')}`);
+  const { v, s, port, timeoutMs } = parsePluginArgs(argv, {
+    host: { type: 'string', short: 'H', default: '127.0.0.1' },
+    port: { type: 'string', short: 'p', default: '26379' },
+    password: { type: 'string', short: 'P' },
+    'password-file': { type: 'string' },
+    'master-name': { type: 'string', default: 'mymaster' },
+    'sentinels-warning': { type: 'string' },
+    'sentinels-critical': { type: 'string' },
+    'replicas-warning': { type: 'string' },
+    'replicas-critical': { type: 'string' },
+    all: { type: 'string' },
+    timeout: { type: 'string', short: 't', default: '10' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'V' },
+  });
   const r = (k: string): ReturnType<typeof parseRange> | undefined => {
     const x = s(k);
     return x === undefined ? undefined : parseRange(x);
@@ -81,7 +64,7 @@ export function parseSentinelArgs(
     help: v.help === true,
     version: v.version === true,
     verbose: v.verbose === true,
-    timeoutMs: timeout * 1000,
+    timeoutMs,
     options: {
       conn: { host: s('host') ?? '127.0.0.1', port },
       password: pwFile ? readSecret(pwFile) : (s('password') ?? env.REDISCLI_AUTH),
