@@ -2,9 +2,10 @@ import { RedisHaError } from '../errors/errors.js';
 import { LiteClient } from '../redis/lite-client.js';
 import { parseCheckArgs } from './check-args.js';
 import {
+  askSentinels,
   auth,
   parseInfoText,
-  sentinelAnswer,
+  sentinelMajority,
   type CheckRedisOptions,
   type CheckResult,
 } from './check-redis.js';
@@ -60,20 +61,7 @@ export async function checkEndpoint(o: CheckRedisOptions): Promise<CheckResult> 
   const findings: Finding[] = [
     { state: evaluate(o.t.response, ms), text: `answered in ${ms.toFixed(1)}ms` },
   ];
-  const answers = await Promise.all(
-    o.sentinels.map((s) =>
-      sentinelAnswer({ ...o.conn, host: s.host, port: s.port }, o).catch(() => undefined),
-    ),
-  );
-  const votes = new Map<string, number>();
-  for (const a of answers)
-    if (Array.isArray(a))
-      votes.set(
-        `${String(a[0])}:${String(a[1])}`,
-        (votes.get(`${String(a[0])}:${String(a[1])}`) ?? 0) + 1,
-      );
-  const [named, count] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
-  const needed = Math.floor(o.sentinels.length / 2) + 1;
+  const { named, count, needed } = sentinelMajority(await askSentinels(o));
   if (count < needed) {
     findings.push({
       state: WARNING,

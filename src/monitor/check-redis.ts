@@ -220,25 +220,50 @@ function scaleText(text: string): string {
 }
 
 /** What a majority of the sentinels name, and whether it is this node. */
-export function sentinelVerdict(
-  answers: (Reply | undefined)[],
-  me: { host: string; port: number },
-  role: 'primary' | 'replica',
-): Finding {
+/** What the sentinels' GET-MASTER-ADDR-BY-NAME answers add up to. Pure. */
+export function sentinelMajority(answers: readonly (Reply | undefined)[]): {
+  named: string;
+  count: number;
+  needed: number;
+  answered: number;
+} {
   const votes = new Map<string, number>();
   for (const a of answers)
     if (Array.isArray(a) && typeof a[0] === 'string') {
       const k = `${a[0]}:${String(a[1])}`;
       votes.set(k, (votes.get(k) ?? 0) + 1);
     }
-  const needed = Math.floor(answers.length / 2) + 1;
-  const answered = answers.filter((a) => Array.isArray(a)).length;
+  const [named, count] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
+  return {
+    named,
+    count,
+    needed: Math.floor(answers.length / 2) + 1,
+    answered: answers.filter((a) => Array.isArray(a)).length,
+  };
+}
+
+/** Every --sentinels answer (undefined for one that fails). */
+export function askSentinels(
+  o: Pick<CheckRedisOptions, 'conn' | 'sentinels' | 'sentinelPassword' | 'masterName'>,
+): Promise<(Reply | undefined)[]> {
+  return Promise.all(
+    o.sentinels.map((s) =>
+      sentinelAnswer({ ...o.conn, host: s.host, port: s.port }, o).catch(() => undefined),
+    ),
+  );
+}
+
+export function sentinelVerdict(
+  answers: (Reply | undefined)[],
+  me: { host: string; port: number },
+  role: 'primary' | 'replica',
+): Finding {
+  const { named, count, needed, answered } = sentinelMajority(answers);
   if (answered < needed)
     return {
       state: WARNING,
       text: `only ${answered}/${answers.length} sentinels answered (unreachable or wrong --sentinel-password)`,
     };
-  const [named, count] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
   if (count < needed)
     return {
       state: WARNING,
@@ -297,11 +322,7 @@ export async function checkRedis(o: CheckRedisOptions): Promise<CheckResult> {
     }
     const r = analyzeNode(o, info, responseMs, primaryInfo);
     if (o.sentinels.length > 0) {
-      const answers = await Promise.all(
-        o.sentinels.map((s) =>
-          sentinelAnswer({ ...o.conn, host: s.host, port: s.port }, o).catch(() => undefined),
-        ),
-      );
+      const answers = await askSentinels(o);
       r.findings.push(
         sentinelVerdict(
           answers,

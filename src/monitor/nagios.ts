@@ -88,10 +88,11 @@ export interface Finding {
   text: string;
 }
 
-/** The worst state wins; UNKNOWN ranks below CRITICAL but above WARNING (as the guidelines do). */
+/** Severity order: UNKNOWN ranks below CRITICAL but above WARNING (as the guidelines do). */
+const rank = (s: State): number => (s === CRITICAL ? 3 : s === UNKNOWN ? 2 : s === WARNING ? 1 : 0);
+
+/** The worst state wins. */
 export function worst(states: readonly State[]): State {
-  const rank = (s: State): number =>
-    s === CRITICAL ? 3 : s === UNKNOWN ? 2 : s === WARNING ? 1 : 0;
   return states.reduce<State>((a, b) => (rank(b) > rank(a) ? b : a), OK);
 }
 
@@ -106,8 +107,6 @@ export function formatOutput(
   verbose: boolean,
 ): { state: State; text: string } {
   const state = worst(findings.map((f) => f.state));
-  const rank = (s: State): number =>
-    s === CRITICAL ? 3 : s === UNKNOWN ? 2 : s === WARNING ? 1 : 0;
   const problems = findings
     .filter((f) => f.state !== OK)
     .sort((a, b) => rank(b.state) - rank(a.state));
