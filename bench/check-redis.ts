@@ -1,50 +1,45 @@
 /**
  * check_redis wall time vs Debian's check_redis.pl 0.73 (`npm run bench:check`): each plugin run
- * as Nagios runs it (a fresh process) against the same Redis, RUNS times interleaved; medians.
+ * as Nagios runs it (a fresh process) against the primary of a running topology, RUNS times
+ * interleaved; medians. Ours three ways: the bundled plugin run directly, the same executable with
+ * `--via` the exporter that `up` serves (the check runs there; what `render --nagios` writes),
+ * and the full CLI.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis } from '../test/helpers/redis.js';
-import { median } from './lib.js';
+import { freePort } from '../src/runtime/ports.js';
+import { median, seedCluster } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
-const PW = 'bench-check-password-0123456789';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const redis = await startRedis(['--requirepass', PW]);
-const port = String(redis.port);
-type Variant = 'debian check_redis.pl' | 'redis-ha check_redis' | 'redis-ha check redis (full CLI)';
-const variants: Record<Variant, { cmd: string; args: string[] }> = {
-  // Response time and memory, the seed's usage; -f perfdata.
-  'debian check_redis.pl': {
-    cmd: '/usr/lib/nagios/plugins/check_redis',
-    args: ['-H', '127.0.0.1', '-p', port, '-x', PW, '-T', '100,500', '-f'],
-  },
-  'redis-ha check_redis': {
-    cmd: path.join(root, 'bin/check_redis'),
-    args: ['-H', '127.0.0.1', '-p', port, '-P', PW, '-w', '100', '-c', '500'],
-  },
-  'redis-ha check redis (full CLI)': {
-    cmd: process.execPath,
-    args: [
-      path.join(root, 'dist/src/cli/main.js'),
-      'check',
-      'redis',
-      '-p',
-      port,
-      '-P',
-      PW,
-      '-w',
-      '100',
-      '-c',
-      '500',
-    ],
-  },
-};
+const exporter = await freePort();
+const c = await seedCluster(`exporter: { listen: "127.0.0.1:${exporter}" }`);
 const times: Record<string, number[]> = {};
 const outputs: Record<string, string> = {};
 try {
+  await c.up();
+  const port = String(c.ports[0]);
+  // A throwaway temp cluster's password, as the seed's usage passes it (-P / -x).
+  const pw = c.password();
+  const ours = ['-H', '127.0.0.1', '-p', port, '-P', pw, '-w', '100', '-c', '500'];
+  const variants: Record<string, { cmd: string; args: string[] }> = {
+    // Response time and memory, the seed's usage; -f perfdata.
+    'debian check_redis.pl': {
+      cmd: '/usr/lib/nagios/plugins/check_redis',
+      args: ['-H', '127.0.0.1', '-p', port, '-x', pw, '-T', '100,500', '-f'],
+    },
+    'redis-ha check_redis': { cmd: path.join(root, 'bin/check_redis'), args: ours },
+    'redis-ha check_redis --via the exporter': {
+      cmd: path.join(root, 'bin/check_redis'),
+      args: ['--via', `127.0.0.1:${exporter}`, ...ours],
+    },
+    'redis-ha check redis (full CLI)': {
+      cmd: process.execPath,
+      args: [path.join(root, 'dist/src/cli/main.js'), 'check', 'redis', ...ours],
+    },
+  };
   for (let i = 0; i < RUNS; i++) {
     for (const [name, v] of Object.entries(variants)) {
       const t0 = performance.now();
@@ -56,7 +51,7 @@ try {
     }
   }
 } finally {
-  await redis.stop();
+  await c.down();
 }
 const date = new Date().toISOString();
 const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, Node ${process.version}`;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # What the benchmarks compare against, from Debian: HAProxy 2.6 and Debian's check_redis
-# (monitoring-plugins-contrib + libredis-perl). Installed as root when missing.
+# (monitoring-plugins-contrib + libredis-perl), prometheus-redis-exporter. Installed as root when
+# missing.
 set -euo pipefail
 missing=()
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 [ -x /usr/lib/nagios/plugins/check_redis ] || missing+=(monitoring-plugins-contrib)
 perl -MRedis -e 1 >/dev/null 2>&1 || missing+=(libredis-perl)
+command -v prometheus-redis-exporter >/dev/null 2>&1 || missing+=(prometheus-redis-exporter)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "bench-deps: installing ${missing[*]} from Debian ..."

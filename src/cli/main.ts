@@ -120,7 +120,9 @@ export function buildProgram(): Command {
   withTopology(
     program
       .command('render')
-      .description('write redis.conf and sentinel.conf for every member (and Nagios objects)'),
+      .description(
+        'write redis.conf and sentinel.conf for every member (and Nagios objects, Prometheus config)',
+      ),
   )
     .requiredOption('--out <dir>', 'directory to write the configs into')
     .option('--nagios', 'also write Nagios host/command/service definitions under OUT/nagios')
@@ -129,8 +131,14 @@ export function buildProgram(): Command {
       'where check_redis and check_redis_sentinel are installed (for --nagios)',
       '/usr/lib/nagios/plugins',
     )
-    .action(async (o: GlobalOpts & { out: string; nagios?: boolean; pluginDir?: string }) =>
-      run(o, async () => (await import('./commands/render.js')).renderCommand(o)),
+    .option(
+      '--prometheus',
+      'also write a Prometheus scrape config and example alert rules under OUT/prometheus',
+    )
+    .action(
+      async (
+        o: GlobalOpts & { out: string; nagios?: boolean; pluginDir?: string; prometheus?: boolean },
+      ) => run(o, async () => (await import('./commands/render.js')).renderCommand(o)),
     );
 
   withTopology(
@@ -228,6 +236,20 @@ export function buildProgram(): Command {
   ).action(async (o: GlobalOpts) =>
     run({ ...o, json: false }, async (ctx) =>
       (await import('./commands/proxy.js')).proxyCommand(o, ctx),
+    ),
+  );
+
+  withTopology(
+    program
+      .command('exporter')
+      .description(
+        'run the Prometheus endpoint alone (/metrics: every node, sentinel, the endpoint, failover history)',
+      )
+      .option('--listen <host:port>', 'where to serve /metrics (default: exporter.listen)'),
+    false,
+  ).action(async (o: GlobalOpts & { listen?: string }) =>
+    run({ ...o, json: false }, async (ctx) =>
+      (await import('./commands/exporter.js')).exporterCommand(o, ctx),
     ),
   );
 

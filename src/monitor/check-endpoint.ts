@@ -19,8 +19,11 @@ Options as check_redis: -w/-c (response time, ms), -t, --user, --password-file,
 --sentinel-password, --master-name, -v.`;
 
 /** check_redis's arguments; --sentinels is required here. */
-export function parseEndpointArgs(argv: string[]): ReturnType<typeof parseCheckArgs> {
-  const p = parseCheckArgs(argv);
+export function parseEndpointArgs(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+): ReturnType<typeof parseCheckArgs> {
+  const p = parseCheckArgs(argv, env);
   if (p.options.sentinels.length === 0 && !p.help && !p.version)
     throw new RedisHaError('USAGE', '--sentinels HOST:PORT,... is required');
   return p;

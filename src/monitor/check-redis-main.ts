@@ -9,14 +9,29 @@ import { CHECK_ENDPOINT_USAGE, checkEndpoint, parseEndpointArgs } from './check-
 import { CHECK_SENTINEL_USAGE, checkSentinel, parseSentinelArgs } from './check-sentinel.js';
 import { runPlugin, type PluginRun } from './plugins.js';
 
-export function runCheckRedis(argv: string[]): Promise<PluginRun> {
-  return runPlugin('REDIS', CHECK_REDIS_USAGE, argv, parseCheckArgs, checkRedis);
+type Env = Record<string, string | undefined>;
+
+/** `env` supplies REDISCLI_AUTH; the resident check service passes none. */
+export function runCheckRedis(argv: string[], env: Env = process.env): Promise<PluginRun> {
+  return runPlugin('REDIS', CHECK_REDIS_USAGE, argv, (a) => parseCheckArgs(a, env), checkRedis);
 }
 
-export function runCheckSentinel(argv: string[]): Promise<PluginRun> {
-  return runPlugin('SENTINEL', CHECK_SENTINEL_USAGE, argv, parseSentinelArgs, checkSentinel);
+export function runCheckSentinel(argv: string[], env: Env = process.env): Promise<PluginRun> {
+  return runPlugin(
+    'SENTINEL',
+    CHECK_SENTINEL_USAGE,
+    argv,
+    (a) => parseSentinelArgs(a, env),
+    checkSentinel,
+  );
 }
 
-export function runCheckEndpoint(argv: string[]): Promise<PluginRun> {
-  return runPlugin('ENDPOINT', CHECK_ENDPOINT_USAGE, argv, parseEndpointArgs, checkEndpoint);
+export function runCheckEndpoint(argv: string[], env: Env = process.env): Promise<PluginRun> {
+  return runPlugin(
+    'ENDPOINT',
+    CHECK_ENDPOINT_USAGE,
+    argv,
+    (a) => parseEndpointArgs(a, env),
+    checkEndpoint,
+  );
 }

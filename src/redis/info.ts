@@ -38,6 +38,8 @@ export interface ReplicaAck {
   state: string;
   /** Last offset the replica acknowledged to the primary. */
   offset: number;
+  /** Seconds since its last acknowledgement. */
+  lag?: number | undefined;
 }
 
 /** The primary's `slaveN:ip=..,port=..,state=..,offset=..,lag=..` lines. */
@@ -51,6 +53,7 @@ export function parseReplicaAcks(info: InfoMap): ReplicaAck[] {
       port: Number(f.port),
       state: f.state ?? '',
       offset: Number(f.offset),
+      lag: f.lag === undefined ? undefined : Number(f.lag),
     });
   }
   return out;

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { RedisHaError } from '../errors/errors.js';
 import {
   PREFERRED_ENDPOINT_PORT,
+  PREFERRED_EXPORTER_PORT,
   PREFERRED_NODE_PORT,
   PREFERRED_SENTINEL_PORT,
 } from '../topology/defaults.js';
@@ -62,6 +63,7 @@ export async function bindPorts(
     ...t.sentinels,
     ...(proxy ? [t.endpoint.listen] : []),
     ...(read ? [read] : []),
+    ...(t.exporter.enabled ? [t.exporter.listen] : []),
   ];
   for (const m of fixed) if (m.port !== 'auto') taken.add(`${m.host}:${m.port}`);
   /** `stateKey` keeps an auto choice across runs; `keyPath` names it in errors. */
@@ -120,6 +122,10 @@ export async function bindPorts(
     ? await assign(read, '@endpoint-read', 'endpoint.readListen', PREFERRED_ENDPOINT_PORT + 1)
     : 0;
   if (read) state.ports['@endpoint-read'] = readPort;
+  const exporterPort = t.exporter.enabled
+    ? await assign(t.exporter.listen, '@exporter', 'exporter.listen', PREFERRED_EXPORTER_PORT)
+    : 0;
+  if (t.exporter.enabled) state.ports['@exporter'] = exporterPort;
   return deepFreeze({
     ...t,
     nodes,
@@ -129,5 +135,6 @@ export async function bindPorts(
       listen: { host: t.endpoint.listen.host, port: listenPort },
       readListen: read ? { host: read.host, port: readPort } : undefined,
     },
+    exporter: { ...t.exporter, listen: { host: t.exporter.listen.host, port: exporterPort } },
   });
 }

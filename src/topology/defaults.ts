@@ -32,12 +32,15 @@ export const DEFAULTS = {
     stopTimeout: '10s',
   },
   endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s', multiplex: true },
+  exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
 export const PREFERRED_NODE_PORT = 6379;
 export const PREFERRED_SENTINEL_PORT = 26379;
 export const PREFERRED_ENDPOINT_PORT = 6390;
+/** redis_exporter's port, so an existing scrape config finds it. */
+export const PREFERRED_EXPORTER_PORT = 9121;
 
 export interface DefaultDoc {
   key: string;
@@ -191,5 +194,20 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'endpoint.multiplex',
     default: String(DEFAULTS.endpoint.multiplex),
     doc: "Clients' stateless commands (GET, SET, INCR, ...) share one connection to the primary; the first command that needs its own (MULTI, SUBSCRIBE, BLPOP, HELLO, SELECT, CLIENT, ...) moves that client to a dedicated one, transparently. `false`: one upstream connection per client, piped.",
+  },
+  {
+    key: 'exporter.enabled',
+    default: String(DEFAULTS.exporter.enabled),
+    doc: '`up` serves Prometheus metrics (every node, sentinel, the endpoint, the failover history) at `http://LISTEN/metrics`; `redis-ha exporter` runs it alone.',
+  },
+  {
+    key: 'exporter.listen',
+    default: DEFAULTS.exporter.listen,
+    doc: "Where `/metrics` is served: loopback by default; `auto` takes 9121 (redis_exporter's port) when free, else a free port, kept in the state dir.",
+  },
+  {
+    key: 'exporter.timeout',
+    default: DEFAULTS.exporter.timeout,
+    doc: 'Bound on each target per scrape: a hung or unreachable server is `redis_up 0` for that scrape, never a hung scrape (Prometheus times out at 10 s by default).',
   },
 ];

@@ -178,6 +178,11 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       address: t.endpoint.address,
       interface: t.endpoint.interface,
     },
+    exporter: {
+      enabled: t.exporter.enabled,
+      listen: parseListen(t.exporter.listen),
+      timeoutMs: t.exporter.timeout,
+    },
     warnings,
   };
 }

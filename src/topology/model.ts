@@ -71,6 +71,11 @@ export interface Topology<P extends Port = Port> {
     readonly address?: string | undefined;
     readonly interface?: string | undefined;
   };
+  readonly exporter: {
+    readonly enabled: boolean;
+    readonly listen: { readonly host: string; readonly port: P };
+    readonly timeoutMs: number;
+  };
   /** Non-fatal findings (even sentinel count, low quorum, ...). */
   readonly warnings: readonly string[];
 }

@@ -146,6 +146,17 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
+    exporter: z
+      .object({
+        enabled: z.boolean().default(DEFAULTS.exporter.enabled),
+        listen: z
+          .string()
+          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
+          .default(DEFAULTS.exporter.listen),
+        timeout: duration.default(DEFAULTS.exporter.timeout),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -18,5 +18,6 @@ export function boundTopology(
       listen: { host: t.endpoint.listen.host, port: 6390 },
       readListen: t.endpoint.readListen && { host: t.endpoint.readListen.host, port: 6391 },
     },
+    exporter: { ...t.exporter, listen: { host: t.exporter.listen.host, port: 9121 } },
   });
 }

@@ -6,7 +6,7 @@ export const SEED_SENTINELS = ['sentinel-redis01', 'sentinel-redis02', 'sentinel
 
 export interface WrittenTopology {
   file: string;
-  ports: { redis01: number; redis02: number; sentinels: number[] };
+  ports: { redis01: number; redis02: number; sentinels: number[]; exporter: number };
 }
 
 /** The seed's layout on free ports (never 6379/26379) as DIR/redis-ha.yaml, plus extra YAML lines. */
@@ -15,8 +15,18 @@ export async function writeSeedTopology(
   o: { sentinelNames?: string[]; lines?: string[] } = {},
 ): Promise<WrittenTopology> {
   const names = o.sentinelNames ?? SEED_SENTINELS;
-  const ports = { redis01: await freePort(), redis02: await freePort(), sentinels: [] as number[] };
+  const ports = {
+    redis01: await freePort(),
+    redis02: await freePort(),
+    sentinels: [] as number[],
+    exporter: await freePort(),
+  };
   while (ports.sentinels.length < names.length) ports.sentinels.push(await freePort());
+  // The exporter `up` serves gets a free port too, unless the caller configures it.
+  const lines = o.lines ?? [];
+  const exporter = lines.some((l) => /^exporter:/m.test(l))
+    ? []
+    : [`exporter: { listen: "127.0.0.1:${ports.exporter}" }`];
   const file = path.join(dir, 'redis-ha.yaml');
   writeFileSync(
     file,
@@ -26,7 +36,8 @@ export async function writeSeedTopology(
       `  redis02: { role: replica, port: ${ports.redis02} }`,
       'sentinels:',
       ...names.map((n, i) => `  ${n}: { port: ${ports.sentinels[i]} }`),
-      ...(o.lines ?? []),
+      ...lines,
+      ...exporter,
       '',
     ].join('\n'),
   );

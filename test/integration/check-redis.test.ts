@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, cli, withCluster } from '../helpers/cluster.js';
@@ -16,9 +16,10 @@ function plugin(
   args: string[],
   timeoutMs = 20_000,
   bin = PLUGIN,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -202,10 +203,57 @@ test('check_redis with the sentinels: OK on the primary, split brain on a node t
       e = await cli(['check', 'endpoint', '-p', String(ep), ...pw], c.dir);
       assert.equal(e.code, 3, 'no --sentinels: UNKNOWN');
 
+      // --via the exporter: the check runs there. With only bash on PATH the wrapper cannot run
+      // Node itself, so an answer proves the exporter ran it; the password file is read here.
+      const via = ['--via', `127.0.0.1:${c.ports.exporter}`];
+      const onlyBash = mkdtempSync(path.join(c.dir, 'bin-'));
+      symlinkSync('/bin/bash', path.join(onlyBash, 'bash'));
+      const noNode = { ...process.env, PATH: onlyBash };
+      const pwFile = path.join(c.dir, 'redis-password');
+      writeFileSync(pwFile, `${c.password()}\n`, { mode: 0o600 });
+      r = await plugin(
+        [...via, '-p', String(redis01), '--password-file', pwFile, '--role', 'primary', ...sent],
+        20_000,
+        PLUGIN,
+        noNode,
+      );
+      assert.equal(r.code, 0, r.out);
+      assert.match(
+        r.out,
+        /^REDIS OK - primary \(Redis [\d.]+\) responding in [\d.]+ms \| 'response_time'=/,
+      );
+      r = await plugin([...via, '-p', String(redis01), '-P', 'wrong'], 20_000, PLUGIN, noNode);
+      assert.equal(r.code, 2, r.out);
+      r = await plugin([...via, '--bogus'], 20_000, PLUGIN, noNode);
+      assert.equal(r.code, 3, r.out);
+      assert.match(r.out, /^REDIS UNKNOWN - Unknown option '--bogus'\nUsage: check_redis/);
+      s = await plugin(
+        [...via, '-p', String(sentinels[0]), ...sp, '--all', others],
+        20_000,
+        SENTINEL_PLUGIN,
+        noNode,
+      );
+      assert.equal(s.code, 0, s.out);
+      // Declined (not a member of the topology, or TLS material) or no exporter: run here instead.
+      for (const v of [via, ['--via', `127.0.0.1:${await freePort()}`]]) {
+        r = await plugin([...v, '-H', 'localhost', '-p', String(redis01), ...pw]);
+        assert.equal(r.code, 0, r.out);
+      }
+      r = await plugin(
+        [...via, '-H', 'localhost', '-p', String(redis01), ...pw],
+        20_000,
+        PLUGIN,
+        noNode,
+      );
+      assert.equal(r.code, 127, 'declined, and no node to run it here');
+
       await c.client(redis02).call('REPLICAOF', 'NO', 'ONE');
       r = await plugin(['-p', String(redis02), ...pw, ...sent]);
       assert.equal(r.code, 2, r.out);
       assert.match(r.out, /split brain: says primary but 3\/3 sentinels name 127\.0\.0\.1:\d+/);
+      r = await plugin([...via, '-p', String(redis02), ...pw, ...sent], 20_000, PLUGIN, noNode);
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.out, /split brain/);
     },
   );
 });

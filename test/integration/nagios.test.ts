@@ -6,23 +6,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { terminate } from '../../src/runtime/pids.js';
 import { CLI, withCluster } from '../helpers/cluster.js';
+import { ensureDebianTool } from '../helpers/debian.js';
 
 const NAGIOS = '/usr/sbin/nagios4';
 const BIN = path.resolve(path.dirname(CLI), '../../../bin');
-
-/** Debian's nagios4-core, installed as root when missing (like the Redis packages). */
-function haveNagios(): boolean {
-  if (existsSync(NAGIOS)) return true;
-  if (process.getuid?.() !== 0) return false;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore', timeout: 300_000 });
-  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nagios4-core'], {
-    env,
-    stdio: 'ignore',
-    timeout: 300_000,
-  });
-  return existsSync(NAGIOS);
-}
 
 interface ServiceState {
   host: string;
@@ -56,7 +43,8 @@ function services(statusFile: string): ServiceState[] {
 }
 
 test('Nagios 4 runs the rendered configuration: all OK, the right services CRITICAL after a kill, OK again', async (t) => {
-  if (!haveNagios()) return t.skip('nagios4-core is not installed and cannot be (not root)');
+  if (!ensureDebianTool(NAGIOS, 'nagios4-core'))
+    return t.skip('nagios4-core is not installed and cannot be (not root)');
   await withCluster('nagios', {}, async (c) => {
     assert.equal((await c.run(['up', '--detach'])).code, 0);
     const out = path.join(c.dir, 'render');

@@ -38,6 +38,8 @@ test('rendered redis.conf and sentinel.conf run under the real binaries, with au
     const replica = new Redis({ port: p2, password: secrets.redisPassword });
     const sentinel = new Redis({ port: s1, password: secrets.sentinelPassword });
     clients.push(primary, replica, sentinel);
+    // Errors surface through the commands; the servers start after the clients.
+    for (const r of clients) r.on('error', () => undefined);
     for (let i = 0; i < 50; i++) {
       if (
         (await primary.ping().catch(() => '')) === 'PONG' &&

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderNagios } from '../../render/nagios-conf.js';
+import { renderAlertRules, renderPrometheusConfig } from '../../render/prometheus-conf.js';
 import { renderAll, writeRendered } from '../../render/render-all.js';
 import { bindPorts } from '../../runtime/ports.js';
 import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
@@ -15,6 +16,8 @@ export interface RenderOptions extends TopologyOptions {
   /** Also write Nagios object definitions (and 0600 password files) under OUT/nagios. */
   nagios?: boolean;
   pluginDir?: string;
+  /** Also write a Prometheus scrape config and the example alert rules under OUT/prometheus. */
+  prometheus?: boolean;
 }
 
 /** Writes the configs `up` would use, under DIR (nodes/NAME/redis.conf, sentinels/NAME/sentinel.conf). */
@@ -39,6 +42,7 @@ export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
   const nagios = o.nagios
     ? writeNagios(bound, secrets, path.resolve(o.out, 'nagios'), o.pluginDir)
     : [];
+  const prometheus = o.prometheus ? writePrometheus(bound, path.resolve(o.out, 'prometheus')) : [];
   return {
     text: [
       `rendered ${files.length} files (mode 0600: they contain passwords):`,
@@ -47,10 +51,13 @@ export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
         ? ['Nagios objects (include the .cfg with cfg_file=; password files 0600):']
         : []),
       ...nagios.map((f) => `  ${f}`),
+      ...(prometheus.length ? ['Prometheus (scrape config and alert rules):'] : []),
+      ...prometheus.map((f) => `  ${f}`),
     ].join('\n'),
     json: {
       files: files.map((f) => ({ member: f.member, kind: f.kind, path: f.path })),
       nagios,
+      prometheus,
     },
   };
 }
@@ -71,4 +78,13 @@ function writeNagios(
   const cfg = path.join(dir, 'redis-ha.cfg');
   writeFileSync(cfg, renderNagios(t, { pluginDir, redisPasswordFile, sentinelPasswordFile }));
   return [cfg, redisPasswordFile, sentinelPasswordFile];
+}
+
+function writePrometheus(t: BoundTopology, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const rules = path.join(dir, 'redis-ha-alerts.yml');
+  const config = path.join(dir, 'prometheus.yml');
+  writeFileSync(rules, renderAlertRules());
+  writeFileSync(config, renderPrometheusConfig(t, rules));
+  return [config, rules];
 }

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../../errors/errors.js';
 import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
+import { startExporter } from './exporter.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import { isAlive } from '../../runtime/pids.js';
@@ -33,6 +34,10 @@ function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): s
             : []),
         ]
       : [];
+  if (t.exporter.enabled)
+    ep.push(
+      `metrics: http://${t.exporter.listen.host}:${t.exporter.listen.port}/metrics (Prometheus)`,
+    );
   return [
     ...ep,
     `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
@@ -68,18 +73,22 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
   keepAliveOnStrayRejections((e) =>
     log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
   );
-  let unregisterEndpoint: (() => void) | undefined;
+  const unregisterDaemons: (() => void)[] = [];
+  const daemons: { stop: () => Promise<void> }[] = [];
   try {
     await sup.start();
-    if (sup.topology.endpoint.mode === 'proxy') {
-      const ep = await startProxyEndpoint(sup.topology, loadOrCreateSecrets(dir), log);
-      // Registered last, so it stops first: clients leave before the servers go.
-      unregisterEndpoint = onShutdown(() => ep.stop());
-    }
+    if (sup.topology.exporter.enabled)
+      daemons.push(await startExporter(sup.topology, loadOrCreateSecrets(dir), log));
+    // Started last, so it stops first: clients leave before the servers go.
+    if (sup.topology.endpoint.mode === 'proxy')
+      daemons.push(await startProxyEndpoint(sup.topology, loadOrCreateSecrets(dir), log));
+    for (const d of daemons) unregisterDaemons.push(onShutdown(() => d.stop()));
   } catch (e) {
     log(makeEvent('error', `startup failed: ${errorMessage(e)}`));
+    for (const d of daemons.reverse()) await d.stop();
     await sup.stop();
     unregister();
+    for (const u of unregisterDaemons) u();
     throw e;
   }
   log(makeEvent('ready', 'ready'));
@@ -89,7 +98,7 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     );
   await stopped;
   unregister();
-  unregisterEndpoint?.();
+  for (const u of unregisterDaemons) u();
   return { text: 'all processes stopped', json: { stopped: true } };
 }
 

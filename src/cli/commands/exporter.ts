@@ -1,0 +1,65 @@
+import { RedisHaError, errorMessage } from '../../errors/errors.js';
+import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { Exporter } from '../../metrics/exporter.js';
+import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
+import type { BoundTopology } from '../../topology/model.js';
+import type { Secrets } from '../../secrets/store.js';
+import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
+import { startedTopology } from '../context.js';
+
+export interface ExporterOptions extends TopologyOptions {
+  listen?: string;
+}
+
+/** Starts the exporter at the topology's `exporter.listen` (or `listen`), logging to onEvent. */
+export async function startExporter(
+  t: BoundTopology,
+  secrets: Secrets,
+  onEvent: (e: HaEvent) => void,
+  listen: { host: string; port: number } = t.exporter.listen,
+): Promise<Exporter> {
+  const ex = new Exporter({
+    topology: t,
+    secrets,
+    host: listen.host,
+    port: listen.port,
+    timeoutMs: t.exporter.timeoutMs,
+  });
+  ex.on('event', onEvent);
+  await ex.start();
+  return ex;
+}
+
+function parseListen(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RedisHaError('USAGE', `--listen ${s}: expected HOST:PORT`, {
+      hint: 'for example --listen 127.0.0.1:9121',
+    });
+  return { host: s.slice(0, i), port };
+}
+
+/** Runs only the Prometheus endpoint (for servers managed elsewhere). */
+export async function exporterCommand(
+  o: ExporterOptions,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  const { t, dir, secrets } = await startedTopology(o);
+  const listen = o.listen ? parseListen(o.listen) : t.exporter.listen;
+  const log = (e: HaEvent): void => {
+    appendEvent(dir.eventsFile, e);
+    ctx.progress(formatEvent(e));
+  };
+  keepAliveOnStrayRejections((e) =>
+    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
+  );
+  const ex = await startExporter(t, secrets, log, listen);
+  const stopped = new Promise<void>((resolve) =>
+    ex.on('status', (s) => s === 'stopped' && resolve()),
+  );
+  const unregister = onShutdown(() => ex.stop());
+  await stopped;
+  unregister();
+  return { text: 'exporter stopped', json: { stopped: true } };
+}
