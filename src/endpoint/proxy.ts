@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { RedisHaError } from '../errors/errors.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { NodeSpec } from '../topology/model.js';
+import { boundAddress, listen } from '../util/listen.js';
 import { MuxSession } from './mux-session.js';
 import { SharedUpstream } from './shared-upstream.js';
 
@@ -80,10 +80,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   }
 
   get address(): { host: string; port: number } {
-    const a = this.#server.address();
-    return typeof a === 'object' && a
-      ? { host: a.address, port: a.port }
-      : { host: this.#o.host, port: this.#o.port };
+    return boundAddress(this.#server, this.#o);
   }
 
   async start(): Promise<void> {
@@ -94,18 +91,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
       offPrimary();
       offLeaving?.();
     };
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(
-          new RedisHaError(
-            e.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'PROCESS_FAILED',
-            `endpoint cannot listen on ${this.#o.host}:${this.#o.port}: ${e.message}`,
-            { cause: e },
-          ),
-        ),
-      );
-      this.#server.listen({ host: this.#o.host, port: this.#o.port }, resolve);
-    });
+    await listen(this.#server, this.#o.host, this.#o.port, this.#o.name ?? 'endpoint');
     this.#setStatus('listening');
     const a = this.address;
     this.#event(

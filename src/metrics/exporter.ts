@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { RedisHaError } from '../errors/errors.js';
 import { handleCheckRequest } from '../monitor/check-service.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
@@ -9,6 +8,7 @@ import type { Secrets } from '../secrets/store.js';
 import { SentinelEventStream } from '../sentinel/event-stream.js';
 import { FailoverHistory, type FailoverEntry } from '../sentinel/failover-history.js';
 import type { BoundTopology } from '../topology/model.js';
+import { boundAddress, listen } from '../util/listen.js';
 import type { MetricSet } from './exposition.js';
 import { buildMetrics, nodeNamer, scrapedMajority, type ScrapeData } from './ha-metrics.js';
 import { ScrapeTarget } from './target.js';
@@ -85,10 +85,7 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
   }
 
   get address(): { host: string; port: number } {
-    const a = this.#server.address();
-    return typeof a === 'object' && a
-      ? { host: a.address, port: a.port }
-      : { host: this.#o.host, port: this.#o.port };
+    return boundAddress(this.#server, this.#o);
   }
 
   get history(): FailoverHistory {
@@ -97,18 +94,13 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
 
   async start(): Promise<void> {
     this.#stream.start();
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(
-          new RedisHaError(
-            e.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'PROCESS_FAILED',
-            `exporter cannot listen on ${this.#o.host}:${this.#o.port}: ${e.message}`,
-            { cause: e },
-          ),
-        ),
-      );
-      this.#server.listen({ host: this.#o.host, port: this.#o.port }, resolve);
-    });
+    try {
+      await listen(this.#server, this.#o.host, this.#o.port, 'exporter');
+    } catch (e) {
+      this.#stream.stop();
+      this.#closeTargets();
+      throw e;
+    }
     this.#setStatus('listening');
     const a = this.address;
     this.#event(`exporter listening on http://${a.host}:${a.port}/metrics`);
@@ -121,9 +113,13 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await closed;
+    this.#closeTargets();
+    this.#setStatus('stopped');
+  }
+
+  #closeTargets(): void {
     for (const t of [...this.#nodes.values(), ...this.#sentinels.values()]) t.close();
     for (const e of this.#endpoints) e.target.close();
-    this.#setStatus('stopped');
   }
 
   /** One scrape's text; concurrent scrapes share the one under way. */
@@ -135,7 +131,7 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
   async #collect(): Promise<string> {
     const t0 = performance.now();
     const data = await this.#gather();
-    const e = this.#history.observe(scrapedMajority(this.#o.topology, data), data.at);
+    const e = this.#history.observe(scrapedMajority(this.#o.topology, data).name, data.at);
     if (e) this.#failover(e);
     data.failovers = {
       count: this.#history.count,

@@ -25,8 +25,8 @@ export function nodeNamer(t: BoundTopology): (host: string, port: number) => str
     t.nodes.find((n) => n.host === host && n.port === port)?.name ?? `${host}:${port}`;
 }
 
-/** The node a strict majority of all configured sentinels name, if any. */
-export function scrapedMajority(t: BoundTopology, d: ScrapeData): string | undefined {
+/** The node a strict majority of all configured sentinels name, if any, and its votes. */
+export function scrapedMajority(t: BoundTopology, d: ScrapeData): { name?: string; votes: number } {
   return majorityPrimary(
     t,
     d.sentinels.map((s) => ({
@@ -35,7 +35,7 @@ export function scrapedMajority(t: BoundTopology, d: ScrapeData): string | undef
       masterHost: s.replies?.master.ip,
       masterPort: s.replies ? Number(s.replies.master.port) : undefined,
     })),
-  ).name;
+  );
 }
 
 /** Pure: a scrape's data as metric families. Every label set is fixed by the topology. */
@@ -56,11 +56,7 @@ export function buildMetrics(t: BoundTopology, d: ScrapeData): MetricSet {
     addSentinelMetrics(m, s.name, t.masterName, s.replies, nodeNames, named);
   }
 
-  const majority = scrapedMajority(t, d);
-  const votes = d.sentinels.filter((s) => {
-    const r = s.replies?.master;
-    return r?.ip !== undefined && nameOf(r.ip, Number(r.port)) === majority;
-  }).length;
+  const { name: majority, votes } = scrapedMajority(t, d);
   const infoOf = (name: string | undefined): InfoMap | undefined =>
     d.nodes.find((n) => n.name === name)?.info;
   const primaryInfo = infoOf(majority);

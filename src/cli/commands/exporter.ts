@@ -46,6 +46,10 @@ export async function exporterCommand(
   ctx: CommandContext,
 ): Promise<CommandResult> {
   const { t, dir, secrets } = await startedTopology(o);
+  if (!o.listen && !t.exporter.enabled)
+    throw new RedisHaError('USAGE', `exporter.enabled is false in ${t.source}`, {
+      hint: 'pass --listen HOST:PORT, or enable it in the topology',
+    });
   const listen = o.listen ? parseListen(o.listen) : t.exporter.listen;
   const log = (e: HaEvent): void => {
     appendEvent(dir.eventsFile, e);
