@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# TypeScript to dist/, plus the check_redis plugin bundled into one file for start-up time.
+# TypeScript to dist/, the check_redis plugins bundled into one file each for start-up time, and
+# the dashboard page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx --no-install tsc -p tsconfig.json
@@ -11,3 +12,10 @@ for plugin in redis sentinel; do
   chmod +x "$out"
 done
 chmod +x dist/src/cli/main.js
+# The dashboard page: one script and one stylesheet (Preact, htm, uPlot bundled; no CDN).
+mkdir -p dist/dashboard
+npx --no-install esbuild src/dashboard/client/app.ts --bundle --minify --format=iife \
+  --target=es2020 --outfile=dist/dashboard/app.js --log-level=warning
+npx --no-install esbuild src/dashboard/client/app.css --bundle --minify \
+  --outfile=dist/dashboard/app.css --log-level=warning
+cp src/dashboard/client/index.html dist/dashboard/index.html

@@ -255,6 +255,20 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('dashboard')
+      .description(
+        'run the live dashboard alone (topology, sentinel agreement, failover timeline, charts)',
+      )
+      .option('--listen <host:port>', 'where to serve it (default: dashboard.listen)'),
+    false,
+  ).action(async (o: GlobalOpts & { listen?: string }) =>
+    run({ ...o, json: false }, async (ctx) =>
+      (await import('./commands/dashboard.js')).dashboardCommand(o, ctx),
+    ),
+  );
+
+  withTopology(
+    program
       .command('secrets')
       .description('print the generated passwords (the only command that does)'),
   ).action(async (o: GlobalOpts) =>

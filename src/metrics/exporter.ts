@@ -3,80 +3,47 @@ import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { handleCheckRequest } from '../monitor/check-service.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
-import { pairsToRecord, parseInfo } from '../redis/info.js';
-import type { Secrets } from '../secrets/store.js';
-import { SentinelEventStream } from '../sentinel/event-stream.js';
-import { FailoverHistory, type FailoverEntry } from '../sentinel/failover-history.js';
 import type { BoundTopology } from '../topology/model.js';
 import { boundAddress, listen } from '../util/listen.js';
+import type { TopologyCollector } from './collector.js';
 import type { MetricSet } from './exposition.js';
-import { buildMetrics, nodeNamer, scrapedMajority, type ScrapeData } from './ha-metrics.js';
-import { ScrapeTarget } from './target.js';
+import { buildMetrics } from './ha-metrics.js';
 
 export type ExporterStatus = 'idle' | 'listening' | 'stopping' | 'stopped';
 
 export interface ExporterEvents extends Record<string, unknown> {
   event: HaEvent;
   status: ExporterStatus;
-  failover: FailoverEntry;
 }
 
 export interface ExporterOptions {
-  topology: BoundTopology;
-  secrets: Secrets;
+  /** Shared with the dashboard when both run in one process. */
+  collector: TopologyCollector;
   host: string;
   port: number;
-  /** Bound on each target's reply; a slower target is `redis_up 0` for that scrape. */
+  /** Reported as redis_ha_exporter_target_timeout_seconds. */
   timeoutMs: number;
 }
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
- * The Prometheus endpoint: one scrape covers every node, sentinel and endpoint of the topology
- * over persistent connections, in parallel, each bounded; plus the failover history, fed by the
- * sentinels' events and reconciled with each scrape (pub/sub does not replay missed messages).
+ * The Prometheus endpoint: one scrape is one look of the collector at the whole topology (every
+ * target bounded), turned into metrics by a pure function; plus the resident check service.
  */
 export class Exporter extends TypedEmitter<ExporterEvents> {
   #status: ExporterStatus = 'idle';
   readonly #o: ExporterOptions;
+  readonly #t: BoundTopology;
   readonly #server: http.Server;
-  readonly #nodes: Map<string, ScrapeTarget>;
-  readonly #sentinels: Map<string, ScrapeTarget>;
-  readonly #endpoints: { endpoint: 'primary' | 'read'; target: ScrapeTarget }[];
-  readonly #history: FailoverHistory;
-  readonly #stream: SentinelEventStream;
   #inflight: Promise<string> | undefined;
   #scrapes = 0;
   #lastDuration = 0;
-  #down = new Set<string>();
 
   constructor(o: ExporterOptions) {
     super();
     this.#o = o;
-    const t = o.topology;
-    const { redisPassword: rp, sentinelPassword: sp } = o.secrets;
-    this.#nodes = new Map(t.nodes.map((n) => [n.name, new ScrapeTarget(n, rp, o.timeoutMs)]));
-    this.#sentinels = new Map(
-      t.sentinels.map((s) => [s.name, new ScrapeTarget(s, sp, o.timeoutMs)]),
-    );
-    this.#endpoints = [];
-    if (t.endpoint.mode === 'proxy') {
-      this.#endpoints.push({
-        endpoint: 'primary',
-        target: new ScrapeTarget(t.endpoint.listen, rp, o.timeoutMs),
-      });
-      if (t.endpoint.readListen)
-        this.#endpoints.push({
-          endpoint: 'read',
-          target: new ScrapeTarget(t.endpoint.readListen, rp, o.timeoutMs),
-        });
-    }
-    this.#history = new FailoverHistory(nodeNamer(t), 2 * t.sentinel.failoverTimeoutMs);
-    this.#stream = new SentinelEventStream(t, sp, (msg) => {
-      const e = this.#history.onMessage(msg.channel, msg.payload, Date.now());
-      if (e) this.#failover(e);
-    });
+    this.#t = o.collector.topology;
     this.#server = http.createServer((req, res) => this.#handle(req, res));
   }
 
@@ -88,17 +55,12 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
     return boundAddress(this.#server, this.#o);
   }
 
-  get history(): FailoverHistory {
-    return this.#history;
-  }
-
   async start(): Promise<void> {
-    this.#stream.start();
+    this.#o.collector.start();
     try {
       await listen(this.#server, this.#o.host, this.#o.port, 'exporter');
     } catch (e) {
-      this.#stream.stop();
-      this.#closeTargets();
+      this.#o.collector.stop();
       throw e;
     }
     this.#setStatus('listening');
@@ -109,17 +71,11 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
   async stop(): Promise<void> {
     if (this.#status === 'stopped' || this.#status === 'stopping') return;
     this.#setStatus('stopping');
-    this.#stream.stop();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
     await closed;
-    this.#closeTargets();
+    this.#o.collector.stop();
     this.#setStatus('stopped');
-  }
-
-  #closeTargets(): void {
-    for (const t of [...this.#nodes.values(), ...this.#sentinels.values()]) t.close();
-    for (const e of this.#endpoints) e.target.close();
   }
 
   /** One scrape's text; concurrent scrapes share the one under way. */
@@ -130,70 +86,11 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
 
   async #collect(): Promise<string> {
     const t0 = performance.now();
-    const data = await this.#gather();
-    const e = this.#history.observe(scrapedMajority(this.#o.topology, data).name, data.at);
-    if (e) this.#failover(e);
-    data.failovers = {
-      count: this.#history.count,
-      last: this.#history.last,
-      inProgress: this.#history.inProgress,
-    };
-    const m = buildMetrics(this.#o.topology, data);
+    const m = buildMetrics(this.#t, await this.#o.collector.gather());
     this.#scrapes++;
     this.#selfMetrics(m);
     this.#lastDuration = (performance.now() - t0) / 1000;
     return m.render();
-  }
-
-  async #gather(): Promise<ScrapeData> {
-    const master = this.#o.topology.masterName;
-    const at = Date.now();
-    const [nodes, sentinels, endpoints] = await Promise.all([
-      Promise.all(
-        [...this.#nodes].map(async ([name, tg]) => {
-          const r = await tg.run(async (c) => parseInfo(await c.info()));
-          this.#noteUp(name, r.ok ? undefined : r.error);
-          return r.ok ? { name, info: r.value } : { name, error: r.error };
-        }),
-      ),
-      Promise.all(
-        [...this.#sentinels].map(async ([name, tg]) => {
-          const r = await tg.run(async (c) => {
-            const res = await c
-              .pipeline()
-              .info()
-              .call('SENTINEL', 'MASTER', master)
-              .call('SENTINEL', 'REPLICAS', master)
-              .call('SENTINEL', 'SENTINELS', master)
-              .call('SENTINEL', 'CKQUORUM', master)
-              .exec();
-            if (!res) throw new Error('pipeline discarded');
-            const [info, m, reps, sents, ck] = res;
-            if (info?.[0]) throw info[0];
-            const list = (x: [Error | null, unknown] | undefined): Record<string, string>[] =>
-              !x || x[0] || !Array.isArray(x[1]) ? [] : x[1].map(pairsToRecord);
-            return {
-              info: parseInfo(typeof info?.[1] === 'string' ? info[1] : ''),
-              master: m && !m[0] ? pairsToRecord(m[1]) : {},
-              replicas: list(reps),
-              sentinels: list(sents),
-              ckquorumOk: ck !== undefined && !ck[0],
-            };
-          });
-          this.#noteUp(name, r.ok ? undefined : r.error);
-          return r.ok ? { name, replies: r.value } : { name, error: r.error };
-        }),
-      ),
-      Promise.all(
-        this.#endpoints.map(async ({ endpoint, target }) => {
-          const t0 = performance.now();
-          const r = await target.run(async (c) => parseInfo(await c.info('server')).run_id);
-          const seconds = (performance.now() - t0) / 1000;
-          return r.ok ? { endpoint, runId: r.value, seconds } : { endpoint, error: r.error };
-        }),
-      ),
-    ]);
-    return { at, nodes, sentinels, endpoints, failovers: { count: 0, inProgress: false } };
   }
 
   #selfMetrics(m: MetricSet): void {
@@ -221,25 +118,10 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
     m.gauge('process_open_fds', 'Open file descriptors', openFds());
   }
 
-  #noteUp(name: string, error: string | undefined): void {
-    if (error === undefined) {
-      if (this.#down.delete(name)) this.#event(`${name} answers the exporter again`);
-    } else if (!this.#down.has(name)) {
-      this.#down.add(name);
-      this.#event(`${name}: redis_up 0 (${error})`, 'warn');
-    }
-  }
-
-  #failover(e: FailoverEntry): void {
-    const took = e.durationMs === undefined ? '' : ` in ${(e.durationMs / 1000).toFixed(2)}s`;
-    this.#event(`failover ${e.from} -> ${e.to}${took}${e.inferred ? ' (seen by a scrape)' : ''}`);
-    this.emit('failover', e);
-  }
-
   #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith('/check/')) {
-      handleCheckRequest(this.#o.topology, path.slice('/check/'.length), req, res);
+      handleCheckRequest(this.#t, path.slice('/check/'.length), req, res);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

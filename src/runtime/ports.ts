@@ -3,6 +3,7 @@ import { RedisHaError } from '../errors/errors.js';
 import {
   PREFERRED_ENDPOINT_PORT,
   PREFERRED_EXPORTER_PORT,
+  PREFERRED_DASHBOARD_PORT,
   PREFERRED_NODE_PORT,
   PREFERRED_SENTINEL_PORT,
 } from '../topology/defaults.js';
@@ -64,6 +65,7 @@ export async function bindPorts(
     ...(proxy ? [t.endpoint.listen] : []),
     ...(read ? [read] : []),
     ...(t.exporter.enabled ? [t.exporter.listen] : []),
+    ...(t.dashboard.enabled ? [t.dashboard.listen] : []),
   ];
   for (const m of fixed) if (m.port !== 'auto') taken.add(`${m.host}:${m.port}`);
   /** `stateKey` keeps an auto choice across runs; `keyPath` names it in errors. */
@@ -126,6 +128,10 @@ export async function bindPorts(
     ? await assign(t.exporter.listen, '@exporter', 'exporter.listen', PREFERRED_EXPORTER_PORT)
     : 0;
   if (t.exporter.enabled) state.ports['@exporter'] = exporterPort;
+  const dashboardPort = t.dashboard.enabled
+    ? await assign(t.dashboard.listen, '@dashboard', 'dashboard.listen', PREFERRED_DASHBOARD_PORT)
+    : 0;
+  if (t.dashboard.enabled) state.ports['@dashboard'] = dashboardPort;
   return deepFreeze({
     ...t,
     nodes,
@@ -136,5 +142,6 @@ export async function bindPorts(
       readListen: read ? { host: read.host, port: readPort } : undefined,
     },
     exporter: { ...t.exporter, listen: { host: t.exporter.listen.host, port: exporterPort } },
+    dashboard: { ...t.dashboard, listen: { host: t.dashboard.listen.host, port: dashboardPort } },
   });
 }

@@ -9,6 +9,8 @@ export interface Secrets {
   readonly redisPassword: string;
   /** requirepass of the sentinels (also what they use to reach each other). */
   readonly sentinelPassword: string;
+  /** The dashboard's token: required when it listens beyond loopback, and for its actions. */
+  readonly dashboardToken: string;
 }
 
 /** 32 CSPRNG bytes as base64url: 43 chars, 256 bits, no characters that need quoting. */
@@ -24,17 +26,27 @@ export function loadOrCreateSecrets(dir: StateDir): Secrets {
   const file = dir.secretsFile;
   let secrets = existsSync(file) ? readJson<Partial<Secrets>>(file) : undefined;
   if (!secrets) {
-    secrets = { redisPassword: generatePassword(), sentinelPassword: generatePassword() };
+    secrets = {
+      redisPassword: generatePassword(),
+      sentinelPassword: generatePassword(),
+      dashboardToken: generatePassword(),
+    };
     writeJsonAtomic(file, secrets, 0o600);
-  } else if ((statSync(file).mode & 0o077) !== 0) {
-    chmodSync(file, 0o600);
+  } else {
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    // State dirs from before the dashboard: add its token, keep the passwords.
+    if (!secrets.dashboardToken) {
+      secrets = { ...secrets, dashboardToken: generatePassword() };
+      writeJsonAtomic(file, secrets, 0o600);
+    }
   }
-  const { redisPassword, sentinelPassword } = secrets;
+  const { redisPassword, sentinelPassword, dashboardToken = '' } = secrets;
   if (
     !redisPassword ||
     !sentinelPassword ||
     !VALID.test(redisPassword) ||
-    !VALID.test(sentinelPassword)
+    !VALID.test(sentinelPassword) ||
+    !VALID.test(dashboardToken)
   ) {
     throw new RedisHaError('SECRETS_INVALID', `secrets file ${file} is incomplete or malformed`, {
       hint: 'restore it from a backup; removing it generates new passwords that running servers will reject',
@@ -42,7 +54,8 @@ export function loadOrCreateSecrets(dir: StateDir): Secrets {
   }
   registerSecret(redisPassword);
   registerSecret(sentinelPassword);
-  return { redisPassword, sentinelPassword };
+  registerSecret(dashboardToken);
+  return { redisPassword, sentinelPassword, dashboardToken };
 }
 
 /** Reads existing secrets without creating any (for status/checks on a topology never started). */

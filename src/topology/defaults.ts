@@ -33,6 +33,7 @@ export const DEFAULTS = {
   },
   endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s', multiplex: true },
   exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
+  dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
@@ -41,6 +42,7 @@ export const PREFERRED_SENTINEL_PORT = 26379;
 export const PREFERRED_ENDPOINT_PORT = 6390;
 /** redis_exporter's port, so an existing scrape config finds it. */
 export const PREFERRED_EXPORTER_PORT = 9121;
+export const PREFERRED_DASHBOARD_PORT = 9122;
 
 export interface DefaultDoc {
   key: string;
@@ -209,5 +211,20 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'exporter.timeout',
     default: DEFAULTS.exporter.timeout,
     doc: 'Bound on each target per scrape: a hung or unreachable server is `redis_up 0` for that scrape, never a hung scrape (Prometheus times out at 10 s by default).',
+  },
+  {
+    key: 'dashboard.enabled',
+    default: String(DEFAULTS.dashboard.enabled),
+    doc: '`up` serves the live dashboard (URL printed at start); `redis-ha dashboard` runs it alone.',
+  },
+  {
+    key: 'dashboard.listen',
+    default: DEFAULTS.dashboard.listen,
+    doc: 'Loopback by default, open to local users without a token. Any other address requires the token (`redis-ha secrets`) for everything; `auto` takes 9122 when free.',
+  },
+  {
+    key: 'dashboard.actions',
+    default: String(DEFAULTS.dashboard.actions),
+    doc: 'Show switchover/failover buttons: each asks for confirmation and the token, wherever the dashboard listens. Read-only by default.',
   },
 ];

@@ -183,6 +183,11 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       listen: parseListen(t.exporter.listen),
       timeoutMs: t.exporter.timeout,
     },
+    dashboard: {
+      enabled: t.dashboard.enabled,
+      listen: parseListen(t.dashboard.listen),
+      actions: t.dashboard.actions,
+    },
     warnings,
   };
 }

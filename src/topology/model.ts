@@ -76,6 +76,11 @@ export interface Topology<P extends Port = Port> {
     readonly listen: { readonly host: string; readonly port: P };
     readonly timeoutMs: number;
   };
+  readonly dashboard: {
+    readonly enabled: boolean;
+    readonly listen: { readonly host: string; readonly port: P };
+    readonly actions: boolean;
+  };
   /** Non-fatal findings (even sentinel count, low quorum, ...). */
   readonly warnings: readonly string[];
 }

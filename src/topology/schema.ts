@@ -157,6 +157,17 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
+    dashboard: z
+      .object({
+        enabled: z.boolean().default(DEFAULTS.dashboard.enabled),
+        listen: z
+          .string()
+          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
+          .default(DEFAULTS.dashboard.listen),
+        actions: z.boolean().default(DEFAULTS.dashboard.actions),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

@@ -19,5 +19,6 @@ export function boundTopology(
       readListen: t.endpoint.readListen && { host: t.endpoint.readListen.host, port: 6391 },
     },
     exporter: { ...t.exporter, listen: { host: t.exporter.listen.host, port: 9121 } },
+    dashboard: { ...t.dashboard, listen: { host: t.dashboard.listen.host, port: 9122 } },
   });
 }

@@ -66,7 +66,13 @@ export function processesUnder(dir: string): number[] {
 export interface TestCluster {
   dir: string;
   file: string;
-  ports: { redis01: number; redis02: number; sentinels: number[]; exporter: number };
+  ports: {
+    redis01: number;
+    redis02: number;
+    sentinels: number[];
+    exporter: number;
+    dashboard: number;
+  };
   password: () => string;
   pidOf: (member: string) => number;
   client: (port: number) => Redis;

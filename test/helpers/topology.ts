@@ -6,7 +6,13 @@ export const SEED_SENTINELS = ['sentinel-redis01', 'sentinel-redis02', 'sentinel
 
 export interface WrittenTopology {
   file: string;
-  ports: { redis01: number; redis02: number; sentinels: number[]; exporter: number };
+  ports: {
+    redis01: number;
+    redis02: number;
+    sentinels: number[];
+    exporter: number;
+    dashboard: number;
+  };
 }
 
 /** The seed's layout on free ports (never 6379/26379) as DIR/redis-ha.yaml, plus extra YAML lines. */
@@ -20,6 +26,7 @@ export async function writeSeedTopology(
     redis02: await freePort(),
     sentinels: [] as number[],
     exporter: await freePort(),
+    dashboard: await freePort(),
   };
   while (ports.sentinels.length < names.length) ports.sentinels.push(await freePort());
   // The exporter `up` serves gets a free port too, unless the caller configures it.
@@ -27,6 +34,9 @@ export async function writeSeedTopology(
   const exporter = lines.some((l) => /^exporter:/m.test(l))
     ? []
     : [`exporter: { listen: "127.0.0.1:${ports.exporter}" }`];
+  const dashboard = lines.some((l) => /^dashboard:/m.test(l))
+    ? []
+    : [`dashboard: { listen: "127.0.0.1:${ports.dashboard}" }`];
   const file = path.join(dir, 'redis-ha.yaml');
   writeFileSync(
     file,
@@ -38,6 +48,7 @@ export async function writeSeedTopology(
       ...names.map((n, i) => `  ${n}: { port: ${ports.sentinels[i]} }`),
       ...lines,
       ...exporter,
+      ...dashboard,
       '',
     ].join('\n'),
   );

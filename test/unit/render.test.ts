@@ -15,7 +15,11 @@ function bound(input: unknown = SEED_TOPOLOGY): BoundTopology {
   };
 }
 
-const secrets = { redisPassword: 'r'.repeat(43), sentinelPassword: 's'.repeat(43) };
+const secrets = {
+  redisPassword: 'r'.repeat(43),
+  sentinelPassword: 's'.repeat(43),
+  dashboardToken: 't'.repeat(43),
+};
 const ids = {
   'sentinel-redis01': 'a'.repeat(40),
   'sentinel-redis02': 'b'.repeat(40),

@@ -1,5 +1,6 @@
 import { RedisHaError, errorMessage } from '../../errors/errors.js';
 import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { TopologyCollector } from '../../metrics/collector.js';
 import { Exporter } from '../../metrics/exporter.js';
 import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import type { BoundTopology } from '../../topology/model.js';
@@ -11,26 +12,35 @@ export interface ExporterOptions extends TopologyOptions {
   listen?: string;
 }
 
-/** Starts the exporter at the topology's `exporter.listen` (or `listen`), logging to onEvent. */
-export async function startExporter(
+/** One collector for the daemons of a process (exporter, dashboard); its events go to onEvent. */
+export function makeCollector(
   t: BoundTopology,
   secrets: Secrets,
   onEvent: (e: HaEvent) => void,
-  listen: { host: string; port: number } = t.exporter.listen,
+): TopologyCollector {
+  const c = new TopologyCollector(t, secrets, t.exporter.timeoutMs);
+  c.on('event', onEvent);
+  return c;
+}
+
+/** Starts the exporter at the topology's `exporter.listen` (or `listen`), logging to onEvent. */
+export async function startExporter(
+  collector: TopologyCollector,
+  onEvent: (e: HaEvent) => void,
+  listen: { host: string; port: number } = collector.topology.exporter.listen,
 ): Promise<Exporter> {
   const ex = new Exporter({
-    topology: t,
-    secrets,
+    collector,
     host: listen.host,
     port: listen.port,
-    timeoutMs: t.exporter.timeoutMs,
+    timeoutMs: collector.topology.exporter.timeoutMs,
   });
   ex.on('event', onEvent);
   await ex.start();
   return ex;
 }
 
-function parseListen(s: string): { host: string; port: number } {
+export function parseListen(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
   const port = Number(s.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535)
@@ -58,7 +68,7 @@ export async function exporterCommand(
   keepAliveOnStrayRejections((e) =>
     log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
   );
-  const ex = await startExporter(t, secrets, log, listen);
+  const ex = await startExporter(makeCollector(t, secrets, log), log, listen);
   const stopped = new Promise<void>((resolve) =>
     ex.on('status', (s) => s === 'stopped' && resolve()),
   );

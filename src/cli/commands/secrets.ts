@@ -19,11 +19,13 @@ export function secretsCommand(o: TopologyOptions): Promise<CommandResult> {
       `# ${dir.secretsFile} (mode 0600)`,
       `redis password (requirepass/masterauth, user "default"): ${s.redisPassword}`,
       `sentinel password (sentinels' requirepass):              ${s.sentinelPassword}`,
+      `dashboard token (beyond loopback, and for its actions):  ${s.dashboardToken}`,
     ].join('\n'),
     json: {
       file: dir.secretsFile,
       redisPassword: s.redisPassword,
       sentinelPassword: s.sentinelPassword,
+      dashboardToken: s.dashboardToken,
     },
     revealSecrets: true,
   });

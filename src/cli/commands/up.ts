@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../../errors/errors.js';
 import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
-import { startExporter } from './exporter.js';
+import { isLoopbackHost } from '../../dashboard/server.js';
+import { startDashboard } from './dashboard.js';
+import { makeCollector, startExporter } from './exporter.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import { isAlive } from '../../runtime/pids.js';
@@ -34,6 +36,13 @@ function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): s
             : []),
         ]
       : [];
+  if (t.dashboard.enabled) {
+    const { host, port } = t.dashboard.listen;
+    const open = isLoopbackHost(host);
+    ep.push(
+      `dashboard: http://${host.includes(':') ? `[${host}]` : host}:${port}/${open ? '' : ' (token required: open /?token=TOKEN, see `redis-ha secrets`)'}`,
+    );
+  }
   if (t.exporter.enabled)
     ep.push(
       `metrics: http://${t.exporter.listen.host}:${t.exporter.listen.port}/metrics (Prometheus)`,
@@ -61,13 +70,17 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
   if (o.detach) return detach(o, dir, ctx);
 
   const sup = new Supervisor({ topology: t });
+  let onTimeline: ((e: HaEvent) => void) | undefined;
   if (!o.supervise) sup.on('event', (e) => ctx.progress(formatEvent(e)));
+  // Supervisor decisions join the dashboard's timeline once it runs.
+  sup.on('event', (e) => onTimeline?.(e));
   const stopped = new Promise<void>((resolve) =>
     sup.on('status', (s) => (s === 'stopped' || s === 'failed') && resolve()),
   );
   const unregister = onShutdown(() => sup.stop());
   const log = (e: HaEvent): void => {
     appendEvent(dir.eventsFile, e);
+    onTimeline?.(e);
     if (!o.supervise) ctx.progress(formatEvent(e));
   };
   keepAliveOnStrayRejections((e) =>
@@ -77,11 +90,17 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
   const daemons: { stop: () => Promise<void> }[] = [];
   try {
     await sup.start();
-    if (sup.topology.exporter.enabled)
-      daemons.push(await startExporter(sup.topology, loadOrCreateSecrets(dir), log));
+    const secrets = loadOrCreateSecrets(dir);
+    const collector = makeCollector(sup.topology, secrets, log);
+    if (sup.topology.exporter.enabled) daemons.push(await startExporter(collector, log));
+    if (sup.topology.dashboard.enabled) {
+      const d = await startDashboard(collector, secrets, o, log);
+      onTimeline = (e) => d.addEvent(e);
+      daemons.push(d);
+    }
     // Started last, so it stops first: clients leave before the servers go.
     if (sup.topology.endpoint.mode === 'proxy')
-      daemons.push(await startProxyEndpoint(sup.topology, loadOrCreateSecrets(dir), log));
+      daemons.push(await startProxyEndpoint(sup.topology, secrets, log));
     for (const d of daemons) unregisterDaemons.push(onShutdown(() => d.stop()));
   } catch (e) {
     log(makeEvent('error', `startup failed: ${errorMessage(e)}`));

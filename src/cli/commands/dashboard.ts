@@ -1,0 +1,84 @@
+import { RedisHaError, errorMessage } from '../../errors/errors.js';
+import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { DashboardServer, type DashboardAction } from '../../dashboard/server.js';
+import type { TopologyCollector } from '../../metrics/collector.js';
+import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
+import type { Secrets } from '../../secrets/store.js';
+import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
+import { startedTopology } from '../context.js';
+import { makeCollector, parseListen } from './exporter.js';
+
+export interface DashboardCommandOptions extends TopologyOptions {
+  listen?: string;
+}
+
+/** Runs the dashboard's actions as the CLI would, their progress lines in the timeline. */
+function actionRunner(
+  o: TopologyOptions,
+  onEvent: (e: HaEvent) => void,
+): (a: DashboardAction) => Promise<string> {
+  return async (a) => {
+    const ctx: CommandContext = {
+      json: false,
+      progress: (line) => onEvent(makeEvent('progress', line, { member: 'dashboard' })),
+    };
+    const r =
+      a === 'switchover'
+        ? await (await import('./switchover.js')).switchoverCommand(o, ctx)
+        : await (await import('./failover.js')).failoverCommand(o, ctx);
+    return r.text ?? 'done';
+  };
+}
+
+export async function startDashboard(
+  collector: TopologyCollector,
+  secrets: Secrets,
+  o: TopologyOptions,
+  onEvent: (e: HaEvent) => void,
+  listen: { host: string; port: number } = collector.topology.dashboard.listen,
+): Promise<DashboardServer> {
+  const d = new DashboardServer({
+    collector,
+    host: listen.host,
+    port: listen.port,
+    token: secrets.dashboardToken,
+    runAction: collector.topology.dashboard.actions ? actionRunner(o, onEvent) : undefined,
+  });
+  d.on('event', onEvent);
+  await d.start();
+  return d;
+}
+
+/** Runs only the dashboard (for servers managed elsewhere). */
+export async function dashboardCommand(
+  o: DashboardCommandOptions,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  const { t, dir, secrets } = await startedTopology(o);
+  if (!o.listen && !t.dashboard.enabled)
+    throw new RedisHaError('USAGE', `dashboard.enabled is false in ${t.source}`, {
+      hint: 'pass --listen HOST:PORT, or enable it in the topology',
+    });
+  const listen = o.listen ? parseListen(o.listen) : t.dashboard.listen;
+  const timeline: HaEvent[] = [];
+  let addEvent = (e: HaEvent): void => void timeline.push(e);
+  const log = (e: HaEvent): void => {
+    appendEvent(dir.eventsFile, e);
+    ctx.progress(formatEvent(e));
+    addEvent(e);
+  };
+  keepAliveOnStrayRejections((e) =>
+    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
+  );
+  const d = await startDashboard(makeCollector(t, secrets, log), secrets, o, log, listen);
+  // What was logged while it started goes in first.
+  for (const e of timeline.splice(0)) d.addEvent(e);
+  addEvent = (e) => d.addEvent(e);
+  const stopped = new Promise<void>((resolve) =>
+    d.on('status', (s) => s === 'stopped' && resolve()),
+  );
+  const unregister = onShutdown(() => d.stop());
+  await stopped;
+  unregister();
+  return { text: 'dashboard stopped', json: { stopped: true } };
+}
