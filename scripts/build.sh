@@ -19,3 +19,7 @@ npx --no-install esbuild src/dashboard/client/app.ts --bundle --minify --format=
 npx --no-install esbuild src/dashboard/client/app.css --bundle --minify \
   --outfile=dist/dashboard/app.css --log-level=warning
 cp src/dashboard/client/index.html dist/dashboard/index.html
+# The drill report's charts (uPlot), inlined into each report.
+npx --no-install esbuild src/drill/report-client.ts --bundle --minify --format=iife \
+  --target=es2020 --outfile=dist/dashboard/report.js --log-level=warning
+cp node_modules/uplot/dist/uPlot.min.css dist/dashboard/uPlot.min.css

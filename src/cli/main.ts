@@ -223,9 +223,14 @@ export function buildProgram(): Command {
         '--client <kind>',
         'endpoint (through the proxy) or sentinel (ioredis Sentinel client)',
         'endpoint',
+      )
+      .option(
+        '--report <dir>',
+        'write DIR/drill-report.html (self-contained) and DIR/drill-report.png (needs chromium)',
       ),
-  ).action(async (o: GlobalOpts & { fault: string; runs: string; client: string }) =>
-    run(o, async (ctx) => (await import('./commands/drill.js')).drillCommand(o, ctx)),
+  ).action(
+    async (o: GlobalOpts & { fault: string; runs: string; client: string; report?: string }) =>
+      run(o, async (ctx) => (await import('./commands/drill.js')).drillCommand(o, ctx)),
   );
 
   withTopology(

@@ -9,7 +9,9 @@ import type { Secrets } from '../secrets/store.js';
 import { runSwitchover } from '../sentinel/switchover.js';
 import { SentinelWatcher } from '../sentinel/watcher.js';
 import type { BoundTopology } from '../topology/model.js';
+import { SentinelEventStream } from '../sentinel/event-stream.js';
 import { pidOf, type Fault } from './faults.js';
+import { traceOf, type TimedEvent } from './trace.js';
 import { drillClient, Writer, type Ack, type ClientKind } from './writer.js';
 import { maxGap, nonPrimaryAcks, summarize, type DrillRun, type DrillSummary } from './verdict.js';
 
@@ -18,6 +20,8 @@ export interface DrillOptions {
   runs: number;
   client: ClientKind;
   progress: (line: string) => void;
+  /** Record each run's write rate and the sentinels' phases (for --report). */
+  trace?: boolean;
 }
 
 export interface DrillReport {
@@ -47,6 +51,15 @@ export async function runDrill(
   watcher.on('primary', ({ to }) => timeline.push({ at: performance.now(), primary: to?.name }));
   await watcher.start();
   timeline.push({ at: performance.now(), primary: watcher.primary?.name });
+  const events: TimedEvent[] = [];
+  const stream = o.trace
+    ? new SentinelEventStream(t, secrets.sentinelPassword, (m) => {
+        // Only the master's +sdown starts a failover (not a replica's or a sentinel's).
+        if (m.channel !== '+sdown' || m.payload.startsWith('master '))
+          events.push({ at: performance.now(), channel: m.channel });
+      })
+    : undefined;
+  stream?.start();
   const healthy = async (timeoutMs: number): Promise<void> => {
     await waitFor(
       async () => {
@@ -95,6 +108,9 @@ export async function runDrill(
         nonPrimaryAcks: nonPrimaryAcks(t, writer.acks, timeline),
         errors: writer.errors,
         healthyAfterMs,
+        trace: o.trace
+          ? traceOf(writer.acks, t0, stoppedAt, events, timeline, after ? after.ackedAt - t0 : null)
+          : undefined,
       };
       runs.push(r);
       o.progress(
@@ -102,6 +118,7 @@ export async function runDrill(
       );
     }
   } finally {
+    stream?.stop();
     watcher.stop();
     pool.close();
   }

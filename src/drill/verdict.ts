@@ -1,4 +1,5 @@
 import type { BoundTopology } from '../topology/model.js';
+import type { RunTrace } from './trace.js';
 import type { Ack } from './writer.js';
 
 export interface DrillRun {
@@ -15,6 +16,8 @@ export interface DrillRun {
   nonPrimaryAcks: number;
   errors: number;
   healthyAfterMs: number;
+  /** With --report: what its chart draws. */
+  trace?: RunTrace | undefined;
 }
 
 export interface Stats {

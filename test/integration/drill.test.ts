@@ -1,7 +1,48 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { freePort } from '../../src/runtime/ports.js';
+import { ARTIFACTS } from '../helpers/artifacts.js';
+import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { withCluster } from '../helpers/cluster.js';
+import { ensureDebianTool } from '../helpers/debian.js';
+
+/** The report renders (self-contained), its charts are drawn, and the PNG holds them. */
+async function checkReport(dir: string, runs: number): Promise<void> {
+  const html = readFileSync(path.join(dir, 'drill-report.html'), 'utf8');
+  assert.match(html, /<h1>Drill: kill &times; 2 through the endpoint<\/h1>/);
+  assert.match(html, /0 acknowledged writes lost, 0 acknowledged by a non-primary/);
+  assert.doesNotMatch(html, /(src|href)=["']?https?:/, 'no network needed');
+  const png = readFileSync(path.join(dir, 'drill-report.png'));
+  assert.equal(png.subarray(1, 4).toString(), 'PNG');
+  const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  assert.ok(w >= 800 && h >= 600 && png.length > 20_000, `PNG ${w}x${h}, ${png.length} bytes`);
+  const browser = await launchChromium();
+  assert.ok(browser, 'chromium');
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(path.join(dir, 'drill-report.html')).href);
+    await page.waitForFunction(() => (window as unknown as { reportReady?: boolean }).reportReady);
+    const drawn = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('#charts canvas')).map((c) => {
+        const canvas = c as HTMLCanvasElement;
+        const d = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+        let inked = 0;
+        for (let i = 3; d && i < d.length; i += 4) if ((d[i] ?? 0) > 0) inked++;
+        return inked;
+      }),
+    );
+    assert.equal(drawn.length, runs, 'one chart per run');
+    for (const n of drawn) assert.ok(n > 5000, `a chart with ${n} drawn pixels`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+}
 
 interface DrillJson {
   runs: {
@@ -29,6 +70,9 @@ test(
       { extra: `endpoint: { mode: proxy, listen: "127.0.0.1:${ep}" }` },
       async (c) => {
         assert.equal((await c.run(['up', '--detach'])).code, 0);
+        const report = ensureDebianTool(CHROMIUM, 'chromium')
+          ? path.join(ARTIFACTS, 'drill')
+          : undefined;
         for (const [fault, runs] of [
           ['kill', 2],
           ['freeze', 2],
@@ -36,7 +80,16 @@ test(
           ['kill-replica', 1],
           ['kill-sentinel', 1],
         ] as const) {
-          const r = await c.run(['drill', '--fault', fault, '--runs', String(runs), '--json']);
+          const extra = fault === 'kill' && report ? ['--report', report] : [];
+          const r = await c.run([
+            'drill',
+            '--fault',
+            fault,
+            '--runs',
+            String(runs),
+            '--json',
+            ...extra,
+          ]);
           assert.equal(r.code, 0, `${fault}: ${r.stderr}\n${r.stdout}`);
           const d = JSON.parse(r.stdout) as DrillJson;
           assert.equal(d.runs.length, runs);
@@ -51,6 +104,7 @@ test(
             assert.notEqual(run.blackoutMs, null, `${fault}: writes resumed`);
           }
         }
+        if (report) await checkReport(report, 2);
         const bad = await c.run(['drill', '--fault', 'meteor']);
         assert.equal(bad.code, 2);
         assert.match(

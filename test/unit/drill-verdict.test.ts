@@ -7,6 +7,8 @@ import {
   summarize,
   type DrillRun,
 } from '../../src/drill/verdict.js';
+import { renderReportHtml } from '../../src/drill/report.js';
+import { traceOf } from '../../src/drill/trace.js';
 import { boundTopology } from '../helpers/bound.js';
 
 const t = boundTopology(undefined, 7000, 8000);
@@ -72,4 +74,75 @@ test('write gap and summaries', () => {
   const s = summarize([run(100, 0), run(300, 2), run(null, 0)]);
   assert.deepEqual(s.blackoutMs, { min: 100, median: 200, max: 300 });
   assert.equal(s.lost, 2);
+});
+
+test('drill trace: writes/s per bin around the fault, the first report of each phase, switches', () => {
+  const acks = [-480, -470, -20, 10, 260, 270, 280].map((ms, seq) => ({
+    seq,
+    issuedAt: 1000 + ms - 1,
+    ackedAt: 1000 + ms,
+    node: 'x',
+  }));
+  const tr = traceOf(
+    acks,
+    1000,
+    1300,
+    [
+      { at: 1005, channel: '+try-failover' },
+      { at: 1006, channel: '+try-failover' },
+      { at: 1200, channel: '+switch-master' },
+      { at: 1100, channel: '+promoted-slave' },
+      { at: 5000, channel: '+failover-end' },
+    ],
+    [
+      { at: 100, primary: 'a' },
+      { at: 1250, primary: 'b' },
+    ],
+    250,
+    50,
+  );
+  assert.equal(tr.fromMs, -500);
+  assert.equal(tr.rate.length, 16);
+  assert.equal(tr.rate[0], 40, 'two acks in the first 50 ms bin: 40/s');
+  assert.equal(tr.rate[15], 60);
+  assert.deepEqual(tr.phases, [
+    { channel: '+try-failover', atMs: 5 },
+    { channel: '+promoted-slave', atMs: 100 },
+    { channel: '+switch-master', atMs: 200 },
+  ]);
+  assert.deepEqual(tr.switches, [{ atMs: 250, to: 'b' }]);
+});
+
+test('drill report HTML: names and data are escaped, the inlined script cannot be closed early', () => {
+  const run = {
+    run: 1,
+    fault: 'kill',
+    from: '<b>a</b>',
+    to: 'b',
+    blackoutMs: 200,
+    acked: 10,
+    maxGapMs: 200,
+    lost: 0,
+    nonPrimaryAcks: 0,
+    errors: 0,
+    healthyAfterMs: 900,
+    trace: {
+      binMs: 50,
+      fromMs: 0,
+      rate: [1],
+      blackoutMs: 200,
+      phases: [{ channel: '</script><script>x()</script>', atMs: 1 }],
+      switches: [],
+    },
+  };
+  const html = renderReportHtml(
+    { fault: 'kill', client: 'endpoint', runs: [run], summary: summarize([run]) },
+    new Date(0),
+    'window.reportReady=true',
+    '',
+  );
+  assert.ok(html.includes('&lt;b&gt;a&lt;/b&gt; &rarr; b'));
+  assert.ok(!html.includes('<b>a</b>'));
+  assert.equal(html.split('</script>').length, 3, 'only the two script elements close');
+  assert.match(html, /0 acknowledged writes lost/);
 });

@@ -1,5 +1,7 @@
 import { RedisHaError } from '../../errors/errors.js';
+import path from 'node:path';
 import { runDrill } from '../../drill/drill.js';
+import { writeDrillReport } from '../../drill/report.js';
 import { FAULTS, type Fault } from '../../drill/faults.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
@@ -8,6 +10,8 @@ export interface DrillCliOptions extends TopologyOptions {
   fault: string;
   runs: string;
   client: string;
+  /** Write an HTML report and a PNG of its charts into this directory. */
+  report?: string;
 }
 
 const ms = (x: number | undefined): string => (x === undefined ? 'n/a' : `${Math.round(x)}ms`);
@@ -31,7 +35,9 @@ export async function drillCommand(
     runs,
     client: o.client,
     progress: (l) => ctx.progress(l),
+    trace: o.report !== undefined,
   });
+  const files = o.report ? await writeDrillReport(path.resolve(o.report), r) : undefined;
   const s = r.summary;
   const text = [
     `drill ${r.fault} x${r.runs.length} via ${r.client}:`,
@@ -39,6 +45,11 @@ export async function drillCommand(
     `  write gap     min ${ms(s.maxGapMs?.min)}  median ${ms(s.maxGapMs?.median)}  max ${ms(s.maxGapMs?.max)}`,
     `  healthy after min ${ms(s.healthyAfterMs?.min)}  median ${ms(s.healthyAfterMs?.median)}  max ${ms(s.healthyAfterMs?.max)}`,
     `  acknowledged writes lost: ${s.lost}; acknowledged by a non-primary: ${s.nonPrimaryAcks}`,
+    ...(files ? [`report: ${files.html}`, `chart:  ${files.png}`] : []),
   ].join('\n');
-  return { text, json: r, exitCode: s.lost > 0 || s.nonPrimaryAcks > 0 ? 1 : 0 };
+  return {
+    text,
+    json: files ? { ...r, report: files } : r,
+    exitCode: s.lost > 0 || s.nonPrimaryAcks > 0 ? 1 : 0,
+  };
 }
