@@ -264,10 +264,10 @@ function App(): unknown {
     <div class="row" style="margin-top:0.8rem">
       ${view.nodes.filter((n) => !n.primary).map((n) => html`<${NodeCard} n=${n} primary=${primary} />`)}
     </div>
-    <h2>
-      Sentinels (quorum ${view.quorum.configured} of ${view.quorum.sentinels},
-      ${view.quorum.reachable} reachable)
-    </h2>
+    <div class="row" style="margin-top:0.8rem">
+      ${view.sentinels.map((s) => html`<div class=${`card sentinel ${s.up ? '' : 'down'}`}><h3>${s.name}</h3><div class=${s.up && s.names === primary && !s.tilt ? 'ok' : 'bad'}>${s.up ? `names ${s.names ?? '?'}${s.tilt ? ', TILT' : ''}` : 'DOWN'}</div></div>`)}
+    </div>
+    <h2>Sentinels (quorum ${view.quorum.configured} of ${view.quorum.sentinels}, ${view.quorum.reachable} reachable)</h2>
     <table>
       <thead>
         <tr>
