@@ -185,8 +185,9 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
       })
       .catch(() => undefined)
       .finally(() => {
-        if (this.#status === 'listening')
-          this.#timer = setTimeout(() => this.#tick(), this.#o.periodMs ?? 500);
+        // Nobody watching: one look a second keeps the charts' history.
+        const period = this.#clients.size > 0 ? (this.#o.periodMs ?? 500) : 1000;
+        if (this.#status === 'listening') this.#timer = setTimeout(() => this.#tick(), period);
       });
   }
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
 import { createClient, redisErrorText, withClient } from '../redis/client.js';
 import { num, pairsToRecord, parseInfo } from '../redis/info.js';
@@ -22,6 +23,8 @@ export interface SwitchoverOptions {
   to?: string | undefined;
   /** Bound on each step; the pause itself is capped by Redis at pauseMs as a last resort. */
   stepTimeoutMs?: number;
+  /** How long an unhealthy topology may take to become healthy before the switchover refuses. */
+  healthWaitMs?: number;
 }
 
 /**
@@ -40,7 +43,16 @@ export async function runSwitchover(
   const pool = new ClientPool(t, secrets, 2000);
   const started = Date.now();
   try {
-    const h = analyzeHealth(t, await observe(pool));
+    // A planned change waits out a passing blip (a sentinel slow to answer under load), bounded.
+    const healthDeadline = Date.now() + (o.healthWaitMs ?? 10_000);
+    let h = analyzeHealth(t, await observe(pool));
+    let said = false;
+    while ((!h.healthy || !h.primary) && Date.now() < healthDeadline) {
+      if (!said) progress(`waiting for a healthy topology: ${h.problems[0] ?? 'no primary'}`);
+      said = true;
+      await sleep(200);
+      h = analyzeHealth(t, await observe(pool));
+    }
     if (!h.healthy || !h.primary)
       throw new RedisHaError(
         'UNHEALTHY',

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, cli, withCluster } from '../helpers/cluster.js';
@@ -126,6 +127,96 @@ test('check_redis against real states: no replicas, replica, broken link, lag, a
   } finally {
     await replica?.stop();
     await primary.stop();
+  }
+});
+
+/** A CA and a server certificate for 127.0.0.1 (openssl), in dir. */
+function makeCerts(dir: string, name: string): { ca: string; cert: string; key: string } {
+  const f = (x: string): string => path.join(dir, `${name}-${x}`);
+  const run = (...a: string[]): void => {
+    const r = spawnSync('openssl', a, { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}-ca`,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  );
+  run(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+  );
+  writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    f('ext'),
+    '-out',
+    f('server.crt'),
+  );
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
+}
+
+test('check_redis --tls against a real TLS port: OK with the right CA, CRITICAL with another or without TLS', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-tls-'));
+  const good = makeCerts(dir, 'good');
+  const other = makeCerts(dir, 'other');
+  const tlsPort = await freePort();
+  const redis = await startRedis([
+    '--requirepass',
+    PW,
+    '--tls-port',
+    String(tlsPort),
+    '--tls-cert-file',
+    good.cert,
+    '--tls-key-file',
+    good.key,
+    '--tls-ca-cert-file',
+    good.ca,
+    '--tls-auth-clients',
+    'no',
+  ]);
+  try {
+    let r = await plugin(args(tlsPort, '--tls', '--cacert', good.ca, '-t', '5'));
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^REDIS OK - primary/);
+    r = await plugin(args(tlsPort, '--tls', '--cacert', other.ca, '-t', '5'));
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^REDIS CRITICAL - .*(certificate|self.signed|verify)/i);
+    r = await plugin(args(tlsPort, '-t', '2'));
+    assert.notEqual(r.code, 0, `plain text to a TLS port: ${r.out}`);
+    assert.doesNotMatch(r.out, /at .*\.js:\d+/, 'never a stack trace');
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -10,7 +10,8 @@ function writer(c: TestCluster, endpoint: number): { stop: () => Promise<number[
   const acked: number[] = [];
   let running = true;
   const loop = (async () => {
-    for (let i = 0; running; i++) {
+    // Also ends when the cluster's clients are closed (a failed scenario's teardown).
+    for (let i = 0; running && r.status !== 'end'; i++) {
       try {
         if ((await r.set(`sw:${i}`, String(i))) === 'OK') acked.push(i);
       } catch {
