@@ -17,8 +17,20 @@ export interface LiteOptions {
 
 export class ReplyError extends Error {}
 
-/** Decodes one RESP2 reply at `buf[at]`; undefined when incomplete. */
-export function decodeReply(buf: Buffer, at: number): { value: Reply; end: number } | undefined {
+/** A reply no Redis sends: the plugin says UNKNOWN/CRITICAL with this, never crashes. */
+export class ProtocolError extends Error {}
+
+/** Deeper than any reply the plugins ask for (SENTINEL REPLICAS is 2 levels). */
+const MAX_DEPTH = 16;
+const MAX_BULK = 512 * 1024 * 1024;
+
+/** Decodes one RESP2 reply at `buf[at]`; undefined when incomplete; ProtocolError when invalid. */
+export function decodeReply(
+  buf: Buffer,
+  at: number,
+  depth = 0,
+): { value: Reply; end: number } | undefined {
+  if (depth > MAX_DEPTH) throw new ProtocolError('reply nested too deep');
   const nl = buf.indexOf(10, at);
   if (nl < 0) return undefined;
   const line = buf.toString('utf8', at + 1, nl - 1);
@@ -31,17 +43,20 @@ export function decodeReply(buf: Buffer, at: number): { value: Reply; end: numbe
       return { value: Number(line), end: nl + 1 };
     case 36: {
       const n = Number(line);
+      if (!Number.isInteger(n) || n > MAX_BULK)
+        throw new ProtocolError(`bad bulk length ${line.slice(0, 20)}`);
       if (n < 0) return { value: null, end: nl + 1 };
       if (buf.length < nl + 1 + n + 2) return undefined;
       return { value: buf.toString('utf8', nl + 1, nl + 1 + n), end: nl + 1 + n + 2 };
     }
     case 42: {
       const n = Number(line);
+      if (!Number.isInteger(n)) throw new ProtocolError(`bad array length ${line.slice(0, 20)}`);
       if (n < 0) return { value: null, end: nl + 1 };
       const items: Reply[] = [];
       let end = nl + 1;
       for (let i = 0; i < n; i++) {
-        const r = decodeReply(buf, end);
+        const r = decodeReply(buf, end, depth + 1);
         if (!r) return undefined;
         items.push(r.value);
         end = r.end;
@@ -49,7 +64,7 @@ export function decodeReply(buf: Buffer, at: number): { value: Reply; end: numbe
       return { value: items, end };
     }
     default:
-      throw new Error(`unexpected reply byte ${buf[at] ?? -1}`);
+      throw new ProtocolError(`unexpected reply byte ${buf[at] ?? -1}`);
   }
 }
 
@@ -119,11 +134,18 @@ export class LiteClient {
   #onData(d: Buffer): void {
     this.#buf = this.#buf.length ? Buffer.concat([this.#buf, d]) : d;
     let at = 0;
-    for (;;) {
-      const r = at < this.#buf.length ? decodeReply(this.#buf, at) : undefined;
-      if (!r) break;
-      at = r.end;
-      this.#waiting.shift()?.resolve(r.value);
+    try {
+      for (;;) {
+        const r = at < this.#buf.length ? decodeReply(this.#buf, at) : undefined;
+        if (!r) break;
+        at = r.end;
+        this.#waiting.shift()?.resolve(r.value);
+      }
+    } catch (e) {
+      // Not Redis speaking: every pending command fails with it and the connection goes.
+      this.#fail(new ProtocolError(`not a Redis reply: ${(e as Error).message}`));
+      this.#socket.destroy();
+      return;
     }
     this.#buf = this.#buf.subarray(at);
   }

@@ -199,7 +199,18 @@ function parseListen(listen: string): { host: string; port: number | 'auto' } {
 }
 
 /** Parses YAML text; every syntax problem names the file and line. */
+/** Real topologies are a few KB; the YAML parser's duplicate-key check is quadratic in keys. */
+export const MAX_TOPOLOGY_BYTES = 256 * 1024;
+
 export function parseTopologyText(text: string, file: string, baseDir: string): Topology {
+  if (text.length > MAX_TOPOLOGY_BYTES)
+    throw invalid(file, [
+      {
+        path: '',
+        message: `${text.length} characters: a topology file is at most ${MAX_TOPOLOGY_BYTES / 1024} KiB`,
+        line: 1,
+      },
+    ]);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
