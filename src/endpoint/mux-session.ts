@@ -24,6 +24,8 @@ export const MUX_SAFE: ReadonlySet<string> = new Set(
 /** Arguments larger than this go to a connection of their own rather than being buffered. */
 const MAX_BULK = 64 * 1024;
 const OK = Buffer.from('+OK\r\n');
+/** Unread replies a multiplexed client may leave in the endpoint before it is disconnected. */
+export const OUTPUT_LIMIT = 64 * 1024 * 1024;
 
 type Mode = 'mux' | 'switching' | 'pipe' | 'closed';
 
@@ -49,11 +51,14 @@ export class MuxSession implements MuxClient {
   #dedicated: net.Socket | undefined;
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
 
+  readonly #onSlow: ((unreadBytes: number) => void) | undefined;
+
   constructor(
     client: net.Socket,
     up: SharedUpstream,
     password: string | undefined,
     onClose: () => void,
+    onSlow?: (unreadBytes: number) => void,
   ) {
     this.client = client;
     this.#up = up;
@@ -62,6 +67,7 @@ export class MuxSession implements MuxClient {
     this.#password = password;
     this.#authed = !password;
     this.#onClose = onClose;
+    this.#onSlow = onSlow;
   }
 
   start(): void {
@@ -72,6 +78,12 @@ export class MuxSession implements MuxClient {
   deliver(bytes: Buffer): void {
     if (this.#mode === 'closed') return;
     this.client.write(bytes);
+    // Replies share one upstream: a client that never reads them must not grow the endpoint's
+    // memory without bound (Redis's "client-output-buffer-limit", for this hop).
+    if (this.client.writableLength > OUTPUT_LIMIT) {
+      this.#onSlow?.(this.client.writableLength);
+      this.close();
+    }
   }
 
   replied(): void {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { NodeSpec } from '../topology/model.js';
 import { boundAddress, listen } from '../util/listen.js';
+import { FdGuard } from './fd-guard.js';
 import { MuxSession } from './mux-session.js';
 import { SharedUpstream } from './shared-upstream.js';
 
@@ -68,6 +69,8 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   #flushTimer: NodeJS.Timeout | undefined;
   #shared = new Map<string, (SharedUpstream | undefined)[]>();
   #next = 0;
+  readonly #fds = new FdGuard();
+  #fullSaidAt = 0;
 
   constructor(o: ProxyOptions) {
     super();
@@ -116,7 +119,10 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   }
 
   #accept(client: net.Socket, retry = false): void {
-    if (!retry) client.on('error', () => client.destroy());
+    if (!retry) {
+      client.on('error', () => client.destroy());
+      if (this.#fds.full(this.#links.size + this.#waiting.size)) return this.#refuseFull(client);
+    }
     const p = this.#o.source.primary;
     // A retry never goes straight back to the node that just refused it.
     if (p && !retry) return this.#bridge(client, p);
@@ -135,6 +141,18 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     // Waiting clients also re-check every 100ms: a retried client must not depend on a change event.
     this.#flushTimer ??= setInterval(() => this.#flush(this.#o.source.primary), 100);
     this.#counts();
+  }
+
+  #refuseFull(client: net.Socket): void {
+    client.end('-ERR max number of clients reached\r\n');
+    client.destroySoon();
+    const now = Date.now();
+    if (now - this.#fullSaidAt < 10_000) return;
+    this.#fullSaidAt = now;
+    this.#event(
+      `refusing new clients: ${this.#links.size + this.#waiting.size} connections, near the file-descriptor limit (${this.#fds.limit}); existing clients are served; raise it (LimitNOFILE= in the unit, ulimit -n)`,
+      'warn',
+    );
   }
 
   #drop(client: net.Socket): void {
@@ -211,7 +229,17 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
       () => {
         if (client.destroyed || this.#status !== 'listening') return client.destroy();
         if (shared.closed || this.#current !== p.name) return this.#accept(client, true);
-        const s = new MuxSession(client, shared, this.#o.password, () => this.#close(link));
+        const s = new MuxSession(
+          client,
+          shared,
+          this.#o.password,
+          () => this.#close(link),
+          (unread) =>
+            this.#event(
+              `closed a client from ${client.remoteAddress ?? '?'} that does not read its replies (${Math.round(unread / 1048576)} MiB unread)`,
+              'warn',
+            ),
+        );
         const link: Link = { client, target: p.name, close: () => s.close() };
         this.#links.add(link);
         s.start();
