@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../errors/errors.js';
 import { withClient } from '../redis/client.js';
@@ -181,7 +182,7 @@ async function countLost(
 ): Promise<number> {
   const node = t.nodes.find((n) => n.name === primary);
   if (!node) return acks.length;
-  return withClient(node, { password: secrets.redisPassword, timeoutMs: 5000 }, async (c) => {
+  return withClient(node, { ...credentials(t, secrets, 'admin'), timeoutMs: 5000 }, async (c) => {
     let lost = 0;
     for (let i = 0; i < acks.length; i += 1000) {
       const batch = acks.slice(i, i + 1000);
@@ -201,7 +202,7 @@ async function removeKeys(
 ): Promise<void> {
   const node = t.nodes.find((n) => n.name === primary);
   if (!node) return;
-  await withClient(node, { password: secrets.redisPassword, timeoutMs: 5000 }, async (c) => {
+  await withClient(node, { ...credentials(t, secrets, 'admin'), timeoutMs: 5000 }, async (c) => {
     for (let i = 0; i < w.issued; i += 1000) {
       const keys = Array.from({ length: Math.min(1000, w.issued - i) }, (_, k) => w.key(i + k));
       await c.unlink(...keys);

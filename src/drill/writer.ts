@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Secrets } from '../secrets/store.js';
@@ -16,7 +17,7 @@ export type ClientKind = 'endpoint' | 'sentinel';
 /** A client through the endpoint, or ioredis's Sentinel client as the reference. */
 export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind): Redis {
   const common = {
-    password: secrets.redisPassword,
+    ...credentials(t, secrets, 'app'),
     maxRetriesPerRequest: 0,
     retryStrategy: () => 5,
     connectTimeout: 500,

@@ -1,3 +1,4 @@
+import type { Credentials } from '../secrets/credentials.js';
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { NodeSpec } from '../topology/model.js';
@@ -41,7 +42,7 @@ export class MuxSession implements MuxClient {
   readonly target: string;
   readonly #node: NodeSpec<number>;
   readonly #up: SharedUpstream;
-  readonly #password: string | undefined;
+  readonly #auth: Credentials | undefined;
   readonly #onClose: () => void;
   #mode: Mode = 'mux';
   #authed: boolean;
@@ -56,7 +57,7 @@ export class MuxSession implements MuxClient {
   constructor(
     client: net.Socket,
     up: SharedUpstream,
-    password: string | undefined,
+    auth: Credentials | undefined,
     onClose: () => void,
     onSlow?: (unreadBytes: number) => void,
   ) {
@@ -64,8 +65,8 @@ export class MuxSession implements MuxClient {
     this.#up = up;
     this.#node = up.node;
     this.target = up.node.name;
-    this.#password = password;
-    this.#authed = !password;
+    this.#auth = auth;
+    this.#authed = !auth;
     this.#onClose = onClose;
     this.#onSlow = onSlow;
   }
@@ -145,14 +146,15 @@ export class MuxSession implements MuxClient {
     if (scan.consumed < buf.length) this.#pending = Buffer.from(buf.subarray(scan.consumed));
   }
 
-  /** `AUTH <password>` or `AUTH default <password>` with the topology's password. */
+  /** `AUTH <password>` (the default user) or `AUTH <user> <password>`: the endpoint's own user. */
   #passwordMatches(buf: Buffer, start: number, end: number): boolean {
-    if (!this.#password) return false;
+    if (!this.#auth) return false;
     const args = frameArgs(buf, start, end);
     const [a, b] = args;
-    const given =
-      args.length === 1 ? a : args.length === 2 && a?.toString() === 'default' ? b : undefined;
-    const want = Buffer.from(this.#password);
+    const [user, given] =
+      args.length === 1 ? ['default', a] : args.length === 2 ? [a?.toString(), b] : [];
+    if (user !== (this.#auth.username ?? 'default')) return false;
+    const want = Buffer.from(this.#auth.password);
     return given !== undefined && given.length === want.length && timingSafeEqual(given, want);
   }
 
@@ -170,7 +172,7 @@ export class MuxSession implements MuxClient {
     d.on('error', () => this.close());
     d.on('close', () => this.close());
     d.once('connect', () => {
-      if (!(this.#authed && this.#password)) return this.#pipe(d);
+      if (!(this.#authed && this.#auth)) return this.#pipe(d);
       // Replay the client's authentication; swallow the +OK it already had from us.
       let got = Buffer.alloc(0);
       const onAuth = (b: Buffer): void => {
@@ -181,7 +183,7 @@ export class MuxSession implements MuxClient {
         this.#pipe(d);
       };
       d.on('data', onAuth);
-      d.write(authFrame(this.#password));
+      d.write(authFrame(this.#auth));
     });
   }
 

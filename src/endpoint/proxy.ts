@@ -1,3 +1,4 @@
+import type { Credentials } from '../secrets/credentials.js';
 import net from 'node:net';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { NodeSpec } from '../topology/model.js';
@@ -33,8 +34,8 @@ export interface ProxyOptions {
   waitMs: number;
   /** Share connections to the primary between clients' stateless commands (see mux-session). */
   multiplex?: boolean;
-  /** The primary's password: answers clients' AUTH and authenticates shared connections. */
-  password?: string | undefined;
+  /** The endpoint's user on the primary: answers clients' AUTH, authenticates shared connections. */
+  auth?: Credentials | undefined;
   /** How its log lines name it. */
   name?: string;
 }
@@ -219,7 +220,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     const slot = this.#next++ % SHARED_CONNECTIONS;
     let up = pool[slot];
     if (!up || up.closed) {
-      const u = new SharedUpstream(p, this.#o.password, () => {
+      const u = new SharedUpstream(p, this.#o.auth, () => {
         if (pool[slot] === u) pool[slot] = undefined;
       });
       pool[slot] = up = u;
@@ -232,7 +233,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
         const s = new MuxSession(
           client,
           shared,
-          this.#o.password,
+          this.#o.auth,
           () => this.#close(link),
           (unread) =>
             this.#event(

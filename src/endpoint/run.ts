@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import type { HaEvent } from '../events/events.js';
 import type { Secrets } from '../secrets/store.js';
 import { SentinelWatcher } from '../sentinel/watcher.js';
@@ -33,7 +34,7 @@ export async function startProxyEndpoint(
         source: l.source,
         waitMs: t.endpoint.waitTimeoutMs,
         multiplex: t.endpoint.multiplex,
-        password: secrets.redisPassword,
+        auth: credentials(t, secrets, 'app'),
         name: l.role === 'read' ? 'read endpoint' : 'endpoint',
       });
       p.on('event', onEvent);

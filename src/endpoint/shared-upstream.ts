@@ -1,3 +1,4 @@
+import type { Credentials } from '../secrets/credentials.js';
 import net from 'node:net';
 import type { NodeSpec } from '../topology/model.js';
 import { ReplyScanner } from './resp-scan.js';
@@ -12,14 +13,18 @@ export interface MuxClient {
   lost(): void;
 }
 
-/** One RESP2 frame: AUTH with the topology password, so the shared connection is authenticated. */
-export function authFrame(password: string): Buffer {
-  const pw = Buffer.from(password);
-  return Buffer.concat([
-    Buffer.from(`*2\r\n$4\r\nAUTH\r\n$${pw.length}\r\n`),
-    pw,
-    Buffer.from('\r\n'),
-  ]);
+/** One RESP2 frame: AUTH [user] password, so the connection is authenticated as the endpoint's user. */
+export function authFrame(auth: Credentials): Buffer {
+  const args =
+    auth.username === undefined ? ['AUTH', auth.password] : ['AUTH', auth.username, auth.password];
+  return Buffer.concat(
+    [Buffer.from(`*${args.length}\r\n`)].concat(
+      args.flatMap((a) => {
+        const b = Buffer.from(a);
+        return [Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n')];
+      }),
+    ),
+  );
 }
 
 /**
@@ -40,13 +45,13 @@ export class SharedUpstream {
   #corked = false;
   #onClose: () => void;
 
-  constructor(node: NodeSpec<number>, password: string | undefined, onClose: () => void) {
+  constructor(node: NodeSpec<number>, auth: Credentials | undefined, onClose: () => void) {
     this.node = node;
     this.#onClose = onClose;
     this.#socket = net.connect({ host: node.host, port: node.port, noDelay: true });
-    if (password) {
+    if (auth) {
       this.#queue.push(null);
-      this.#socket.write(authFrame(password));
+      this.#socket.write(authFrame(auth));
     }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#socket.once('connect', () => resolve());

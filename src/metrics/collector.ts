@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
 import type { Secrets } from '../secrets/store.js';
@@ -34,9 +35,14 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
   constructor(t: BoundTopology, secrets: Secrets, timeoutMs: number) {
     super();
     this.topology = t;
-    const { redisPassword: rp, sentinelPassword: sp } = secrets;
+    // Read-only introspection: INFO and ROLE, through the endpoint too (it then opens a
+    // dedicated connection for that user).
+    const rp = credentials(t, secrets, 'monitor');
+    const sp = secrets.sentinelPassword;
     this.#nodes = new Map(t.nodes.map((n) => [n.name, new ScrapeTarget(n, rp, timeoutMs)]));
-    this.#sentinels = new Map(t.sentinels.map((s) => [s.name, new ScrapeTarget(s, sp, timeoutMs)]));
+    this.#sentinels = new Map(
+      t.sentinels.map((s) => [s.name, new ScrapeTarget(s, { password: sp }, timeoutMs)]),
+    );
     if (t.endpoint.mode === 'proxy') {
       this.#endpoints.push({
         endpoint: 'primary',

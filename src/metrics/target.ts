@@ -1,3 +1,4 @@
+import type { Credentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { createClient, redisErrorText, type Address } from '../redis/client.js';
 
@@ -13,10 +14,10 @@ export class ScrapeTarget {
   readonly #timeoutMs: number;
   #pendingSince: number | undefined;
 
-  constructor(a: Address, password: string, timeoutMs: number, name = 'redis-ha-exporter') {
+  constructor(a: Address, auth: Credentials, timeoutMs: number, name = 'redis-ha-exporter') {
     this.#timeoutMs = timeoutMs;
     this.#client = createClient(a, {
-      password,
+      ...auth,
       timeoutMs,
       commandTimeoutMs: 0,
       reconnect: true,

@@ -6,6 +6,8 @@ export interface Address {
 }
 
 export interface ConnectOptions {
+  /** ACL user; undefined: `default`. */
+  username?: string | undefined;
   password?: string | undefined;
   /** Connect and per-command timeout. */
   timeoutMs?: number;
@@ -33,6 +35,7 @@ export function createClient(a: Address, o: ConnectOptions = {}): Redis {
   const client = new Redis({
     host: a.host,
     port: a.port,
+    username: o.username,
     password: o.password,
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -5,6 +5,8 @@ export interface NagiosRenderOptions {
   pluginDir: string;
   /** 0600 files holding the passwords (never on a command line Nagios logs). */
   redisPasswordFile: string;
+  /** The ACL user the checks log in as (undefined: the default user). */
+  user?: string | undefined;
   sentinelPasswordFile: string;
 }
 
@@ -57,7 +59,7 @@ export function renderNagios(t: BoundTopology, o: NagiosRenderOptions): string {
     }),
     define('command', {
       command_name: 'redis-ha-check-redis',
-      command_line: `${o.pluginDir}/check_redis ${via}-H $HOSTADDRESS$ -p $ARG1$ --password-file ${o.redisPasswordFile} --sentinels ${sentinels} --master-name ${t.masterName} --sentinel-password-file ${o.sentinelPasswordFile} -w 100 -c 1000 -t 5 $ARG2$`,
+      command_line: `${o.pluginDir}/check_redis ${via}-H $HOSTADDRESS$ -p $ARG1$ ${o.user ? `--user ${o.user} ` : ''}--password-file ${o.redisPasswordFile} --sentinels ${sentinels} --master-name ${t.masterName} --sentinel-password-file ${o.sentinelPasswordFile} -w 100 -c 1000 -t 5 $ARG2$`,
     }),
     define('command', {
       command_name: 'redis-ha-check-sentinel',

@@ -1,15 +1,40 @@
+import { createHash } from 'node:crypto';
+import { aclRules } from '../secrets/credentials.js';
+import { ACL_USERS, type Secrets } from '../secrets/store.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
 import { quote, header } from './common.js';
 
 export interface RedisConfContext {
   /** The node this one replicates from; undefined for the primary. */
   replicaOf?: { host: string; port: number } | undefined;
-  password: string;
+  secrets: Secrets;
   dir: string;
   pidFile: string;
   logFile: string;
   /** Priority to render; the supervisor raises it to node.priority once the replica has synced. */
   startPriority: number;
+}
+
+/** password: one generated password; acl: the default user off and one user per role. */
+function securityLines(t: BoundTopology, s: Secrets): string[] {
+  if (t.auth.mode === 'password')
+    return [
+      '# --- Security: one generated password (the secrets file in the state dir) ---',
+      `requirepass ${quote(s.redisPassword)}`,
+      `masterauth ${quote(s.redisPassword)}`,
+    ];
+  const sha = (pw: string): string => createHash('sha256').update(pw).digest('hex');
+  return [
+    '# --- Security: ACL users, least privilege (passwords as SHA-256; the secrets file has them) ---',
+    'user default off',
+    ...ACL_USERS.map(
+      (u) =>
+        `user ${u} on #${sha(s.users[u])} ${aclRules(u, u === 'app' ? t.auth.appCommands : [])}`,
+    ),
+    '# Replicas authenticate to their primary as the replication user.',
+    'masteruser replication',
+    `masterauth ${quote(s.users.replication)}`,
+  ];
 }
 
 export function renderRedisConf(
@@ -49,9 +74,7 @@ export function renderRedisConf(
     `maxmemory ${t.memory.maxmemoryBytes}`,
     `maxmemory-policy ${t.memory.policy}`,
     '',
-    '# --- Security: one generated password (the secrets file in the state dir) ---',
-    `requirepass ${quote(ctx.password)}`,
-    `masterauth ${quote(ctx.password)}`,
+    ...securityLines(t, ctx.secrets),
     '',
     '# --- Replication ---',
     ctx.replicaOf

@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
@@ -37,7 +38,7 @@ export function renderNode(
     path: ctx.root.configFile('node', node.name),
     content: renderRedisConf(t, node, {
       replicaOf: isPrimary ? undefined : { host: ctx.primary.host, port: ctx.primary.port },
-      password: ctx.secrets.redisPassword,
+      secrets: ctx.secrets,
       dir,
       pidFile: path.join(dir, 'redis.pid'),
       logFile: ctx.root.logFile('node', node.name),
@@ -56,7 +57,7 @@ export function renderAll(t: BoundTopology, ctx: RenderContext): RenderedFile[] 
       path: ctx.root.configFile('sentinel', s.name),
       content: renderSentinelConf(t, s, {
         primary: ctx.primary,
-        redisPassword: ctx.secrets.redisPassword,
+        auth: credentials(t, ctx.secrets, 'sentinel'),
         sentinelPassword: ctx.secrets.sentinelPassword,
         dir,
         pidFile: path.join(dir, 'sentinel.pid'),

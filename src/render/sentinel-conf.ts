@@ -1,9 +1,11 @@
+import type { Credentials } from '../secrets/credentials.js';
 import type { BoundTopology, NodeSpec, SentinelSpec } from '../topology/model.js';
 import { header, quote } from './common.js';
 
 export interface SentinelConfContext {
   primary: NodeSpec<number>;
-  redisPassword: string;
+  /** How the sentinels authenticate to the nodes. */
+  auth: Credentials;
   sentinelPassword: string;
   dir: string;
   pidFile: string;
@@ -43,7 +45,8 @@ export function renderSentinelConf(
     '',
     '# --- What to watch ---',
     `sentinel monitor ${m} ${ctx.primary.host} ${ctx.primary.port} ${t.quorum}`,
-    `sentinel auth-pass ${m} ${quote(ctx.redisPassword)}`,
+    ...(ctx.auth.username ? [`sentinel auth-user ${m} ${ctx.auth.username}`] : []),
+    `sentinel auth-pass ${m} ${quote(ctx.auth.password)}`,
     `sentinel down-after-milliseconds ${m} ${t.sentinel.downAfterMs}`,
     `sentinel failover-timeout ${m} ${t.sentinel.failoverTimeoutMs}`,
     `sentinel parallel-syncs ${m} ${t.sentinel.parallelSyncs}`,

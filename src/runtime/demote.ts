@@ -1,3 +1,4 @@
+import type { Credentials } from '../secrets/credentials.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withClient } from '../redis/client.js';
 import type { NodeSpec } from '../topology/model.js';
@@ -5,7 +6,7 @@ import type { NodeSpec } from '../topology/model.js';
 export interface DemoteOptions {
   old: NodeSpec<number>;
   to: NodeSpec<number>;
-  password: string | undefined;
+  auth: Credentials;
   /** Give up after this long (Sentinel converts it when it returns anyway). */
   timeoutMs: number;
   /** false once another switch made it moot; 'wait' while `to` is not confirmed as primary. */
@@ -27,7 +28,7 @@ export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
     if (w === false) return 'moot';
     try {
       if (w === 'wait') throw new Error('not confirmed yet');
-      const r = await withClient(o.old, { password: o.password, timeoutMs: 300 }, async (c) => {
+      const r = await withClient(o.old, { ...o.auth, timeoutMs: 300 }, async (c) => {
         const role = (await c.call('ROLE')) as unknown[];
         if (role[0] !== 'master') return 'already-replica' as const;
         // Never demote a node the watcher confirms (a stale view must not undo a failover).
@@ -53,13 +54,13 @@ export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
 export async function connectReplicaNow(
   node: NodeSpec<number>,
   primary: NodeSpec<number>,
-  password: string | undefined,
+  auth: Credentials,
   timeoutMs = 3000,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const done = await withClient(node, { password, timeoutMs: 300 }, async (c) => {
+      const done = await withClient(node, { ...auth, timeoutMs: 300 }, async (c) => {
         const role = (await c.call('ROLE')) as unknown[];
         if (role[0] !== 'slave') return true; // not ours to touch
         if (role[3] !== 'connect') return true; // already on its way

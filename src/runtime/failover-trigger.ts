@@ -1,3 +1,4 @@
+import type { Credentials } from '../secrets/credentials.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HaEventKind, Level } from '../events/events.js';
 import { requestFailover } from '../sentinel/failover.js';
@@ -8,7 +9,8 @@ import type { ClientPool } from './observe.js';
 export interface FailoverTriggerOptions {
   t: BoundTopology;
   pool: ClientPool;
-  password: string | undefined;
+  /** The admin user's credentials. */
+  auth: Credentials;
   /** Replicas that may be promoted instead of `primary` (synced, running, priority > 0). */
   candidates: (primary: string) => string[];
   /** Whether the supervisor's process for the node is alive. */
@@ -38,7 +40,7 @@ export class FailoverTrigger {
     this.#guard?.stop();
     this.#guard = new HangGuard({
       node: primary,
-      password: this.#o.password,
+      auth: this.#o.auth,
       downAfterMs: this.#o.t.sentinel.downAfterMs,
       onHung: (ms) => void this.#onHung(primary.name, ms),
     });

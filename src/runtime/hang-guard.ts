@@ -1,10 +1,11 @@
+import type { Credentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { createClient } from '../redis/client.js';
 import type { NodeSpec } from '../topology/model.js';
 
 export interface HangGuardOptions {
   node: NodeSpec<number>;
-  password: string | undefined;
+  auth: Credentials;
   /** Sentinel's down-after: a PING unanswered this long means hung, as for Sentinel's SDOWN. */
   downAfterMs: number;
   periodMs?: number;
@@ -34,7 +35,7 @@ export class HangGuard {
     this.#o = o;
     // No command timeout: the PING in flight is the measure of the silence.
     this.#client = createClient(o.node, {
-      password: o.password,
+      ...o.auth,
       reconnect: true,
       timeoutMs: 1000,
       commandTimeoutMs: 0,

@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { createClient, redisErrorText } from '../redis/client.js';
 import { num, pairsToRecord, parseInfo, parseReplicaAcks } from '../redis/info.js';
@@ -28,7 +29,9 @@ export class ClientPool {
     let c = this.#clients.get(m.name);
     if (!c) {
       c = createClient(m, {
-        password: m.kind === 'node' ? this.#secrets.redisPassword : this.#secrets.sentinelPassword,
+        ...(m.kind === 'node'
+          ? credentials(this.#t, this.#secrets, 'admin')
+          : { password: this.#secrets.sentinelPassword }),
         timeoutMs: this.#timeoutMs,
         reconnect: true,
         name: 'redis-ha',

@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
 import {
   appendEvent,
@@ -176,7 +177,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     const trigger = new FailoverTrigger({
       t,
       pool,
-      password: secrets.redisPassword,
+      auth: credentials(t, secrets, 'admin'),
       candidates: (name) => sync.candidates(name, (n) => children.has(n)),
       running: (name) => children.has(name),
       event: (kind, message, member, level) => this.#event(kind, message, { member, level }),
@@ -287,7 +288,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     ]);
     this.#spawn(node);
     if (primary.name !== node.name)
-      void connectReplicaNow(node, primary, secrets.redisPassword).catch(() => undefined);
+      void connectReplicaNow(node, primary, credentials(this.topology, secrets, 'admin')).catch(
+        () => undefined,
+      );
     this.#event(
       'decision',
       `${why}${primary.name === node.name ? '' : ` of ${primary.name} (promotion priority 0 until synced)`}`,
@@ -358,7 +361,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     void demoteWhenBack({
       old,
       to: next,
-      password: this.#run!.secrets.redisPassword,
+      auth: credentials(this.topology, this.#run!.secrets, 'admin'),
       timeoutMs: this.topology.sentinel.failoverTimeoutMs,
       wanted: () => {
         if (this.#status !== 'running' || this.#primary !== to) return false;

@@ -1,3 +1,4 @@
+import { credentials, type Credentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
@@ -41,6 +42,7 @@ export async function runSwitchover(
 ): Promise<SwitchoverResult> {
   const step = o.stepTimeoutMs ?? 5000;
   const pool = new ClientPool(t, secrets, 2000);
+  const admin = credentials(t, secrets, 'admin');
   const started = Date.now();
   try {
     // A planned change waits out a passing blip (a sentinel slow to answer under load), bounded.
@@ -115,7 +117,7 @@ export async function runSwitchover(
       // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
       await waitFor(
         async () => {
-          const role = await oneShot(target, secrets, (c) => c.call('ROLE')).then(
+          const role = await oneShot(target, admin, (c) => c.call('ROLE')).then(
             (r) => (r as unknown[])[0],
             redisErrorText,
           );
@@ -130,9 +132,9 @@ export async function runSwitchover(
         },
       );
       progress(`${target.name} promoted; ${from.name} follows it`);
-      await oneShot(from, secrets, (c) => c.call('REPLICAOF', target.host, String(target.port)));
+      await oneShot(from, admin, (c) => c.call('REPLICAOF', target.host, String(target.port)));
       // Proof, not hope: the offset at which the target stopped following must cover the pause.
-      const at = await oneShot(target, secrets, (c) => c.info('replication')).then(
+      const at = await oneShot(target, admin, (c) => c.info('replication')).then(
         (i) => num(parseInfo(i), 'second_repl_offset') - 1,
       );
       if (at < offset)
@@ -150,7 +152,7 @@ export async function runSwitchover(
           });
     } finally {
       leader.close();
-      if (paused) await unpause(from, secrets);
+      if (paused) await unpause(from, admin);
       await restore();
     }
     const pausedMs = Date.now() - pausedAt;
@@ -324,17 +326,17 @@ async function leaderWatch(
 
 function oneShot<T>(
   n: NodeSpec<number>,
-  secrets: Secrets,
+  admin: Credentials,
   fn: (c: Redis) => Promise<T>,
 ): Promise<T> {
-  return withClient(n, { password: secrets.redisPassword, timeoutMs: 1000 }, fn);
+  return withClient(n, { ...admin, timeoutMs: 1000 }, fn);
 }
 
 /** Never leave writes paused: retry on fresh connections (Sentinel may kill ours). */
-async function unpause(n: NodeSpec<number>, secrets: Secrets): Promise<void> {
+async function unpause(n: NodeSpec<number>, admin: Credentials): Promise<void> {
   for (let i = 0; i < 20; i++) {
     try {
-      await oneShot(n, secrets, (c) => c.call('CLIENT', 'UNPAUSE'));
+      await oneShot(n, admin, (c) => c.call('CLIENT', 'UNPAUSE'));
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 50));

@@ -1,3 +1,4 @@
+import { credentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { createClient, withClient } from '../redis/client.js';
@@ -141,7 +142,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
       this.#nodes.set(
         n.name,
         createClient(n, {
-          password: this.#secrets.redisPassword,
+          ...credentials(this.#t, this.#secrets, 'monitor'),
           reconnect: true,
           timeoutMs: 500,
           name: 'redis-ha-watcher',
@@ -245,8 +246,10 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
       const r = (
         c?.status === 'ready'
           ? await c.call('ROLE')
-          : await withClient(n, { password: this.#secrets.redisPassword, timeoutMs: 300 }, (x) =>
-              x.call('ROLE'),
+          : await withClient(
+              n,
+              { ...credentials(this.#t, this.#secrets, 'monitor'), timeoutMs: 300 },
+              (x) => x.call('ROLE'),
             )
       ) as unknown[];
       this.#links[key(n)] =

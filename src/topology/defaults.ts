@@ -34,6 +34,7 @@ export const DEFAULTS = {
   endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s', multiplex: true },
   exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
   dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
+  auth: { mode: 'password', appCommands: [] as string[] },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
@@ -226,5 +227,15 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'dashboard.actions',
     default: String(DEFAULTS.dashboard.actions),
     doc: 'Show switchover/failover buttons: each asks for confirmation and the token, wherever the dashboard listens. Read-only by default.',
+  },
+  {
+    key: 'auth.mode',
+    default: DEFAULTS.auth.mode,
+    doc: "`password`: one generated password for every client (the seed's `requirepass`). `acl`: the `default` user off and one user per role: `app` (all keys, no @admin/@dangerous), `replication` (replicas), `sentinel` (the minimal ACL from the Redis docs), `monitor` (read-only introspection: checks, exporter, dashboard), `admin` (redis-ha itself); passwords in the secrets file.",
+  },
+  {
+    key: 'auth.appCommands',
+    default: '[]',
+    doc: 'With `acl`: extra ACL rules for the `app` user, e.g. `["+keys", "+flushdb"]`.',
   },
 ];

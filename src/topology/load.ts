@@ -183,6 +183,7 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       listen: parseListen(t.exporter.listen),
       timeoutMs: t.exporter.timeout,
     },
+    auth: { mode: t.auth.mode, appCommands: t.auth.appCommands },
     dashboard: {
       enabled: t.dashboard.enabled,
       listen: parseListen(t.dashboard.listen),

@@ -76,6 +76,11 @@ export interface Topology<P extends Port = Port> {
     readonly listen: { readonly host: string; readonly port: P };
     readonly timeoutMs: number;
   };
+  readonly auth: {
+    readonly mode: 'password' | 'acl';
+    /** Extra ACL rules for the app user. */
+    readonly appCommands: readonly string[];
+  };
   readonly dashboard: {
     readonly enabled: boolean;
     readonly listen: { readonly host: string; readonly port: P };

@@ -157,6 +157,22 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
+    auth: z
+      .object({
+        mode: z.enum(['password', 'acl']).default(DEFAULTS.auth.mode),
+        appCommands: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[+-]@?[a-z][a-z0-9|_-]*$/,
+                'expected an ACL rule such as "+keys" or "-@dangerous"',
+              ),
+          )
+          .default([]),
+      })
+      .strict()
+      .default({}),
     dashboard: z
       .object({
         enabled: z.boolean().default(DEFAULTS.dashboard.enabled),

@@ -23,7 +23,7 @@ const p = new ProxyEndpoint({
   source: { primary: node, on: () => () => undefined },
   waitMs: 1000,
   multiplex: true,
-  password,
+  auth: password === undefined ? undefined : { password },
 });
 p.on('event', (e) => process.stdout.write(`${formatEvent(e)}\n`));
 keepAliveOnStrayRejections((e) => process.stdout.write(`stray rejection: ${String(e)}\n`));

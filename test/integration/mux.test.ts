@@ -56,7 +56,7 @@ async function withMux(fn: (port: number) => Promise<void>): Promise<void> {
     source: new StaticSource(node),
     waitMs: 2000,
     multiplex: true,
-    password: PASSWORD,
+    auth: { password: PASSWORD },
   });
   try {
     for (let i = 0; i < 100 && !log.includes('Ready to accept'); i++) await sleep(50);

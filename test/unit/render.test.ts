@@ -19,6 +19,13 @@ const secrets = {
   redisPassword: 'r'.repeat(43),
   sentinelPassword: 's'.repeat(43),
   dashboardToken: 't'.repeat(43),
+  users: {
+    admin: 'a'.repeat(43),
+    app: 'p'.repeat(43),
+    replication: 'l'.repeat(43),
+    sentinel: 'e'.repeat(43),
+    monitor: 'm'.repeat(43),
+  },
 };
 const ids = {
   'sentinel-redis01': 'a'.repeat(40),
@@ -146,4 +153,30 @@ test('generated passwords: >= 32 chars, CSPRNG, no quoting needed, all different
     seen.add(p);
   }
   assert.equal(seen.size, 100);
+});
+
+test('auth.mode acl: default user off, one user per role with its rules, SHA-256 passwords, masteruser', () => {
+  const { get } = render(
+    bound({ ...SEED_TOPOLOGY, auth: { mode: 'acl', appCommands: ['+keys'] } }),
+  );
+  const conf = get('redis02');
+  assert.match(conf, /^user default off$/m);
+  assert.match(conf, /^user app on #[0-9a-f]{64} ~\* &\* \+@all -@admin -@dangerous \+keys$/m);
+  assert.match(conf, /^user replication on #[0-9a-f]{64} \+psync \+replconf \+ping$/m);
+  assert.match(
+    conf,
+    /^user sentinel on #[0-9a-f]{64} allchannels \+multi \+slaveof \+ping \+exec /m,
+  );
+  assert.match(conf, /^user monitor on #[0-9a-f]{64} \+ping \+info \+role /m);
+  assert.doesNotMatch(conf, /config\|get/, 'monitor cannot read requirepass/masterauth');
+  assert.match(conf, /^masteruser replication$/m);
+  assert.ok(conf.includes(`masterauth "${'l'.repeat(43)}"`));
+  assert.doesNotMatch(conf, /^requirepass/m);
+  for (const pw of ['a', 'p', 'e', 'm'])
+    assert.ok(!conf.includes(pw.repeat(43)), 'no clear password');
+  const s = get('sentinel-redis01');
+  assert.match(s, /^sentinel auth-user mymaster sentinel$/m);
+  assert.ok(s.includes(`sentinel auth-pass mymaster "${'e'.repeat(43)}"`));
+  const plain = render(bound()).get('redis01');
+  assert.ok(plain.includes(`requirepass "${'r'.repeat(43)}"`), 'password mode: one requirepass');
 });

@@ -1,3 +1,4 @@
+import { credentials } from '../../secrets/credentials.js';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderNagios } from '../../render/nagios-conf.js';
@@ -71,12 +72,17 @@ function writeNagios(
   mkdirSync(dir, { recursive: true });
   const redisPasswordFile = path.join(dir, 'redis-password');
   const sentinelPasswordFile = path.join(dir, 'sentinel-password');
-  writeFileSync(redisPasswordFile, `${secrets.redisPassword}\n`, { mode: 0o600 });
+  // The checks are read-only introspection: the monitor user when the topology has ACL users.
+  const monitor = credentials(t, secrets, 'monitor');
+  writeFileSync(redisPasswordFile, `${monitor.password}\n`, { mode: 0o600 });
   writeFileSync(sentinelPasswordFile, `${secrets.sentinelPassword}\n`, { mode: 0o600 });
   chmodSync(redisPasswordFile, 0o600);
   chmodSync(sentinelPasswordFile, 0o600);
   const cfg = path.join(dir, 'redis-ha.cfg');
-  writeFileSync(cfg, renderNagios(t, { pluginDir, redisPasswordFile, sentinelPasswordFile }));
+  writeFileSync(
+    cfg,
+    renderNagios(t, { pluginDir, redisPasswordFile, sentinelPasswordFile, user: monitor.username }),
+  );
   return [cfg, redisPasswordFile, sentinelPasswordFile];
 }
 

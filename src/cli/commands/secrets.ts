@@ -1,5 +1,5 @@
 import { StateDir } from '../../runtime/state-dir.js';
-import { readSecrets } from '../../secrets/store.js';
+import { ACL_USERS, readSecrets } from '../../secrets/store.js';
 import { RedisHaError } from '../../errors/errors.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
@@ -20,12 +20,18 @@ export function secretsCommand(o: TopologyOptions): Promise<CommandResult> {
       `redis password (requirepass/masterauth, user "default"): ${s.redisPassword}`,
       `sentinel password (sentinels' requirepass):              ${s.sentinelPassword}`,
       `dashboard token (beyond loopback, and for its actions):  ${s.dashboardToken}`,
+      ...(t.auth.mode === 'acl'
+        ? ACL_USERS.map(
+            (u) => `ACL user ${u.padEnd(12)} (auth.mode acl):              ${s.users[u]}`,
+          )
+        : []),
     ].join('\n'),
     json: {
       file: dir.secretsFile,
       redisPassword: s.redisPassword,
       sentinelPassword: s.sentinelPassword,
       dashboardToken: s.dashboardToken,
+      users: t.auth.mode === 'acl' ? s.users : undefined,
     },
     revealSecrets: true,
   });

@@ -1,0 +1,41 @@
+import type { Topology } from '../topology/model.js';
+import type { AclUser, Secrets } from './store.js';
+
+/** What a connection to a data node authenticates as. */
+export interface Credentials {
+  /** Undefined: the `default` user (password mode). */
+  username?: string | undefined;
+  password: string;
+}
+
+/**
+ * The credentials of each role: in `acl` mode its own user, least privilege; in `password`
+ * mode the one shared password. Every connection to a node goes through here.
+ */
+export function credentials(
+  t: Pick<Topology, 'auth'>,
+  secrets: Secrets,
+  who: AclUser,
+): Credentials {
+  if (t.auth.mode === 'password') return { password: secrets.redisPassword };
+  return { username: who, password: secrets.users[who] };
+}
+
+/**
+ * The ACL rules of each user (Redis >= 6.2). Sentinel's are the minimal set from the Redis docs;
+ * monitor has no CONFIG GET (it would read requirepass and masterauth).
+ */
+export function aclRules(who: AclUser, appCommands: readonly string[] = []): string {
+  switch (who) {
+    case 'admin':
+      return '~* &* +@all';
+    case 'app':
+      return ['~* &* +@all -@admin -@dangerous', ...appCommands].join(' ');
+    case 'replication':
+      return '+psync +replconf +ping';
+    case 'sentinel':
+      return 'allchannels +multi +slaveof +ping +exec +subscribe +config|rewrite +role +publish +info +client|setname +client|kill +script|kill';
+    case 'monitor':
+      return '+ping +info +role +echo +client|list +client|info +client|setname +slowlog|get +slowlog|len +latency|latest +memory|stats +dbsize';
+  }
+}
