@@ -19,7 +19,9 @@ export interface BenchCluster {
 /** The seed topology (default timings) on free ports in a temp dir, plus `extra` YAML. */
 export async function seedCluster(extra = ''): Promise<BenchCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-bench-'));
-  const { ports: p } = await writeSeedTopology(dir, { lines: [extra] });
+  // One shared password, as the references measured beside us use it (redis-benchmark -a,
+  // HAProxy's check, redis_exporter); ACL users do not change what the benches measure.
+  const { ports: p } = await writeSeedTopology(dir, { lines: ['auth: { mode: password }', extra] });
   const ports = [p.redis01, p.redis02];
   const sentinelPorts = p.sentinels;
   const secrets = (): { redisPassword: string; sentinelPassword: string } =>

@@ -34,7 +34,7 @@ export const DEFAULTS = {
   endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s', multiplex: true },
   exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
   dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
-  auth: { mode: 'password', appCommands: [] as string[] },
+  auth: { mode: 'acl', appCommands: [] as string[] },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */

@@ -73,9 +73,13 @@ export interface TestCluster {
     exporter: number;
     dashboard: number;
   };
+  /** The shared password (`auth.mode: password`); with ACL users, the default user's (off). */
   password: () => string;
+  /** A role's credentials as the cluster's auth mode has them (ACL users by default). */
+  auth: (who?: Who) => { username?: string; password: string };
   pidOf: (member: string) => number;
-  client: (port: number) => Redis;
+  /** A client as `who` (admin by default; app for the endpoint, as applications connect). */
+  client: (port: number, who?: Who) => Redis;
   status: () => Promise<StatusJson>;
   run: (args: string[]) => Promise<CliResult>;
   closeClients: () => void;
@@ -98,9 +102,16 @@ export interface StatusJson {
   problems: string[];
 }
 
+export type Who = 'admin' | 'app' | 'replication' | 'sentinel' | 'monitor';
+
 export interface ClusterOptions {
   persistence?: string;
   extra?: string;
+}
+
+interface SecretsJson {
+  redisPassword: string;
+  users: Record<Who, string>;
 }
 
 export async function makeCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
@@ -116,6 +127,8 @@ export async function makeCluster(name: string, o: ClusterOptions = {}): Promise
     ],
   });
   const run = (args: string[]): Promise<CliResult> => cli([...args, '-f', file], dir);
+  const secrets = (): SecretsJson =>
+    JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as SecretsJson;
   const clients: Redis[] = [];
   const c: TestCluster = {
     closeClients: () => clients.splice(0).forEach((r) => r.disconnect()),
@@ -123,19 +136,18 @@ export async function makeCluster(name: string, o: ClusterOptions = {}): Promise
     file,
     ports,
     run,
-    password: () =>
-      (
-        JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as {
-          redisPassword: string;
-        }
-      ).redisPassword,
+    password: () => secrets().redisPassword,
+    auth: (who = 'admin') =>
+      /auth:\s*\{\s*mode:\s*password/.test(o.extra ?? '')
+        ? { password: secrets().redisPassword }
+        : { username: who, password: secrets().users[who] },
     pidOf: (member) =>
       Number(readFileSync(path.join(dir, '.redis-ha/run', `${member}.pid`), 'utf8').trim()),
-    client: (port) => {
+    client: (port, who = 'admin') => {
       const r = new Redis({
         host: '127.0.0.1',
         port,
-        password: c.password(),
+        ...c.auth(who),
         maxRetriesPerRequest: 1,
         retryStrategy: (n) => (n > 20 ? null : 100),
       });

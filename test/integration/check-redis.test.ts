@@ -237,7 +237,9 @@ test('check_redis with the sentinels: OK on the primary, split brain on a node t
         '--sentinel-password',
         sentinelPassword,
       ];
-      const pw = ['-P', c.password()];
+      // The checks log in as the monitor user (ACL users are the default).
+      const mon = c.auth('monitor');
+      const pw = ['--user', mon.username ?? 'default', '-P', mon.password];
       let r = await plugin(['-p', String(redis01), ...pw, '--role', 'primary', ...sent]);
       assert.equal(r.code, 0, r.out);
       const viaCliR = await cli(['check', 'redis', '-p', String(redis01), ...pw, ...sent], c.dir);
@@ -301,9 +303,20 @@ test('check_redis with the sentinels: OK on the primary, split brain on a node t
       symlinkSync('/bin/bash', path.join(onlyBash, 'bash'));
       const noNode = { ...process.env, PATH: onlyBash };
       const pwFile = path.join(c.dir, 'redis-password');
-      writeFileSync(pwFile, `${c.password()}\n`, { mode: 0o600 });
+      writeFileSync(pwFile, `${mon.password}\n`, { mode: 0o600 });
       r = await plugin(
-        [...via, '-p', String(redis01), '--password-file', pwFile, '--role', 'primary', ...sent],
+        [
+          ...via,
+          '-p',
+          String(redis01),
+          '--user',
+          mon.username ?? 'default',
+          '--password-file',
+          pwFile,
+          '--role',
+          'primary',
+          ...sent,
+        ],
         20_000,
         PLUGIN,
         noNode,

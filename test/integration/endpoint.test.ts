@@ -9,24 +9,29 @@ import { CLI, withCluster, type TestCluster } from '../helpers/cluster.js';
 
 /** Which node a fresh connection through the endpoint lands on (its tcp_port). */
 async function landsOn(c: TestCluster, endpoint: number): Promise<number> {
-  const r = c.client(endpoint);
+  const r = c.client(endpoint, 'monitor');
   const port = Number(/tcp_port:(\d+)/.exec(await r.info('server'))?.[1]);
   r.disconnect();
   return port;
 }
 
-function cliThrough(port: number, password: string, ...args: string[]): string {
-  const r = spawnSync('redis-cli', ['-p', String(port), ...args], {
+function cliThrough(
+  port: number,
+  auth: { username?: string; password: string },
+  ...args: string[]
+): string {
+  const user = auth.username ? ['--user', auth.username] : [];
+  const r = spawnSync('redis-cli', ['-p', String(port), ...user, ...args], {
     encoding: 'utf8',
     timeout: 10_000,
-    env: { ...process.env, REDISCLI_AUTH: password },
+    env: { ...process.env, REDISCLI_AUTH: auth.password },
   });
   return r.stdout.trim();
 }
 
 async function exercise(c: TestCluster, endpoint: number, tag: string): Promise<void> {
   // ioredis: GET/SET, MULTI/EXEC, SUBSCRIBE, BLPOP.
-  const r = c.client(endpoint);
+  const r = c.client(endpoint, 'app');
   assert.equal(await r.set(`${tag}:k`, 'v'), 'OK');
   assert.equal(await r.get(`${tag}:k`), 'v');
   const tx = await r.multi().incr(`${tag}:n`).incr(`${tag}:n`).exec();
@@ -34,14 +39,14 @@ async function exercise(c: TestCluster, endpoint: number, tag: string): Promise<
     tx?.map(([, v]) => v),
     [1, 2],
   );
-  const sub = c.client(endpoint);
+  const sub = c.client(endpoint, 'app');
   const got = new Promise<string>((resolve) =>
     sub.on('message', (_ch: string, m: string) => resolve(m)),
   );
   await sub.subscribe(`${tag}:ch`);
   await r.publish(`${tag}:ch`, 'hello');
   assert.equal(await got, 'hello');
-  const blocker = c.client(endpoint);
+  const blocker = c.client(endpoint, 'app');
   const popped = blocker.blpop(`${tag}:q`, 5);
   await sleep(100);
   await r.lpush(`${tag}:q`, 'item');
@@ -51,7 +56,7 @@ async function exercise(c: TestCluster, endpoint: number, tag: string): Promise<
   // node-redis v5, RESP3 (HELLO 3) through the same bytes.
   const nr = createClient({
     socket: { host: '127.0.0.1', port: endpoint, reconnectStrategy: false },
-    password: c.password(),
+    ...c.auth('app'),
     RESP: 3,
   });
   nr.on('error', () => undefined);
@@ -61,9 +66,9 @@ async function exercise(c: TestCluster, endpoint: number, tag: string): Promise<
   nr.destroy();
 
   // redis-cli, RESP2 and RESP3.
-  assert.equal(cliThrough(endpoint, c.password(), 'SET', `${tag}:cli`, 'x'), 'OK');
-  assert.equal(cliThrough(endpoint, c.password(), '-3', 'GET', `${tag}:cli`), 'x');
-  assert.match(cliThrough(endpoint, c.password(), '-3', 'CLIENT', 'INFO'), /resp=3/);
+  assert.equal(cliThrough(endpoint, c.auth('app'), 'SET', `${tag}:cli`, 'x'), 'OK');
+  assert.equal(cliThrough(endpoint, c.auth('app'), '-3', 'GET', `${tag}:cli`), 'x');
+  assert.match(cliThrough(endpoint, c.auth('app'), '-3', 'CLIENT', 'INFO'), /resp=3/);
 }
 
 async function eventuallyLandsOn(c: TestCluster, endpoint: number, port: number): Promise<void> {
@@ -90,12 +95,12 @@ test('ioredis, node-redis and redis-cli through the endpoint, before and after a
       assert.match(up.stdout, new RegExp(`read endpoint .*: 127\\.0\\.0\\.1:${rp}`));
       assert.equal(await landsOn(c, ep), c.ports.redis01);
       await eventuallyLandsOn(c, rp, c.ports.redis02);
-      const reader = c.client(rp);
+      const reader = c.client(rp, 'app');
       await assert.rejects(reader.set('r', '1'), /READONLY/);
       reader.disconnect();
       await exercise(c, ep, 'before');
 
-      const held = c.client(ep);
+      const held = c.client(ep, 'app');
       await held.ping();
       const closedOnSwitch = new Promise<void>((resolve) => held.once('close', () => resolve()));
       const f = await c.run(['failover']);

@@ -32,7 +32,7 @@ test('kill of the primary during the replica first sync: no empty promotion, dat
       const replica = new Redis({
         host: '127.0.0.1',
         port: c.ports.redis02,
-        password: c.password(),
+        ...c.auth('admin'),
         lazyConnect: true,
         maxRetriesPerRequest: 0,
         retryStrategy: () => 50,

@@ -40,6 +40,16 @@ test('secrets: one 0600 file, never in status/logs/events/configs output; `secre
     );
     const pw = c.password();
     assert.ok(pw.length >= 32);
+    // Every secret: the passwords, every ACL user's, the dashboard token.
+    const all = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const secretsOf = (v: unknown): string[] =>
+      typeof v === 'string'
+        ? [v]
+        : v && typeof v === 'object'
+          ? Object.values(v).flatMap(secretsOf)
+          : [];
+    const every = secretsOf(all);
+    assert.ok(every.length >= 8, `${every.length} secrets`);
     const outputs = [up.stdout, up.stderr];
     for (const args of [
       ['status'],
@@ -53,7 +63,7 @@ test('secrets: one 0600 file, never in status/logs/events/configs output; `secre
       outputs.push(r.stdout, r.stderr);
     }
     outputs.push(readFileSync(path.join(c.dir, '.redis-ha/events.jsonl'), 'utf8'));
-    for (const o of outputs) assert.ok(!o.includes(pw), 'password leaked');
+    for (const o of outputs) for (const s of every) assert.ok(!o.includes(s), 'a secret leaked');
     const shown = await c.run(['secrets']);
     assert.ok(shown.stdout.includes(pw), '`secrets` prints it');
   });

@@ -6,7 +6,7 @@ import { withCluster, type TestCluster } from '../helpers/cluster.js';
 
 /** Writes numbered keys through the endpoint until stopped; returns what was acknowledged. */
 function writer(c: TestCluster, endpoint: number): { stop: () => Promise<number[]> } {
-  const r = c.client(endpoint);
+  const r = c.client(endpoint, 'app');
   const acked: number[] = [];
   let running = true;
   const loop = (async () => {
@@ -29,7 +29,7 @@ function writer(c: TestCluster, endpoint: number): { stop: () => Promise<number[
 }
 
 async function lost(c: TestCluster, endpoint: number, acked: number[]): Promise<number> {
-  const r = c.client(endpoint);
+  const r = c.client(endpoint, 'app');
   let missing = 0;
   for (let k = 0; k < acked.length; k += 500) {
     const ids = acked.slice(k, k + 500);

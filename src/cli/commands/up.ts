@@ -50,7 +50,9 @@ function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): s
   return [
     ...ep,
     `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
-    `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --askpass`,
+    t.auth.mode === 'acl'
+      ? `applications connect as user app (ACL users; passwords: \`npx redis-ha secrets\`, stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --user app --askpass`
+      : `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --askpass`,
   ].join('\n');
 }
 
