@@ -89,6 +89,30 @@ export function hostPort(s: string): { host: string; port: number } {
 
 type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
+/**
+ * `-P -secret` or `-w -5:`: a value that starts with "-" is still the option's value (parseArgs
+ * calls it ambiguous). Rewritten as `--password=-secret` for options that take a value.
+ */
+function joinDashValues(argv: readonly string[], options: OptionSpec): string[] {
+  const takesValue = new Map<string, string>();
+  for (const [name, o] of Object.entries(options ?? {}))
+    if (o.type === 'string') {
+      takesValue.set(`--${name}`, name);
+      if (o.short) takesValue.set(`-${o.short}`, name);
+    }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const name = takesValue.get(a);
+    const next = argv[i + 1];
+    if (name !== undefined && next !== undefined && next.startsWith('-') && next !== '--') {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
 /** parseArgs for a plugin, plus the -p / -t every plugin has; every problem is USAGE. */
 export function parsePluginArgs(
   argv: string[],
@@ -101,7 +125,12 @@ export function parsePluginArgs(
 } {
   let v: Record<string, string | boolean | undefined>;
   try {
-    v = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values;
+    v = parseArgs({
+      args: joinDashValues(argv, options),
+      strict: true,
+      allowPositionals: false,
+      options,
+    }).values;
   } catch (e) {
     throw new RedisHaError('USAGE', (e as Error).message.split('\n')[0] ?? 'bad arguments');
   }

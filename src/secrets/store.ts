@@ -18,9 +18,13 @@ export interface Secrets {
 export const ACL_USERS = ['admin', 'app', 'replication', 'sentinel', 'monitor'] as const;
 export type AclUser = (typeof ACL_USERS)[number];
 
-/** 32 CSPRNG bytes as base64url: 43 chars, 256 bits, no characters that need quoting. */
+/** 32 CSPRNG bytes as base64url: 43 chars, ~256 bits, no characters that need quoting. */
 export function generatePassword(): string {
-  return randomBytes(32).toString('base64url');
+  // Never a leading "-": as a command-line value it would read as an option (-P -x..., -a -x...).
+  for (;;) {
+    const pw = randomBytes(32).toString('base64url');
+    if (!pw.startsWith('-')) return pw;
+  }
 }
 
 const VALID = /^[A-Za-z0-9_-]{32,}$/;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generatePassword } from '../../src/secrets/store.js';
 import {
   alerts,
   CRITICAL,
@@ -220,4 +221,15 @@ test('check_redis_sentinel: TILT, a down primary, no quorum, counts against rang
     replicas: [],
   });
   assert.equal(unknown.findings.at(-1)?.state, CRITICAL);
+});
+
+test('plugin arguments: a value starting with "-" is the option value (a password, a negative range)', () => {
+  const p = parseCheckArgs(
+    ['-P', '-secret_0123', '--user', 'monitor', '-w', '-5:', '-p', '7000'],
+    {},
+  );
+  assert.equal(p.options.password, '-secret_0123');
+  assert.equal(p.options.t.response.warn?.start, -5);
+  assert.equal(parseCheckArgs(['--password', '-x'], {}).options.password, '-x');
+  for (let i = 0; i < 2000; i++) assert.ok(!generatePassword().startsWith('-'));
 });
