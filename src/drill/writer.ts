@@ -21,6 +21,8 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
     maxRetriesPerRequest: 0,
     retryStrategy: () => 5,
     connectTimeout: 500,
+    // The app user may not run INFO (ioredis's ready check): it would only warn and skip.
+    enableReadyCheck: false,
   };
   const r =
     kind === 'sentinel'

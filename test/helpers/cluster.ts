@@ -148,6 +148,7 @@ export async function makeCluster(name: string, o: ClusterOptions = {}): Promise
         host: '127.0.0.1',
         port,
         ...c.auth(who),
+        enableReadyCheck: false,
         maxRetriesPerRequest: 1,
         retryStrategy: (n) => (n > 20 ? null : 100),
       });

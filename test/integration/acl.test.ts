@@ -21,6 +21,7 @@ async function as(
     username,
     password,
     lazyConnect: true,
+    enableReadyCheck: false,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });

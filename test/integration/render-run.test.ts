@@ -31,11 +31,13 @@ test('rendered redis.conf and sentinel.conf run under the real binaries, with au
     start('redis-server', path.join(out, 'nodes/redis02/redis.conf'));
     start('redis-sentinel', path.join(out, 'sentinels/s1/sentinel.conf'));
     const secrets = JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as {
-      redisPassword: string;
       sentinelPassword: string;
+      users: { admin: string };
     };
-    const primary = new Redis({ port: p1, password: secrets.redisPassword });
-    const replica = new Redis({ port: p2, password: secrets.redisPassword });
+    // ACL users (the default): redis-ha's own user here.
+    const admin = { username: 'admin', password: secrets.users.admin };
+    const primary = new Redis({ port: p1, ...admin });
+    const replica = new Redis({ port: p2, ...admin });
     const sentinel = new Redis({ port: s1, password: secrets.sentinelPassword });
     clients.push(primary, replica, sentinel);
     // Errors surface through the commands; the servers start after the clients.

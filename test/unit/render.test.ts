@@ -60,8 +60,10 @@ test('one redis.conf per node and one sentinel.conf per sentinel, under the stat
   );
 });
 
-test('redis.conf: the seed settings, auth, unique dirs, foreground', () => {
-  const conf = render().get('redis01');
+const PASSWORD_MODE = { ...SEED_TOPOLOGY, auth: { mode: 'password' } };
+
+test('redis.conf: the seed settings, password auth, unique dirs, foreground', () => {
+  const conf = render(bound(PASSWORD_MODE)).get('redis01');
   for (const line of [
     'bind 127.0.0.1',
     'port 7000',
@@ -116,7 +118,7 @@ test('several replicas batch their sync with a short diskless delay', () => {
 });
 
 test('sentinel.conf: monitor, quorum, auth-pass, own password, timings, peers pre-declared', () => {
-  const conf = render().get('sentinel-redis02');
+  const conf = render(bound(PASSWORD_MODE)).get('sentinel-redis02');
   for (const line of [
     'port 7003',
     `sentinel myid ${'b'.repeat(40)}`,
@@ -177,6 +179,6 @@ test('auth.mode acl: default user off, one user per role with its rules, SHA-256
   const s = get('sentinel-redis01');
   assert.match(s, /^sentinel auth-user mymaster sentinel$/m);
   assert.ok(s.includes(`sentinel auth-pass mymaster "${'e'.repeat(43)}"`));
-  const plain = render(bound()).get('redis01');
+  const plain = render(bound(PASSWORD_MODE)).get('redis01');
   assert.ok(plain.includes(`requirepass "${'r'.repeat(43)}"`), 'password mode: one requirepass');
 });
