@@ -54,6 +54,11 @@ const sentinelSchema = z
   })
   .strict();
 
+/** "host:port" or "host:auto": where an endpoint, the exporter or the dashboard listens. */
+const listen = z
+  .string()
+  .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"');
+
 const saveLine = z.string().regex(/^\d+ \d+$/, 'expected "seconds changes", for example "60 1"');
 
 export const topologySchema = z
@@ -131,16 +136,10 @@ export const topologySchema = z
     endpoint: z
       .object({
         mode: z.enum(['none', 'proxy', 'vip']).default(DEFAULTS.endpoint.mode),
-        listen: z
-          .string()
-          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
-          .default(DEFAULTS.endpoint.listen),
+        listen: listen.default(DEFAULTS.endpoint.listen),
         waitTimeout: duration.default(DEFAULTS.endpoint.waitTimeout),
         multiplex: z.boolean().default(DEFAULTS.endpoint.multiplex),
-        readListen: z
-          .string()
-          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
-          .optional(),
+        readListen: listen.optional(),
         address: z.string().optional(),
         interface: z.string().optional(),
       })
@@ -149,10 +148,7 @@ export const topologySchema = z
     exporter: z
       .object({
         enabled: z.boolean().default(DEFAULTS.exporter.enabled),
-        listen: z
-          .string()
-          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
-          .default(DEFAULTS.exporter.listen),
+        listen: listen.default(DEFAULTS.exporter.listen),
         timeout: duration.default(DEFAULTS.exporter.timeout),
       })
       .strict()
@@ -176,10 +172,7 @@ export const topologySchema = z
     dashboard: z
       .object({
         enabled: z.boolean().default(DEFAULTS.dashboard.enabled),
-        listen: z
-          .string()
-          .regex(/^[a-zA-Z0-9.:_-]+:(\d{1,5}|auto)$/, 'expected "host:port" or "host:auto"')
-          .default(DEFAULTS.dashboard.listen),
+        listen: listen.default(DEFAULTS.dashboard.listen),
         actions: z.boolean().default(DEFAULTS.dashboard.actions),
       })
       .strict()

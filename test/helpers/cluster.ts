@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { writeSeedTopology } from './topology.js';
+import { writeSeedTopology, type WrittenTopology } from './topology.js';
 
 export const CLI = path.resolve(
   path.dirname(new URL(import.meta.url).pathname),
@@ -66,13 +66,7 @@ export function processesUnder(dir: string): number[] {
 export interface TestCluster {
   dir: string;
   file: string;
-  ports: {
-    redis01: number;
-    redis02: number;
-    sentinels: number[];
-    exporter: number;
-    dashboard: number;
-  };
+  ports: WrittenTopology['ports'];
   /** The shared password (`auth.mode: password`); with ACL users, the default user's (off). */
   password: () => string;
   /** A role's credentials as the cluster's auth mode has them (ACL users by default). */
