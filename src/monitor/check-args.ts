@@ -75,7 +75,7 @@ export function readSecret(file: string): string {
   }
 }
 
-function range(v: string | undefined): Thresholds['warn'] {
+export function range(v: string | undefined): Thresholds['warn'] {
   return v === undefined ? undefined : parseRange(v);
 }
 
@@ -121,7 +121,10 @@ export function parsePluginArgs(
   v: Record<string, string | boolean | undefined>;
   s: (k: string) => string | undefined;
   port: number;
-  timeoutMs: number;
+  /** What every plugin's parse result starts with. */
+  head: { help: boolean; version: boolean; verbose: boolean; timeoutMs: number };
+  /** The password: --password-file, else -P, else REDISCLI_AUTH. */
+  password: (env: Record<string, string | undefined>) => string | undefined;
 } {
   let v: Record<string, string | boolean | undefined>;
   try {
@@ -140,12 +143,22 @@ export function parsePluginArgs(
     throw new RedisHaError('USAGE', `-p: not a port: ${s('port')}`);
   const timeout = Number(s('timeout'));
   if (!(timeout > 0)) throw new RedisHaError('USAGE', `-t: not a positive number: ${s('timeout')}`);
-  return { v, s, port, timeoutMs: timeout * 1000 };
+  const head = {
+    help: v.help === true,
+    version: v.version === true,
+    verbose: v.verbose === true,
+    timeoutMs: timeout * 1000,
+  };
+  const password = (env: Record<string, string | undefined>): string | undefined => {
+    const file = s('password-file');
+    return file ? readSecret(file) : (s('password') ?? env.REDISCLI_AUTH);
+  };
+  return { v, s, port, head, password };
 }
 
 /** check_redis's arguments; every problem is a USAGE error (UNKNOWN). */
 export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
-  const { v, s, port, timeoutMs } = parsePluginArgs(argv, {
+  const p = parsePluginArgs(argv, {
     host: { type: 'string', short: 'H', default: '127.0.0.1' },
     port: { type: 'string', short: 'p', default: '6379' },
     warning: { type: 'string', short: 'w' },
@@ -169,11 +182,11 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
     version: { type: 'boolean', short: 'V' },
     ...thresholdOptions,
   });
+  const { v, s, port } = p;
   const role = s('role') as RoleWanted;
   if (!['primary', 'replica', 'any'].includes(role))
     throw new RedisHaError('USAGE', `--role: expected primary, replica or any, got "${role}"`);
-  const pwFile = s('password-file');
-  const password = pwFile ? readSecret(pwFile) : (s('password') ?? env.REDISCLI_AUTH);
+  const password = p.password(env);
   const spFile = s('sentinel-password-file');
   const t = Object.fromEntries(
     METRICS.map((m) => [
@@ -183,10 +196,7 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
   ) as Omit<CheckRedisOptions['t'], 'response'>;
   const tlsOn = v.tls === true || !!s('cacert') || !!s('cert');
   return {
-    help: v.help === true,
-    version: v.version === true,
-    verbose: v.verbose === true,
-    timeoutMs,
+    ...p.head,
     options: {
       conn: {
         host: s('host') ?? '127.0.0.1',

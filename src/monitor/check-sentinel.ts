@@ -1,7 +1,7 @@
 import { LiteClient, type LiteOptions, type Reply } from '../redis/lite-client.js';
-import { hostPort, parsePluginArgs, readSecret } from './check-args.js';
+import { hostPort, parsePluginArgs, range } from './check-args.js';
 import { parseInfoText, type CheckResult } from './check-redis.js';
-import { CRITICAL, evaluate, OK, WARNING, parseRange, type Finding, type Perf } from './nagios.js';
+import { CRITICAL, evaluate, OK, WARNING, type Finding, type Perf, type Range } from './nagios.js';
 
 export const CHECK_SENTINEL_USAGE = `Usage: check_redis_sentinel -H HOST [-p PORT] [-P PASSWORD] [options]
 
@@ -24,8 +24,8 @@ export interface CheckSentinelOptions {
   conn: LiteOptions;
   password: string | undefined;
   masterName: string;
-  sentinels: { warn?: ReturnType<typeof parseRange>; crit?: ReturnType<typeof parseRange> };
-  replicas: { warn?: ReturnType<typeof parseRange>; crit?: ReturnType<typeof parseRange> };
+  sentinels: { warn?: Range | undefined; crit?: Range | undefined };
+  replicas: { warn?: Range | undefined; crit?: Range | undefined };
   all: { host: string; port: number }[];
 }
 
@@ -39,7 +39,7 @@ export function parseSentinelArgs(
   timeoutMs: number;
   options: CheckSentinelOptions;
 } {
-  const { v, s, port, timeoutMs } = parsePluginArgs(argv, {
+  const { s, port, head, password } = parsePluginArgs(argv, {
     host: { type: 'string', short: 'H', default: '127.0.0.1' },
     port: { type: 'string', short: 'p', default: '26379' },
     password: { type: 'string', short: 'P' },
@@ -55,19 +55,12 @@ export function parseSentinelArgs(
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean', short: 'V' },
   });
-  const r = (k: string): ReturnType<typeof parseRange> | undefined => {
-    const x = s(k);
-    return x === undefined ? undefined : parseRange(x);
-  };
-  const pwFile = s('password-file');
+  const r = (k: string): ReturnType<typeof range> => range(s(k));
   return {
-    help: v.help === true,
-    version: v.version === true,
-    verbose: v.verbose === true,
-    timeoutMs,
+    ...head,
     options: {
       conn: { host: s('host') ?? '127.0.0.1', port },
-      password: pwFile ? readSecret(pwFile) : (s('password') ?? env.REDISCLI_AUTH),
+      password: password(env),
       masterName: s('master-name') ?? 'mymaster',
       sentinels: { warn: r('sentinels-warning'), crit: r('sentinels-critical') },
       replicas: { warn: r('replicas-warning'), crit: r('replicas-critical') },
