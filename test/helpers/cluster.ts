@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import {
+  appendFileSync,
   cpSync,
   existsSync,
   mkdtempSync,
@@ -213,13 +214,42 @@ export async function withCluster(
       });
     const left = processesUnder(c.dir);
     for (const pid of left) process.kill(pid, 'SIGKILL');
+    const leaked = checkSecrets(c.dir);
     rmSync(c.dir, { recursive: true, force: true });
+    if (!failure && leaked.length > 0)
+      failure = new Error(`a secret was written to ${leaked.join(', ')}`);
     if (!failure && down.code !== 0) failure = new Error(`down failed: ${down.stderr}`);
     if (!failure && left.length > 0)
       failure = new Error(`processes left after down: ${left.join(', ')}`);
   }
   if (failure instanceof Error) throw failure;
   if (failure !== undefined) throw new Error(`scenario failed: ${JSON.stringify(failure)}`);
+}
+
+/**
+ * Every secret of the cluster: recorded for the runner's scan of all the suite printed
+ * (REDIS_HA_SECRETS_SEEN), and looked for in the logs and events it wrote. Returns where found.
+ */
+function checkSecrets(dir: string): string[] {
+  const state = path.join(dir, '.redis-ha');
+  const file = path.join(state, 'secrets.json');
+  if (!existsSync(file)) return [];
+  const values = (v: unknown): string[] =>
+    typeof v === 'string'
+      ? [v]
+      : v && typeof v === 'object'
+        ? Object.values(v).flatMap(values)
+        : [];
+  const secrets = values(JSON.parse(readFileSync(file, 'utf8')));
+  const seen = process.env.REDIS_HA_SECRETS_SEEN;
+  if (seen) appendFileSync(seen, secrets.join('\n') + '\n');
+  const logs = readdirSync(state, { recursive: true })
+    .map(String)
+    .filter((f) => /(\.log|\.jsonl)$/.test(f));
+  return logs.filter((f) => {
+    const text = readFileSync(path.join(state, f), 'utf8');
+    return secrets.some((s) => text.includes(s));
+  });
 }
 
 export async function writeKeys(r: Redis, n: number, prefix = 'k'): Promise<void> {
