@@ -4,9 +4,10 @@ import http from 'node:http';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { TopologyCollector } from '../metrics/collector.js';
 import { redact } from '../util/redact.js';
-import { boundAddress, listen } from '../util/listen.js';
+import { boundAddress, isLoopbackHost, listen } from '../util/listen.js';
 import { latestFailover, Timeline, type TimelineEntry, type TimelineSource } from './timeline.js';
-import { buildSnapshot, sampleOf, type Sample, type Snapshot } from './view.js';
+import { sampleOf, type Sample } from './sample.js';
+import { buildSnapshot, type Snapshot } from './view.js';
 
 export type DashboardStatus = 'idle' | 'listening' | 'stopping' | 'stopped';
 export type DashboardAction = 'switchover' | 'failover';
@@ -45,10 +46,6 @@ const HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
-
-export function isLoopbackHost(h: string): boolean {
-  return h === 'localhost' || h === '::1' || h.startsWith('127.');
-}
 
 function sameToken(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;

@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RedisHaError } from '../errors/errors.js';
+import { CHROMIUM, launchChromium } from '../util/chromium.js';
 import type { DrillReport } from './drill.js';
 import type { Stats } from './verdict.js';
 
 const ASSETS = new URL('../../dashboard/', import.meta.url);
-export const CHROMIUM = '/usr/bin/chromium';
 
 function esc(s: string): string {
   return s.replace(
@@ -74,15 +74,9 @@ export async function writeDrillReport(
   const js = readFileSync(new URL('report.js', ASSETS), 'utf8');
   const css = readFileSync(new URL('uPlot.min.css', ASSETS), 'utf8');
   writeFileSync(html, renderReportHtml(r, new Date(), js, css));
-  const { chromium } = await import('playwright-core');
   let browser;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   } catch (e) {
     throw new RedisHaError('DEPENDENCY_MISSING', `cannot start ${CHROMIUM} to render ${png}`, {
       hint: `the HTML report is written (${html}); for the PNG: sudo apt-get install -y chromium`,

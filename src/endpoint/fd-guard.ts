@@ -1,22 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-
-/** The soft RLIMIT_NOFILE of this process (Linux), if it can be read. */
-export function readFdLimit(): number | undefined {
-  try {
-    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function openFds(): number {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return 0;
-  }
-}
+import { openFds, readFdLimit } from '../util/fds.js';
 
 /**
  * Near the file-descriptor limit the kernel and libuv drop new connections silently. The guard
@@ -40,7 +22,7 @@ export class FdGuard {
     const now = Date.now();
     // Exact count, at most every 100 ms: cheap enough under a connection flood.
     if (now - this.#countedAt > 100) {
-      this.#count = openFds();
+      this.#count = openFds() ?? 0;
       this.#countedAt = now;
     } else this.#count++;
     return this.#count >= this.limit - this.#reserve;

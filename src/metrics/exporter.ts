@@ -1,9 +1,9 @@
 import http from 'node:http';
-import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { handleCheckRequest } from '../monitor/check-service.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { BoundTopology } from '../topology/model.js';
+import { openFds } from '../util/fds.js';
 import { boundAddress, listen } from '../util/listen.js';
 import type { TopologyCollector } from './collector.js';
 import type { MetricSet } from './exposition.js';
@@ -162,11 +162,3 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
 }
 
 const START_S = Date.now() / 1000 - process.uptime();
-
-function openFds(): number | undefined {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return undefined;
-  }
-}

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BoundTopology } from '../topology/model.js';
+import { isLoopbackHost } from '../util/listen.js';
 import { parseCheckArgs } from './check-args.js';
 import { parseEndpointArgs } from './check-endpoint.js';
 import { runCheckEndpoint, runCheckRedis, runCheckSentinel } from './check-redis-main.js';
@@ -84,10 +85,6 @@ export async function serveCheck(
 
 const MAX_BODY = 64 * 1024;
 
-function isLoopback(addr: string | undefined): boolean {
-  return !!addr && (addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.'));
-}
-
 /**
  * `POST /check/<plugin>` with the arguments NUL-separated as the body (bin/check_redis sends it).
  * 200: `<exit code>\n<plugin output>`; 409: declined, the wrapper runs the plugin itself.
@@ -102,7 +99,7 @@ export function handleCheckRequest(
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(body);
   };
   if (req.method !== 'POST') return reply(405, 'use POST\n');
-  if (!isLoopback(req.socket.remoteAddress)) return reply(403, 'loopback clients only\n');
+  if (!isLoopbackHost(req.socket.remoteAddress)) return reply(403, 'loopback clients only\n');
   if (!(CHECK_PLUGINS as readonly string[]).includes(plugin)) return reply(404, 'no such check\n');
   const chunks: Buffer[] = [];
   let size = 0;

@@ -30,3 +30,11 @@ export function boundAddress(
   const a = server.address();
   return typeof a === 'object' && a ? { host: a.address, port: a.port } : fallback;
 }
+
+/** A loopback host or peer address (127.0.0.0/8, ::1, an IPv4-mapped 127.x, localhost). */
+export function isLoopbackHost(h: string | undefined): boolean {
+  return (
+    h !== undefined &&
+    (h === 'localhost' || h === '::1' || h.startsWith('127.') || h.startsWith('::ffff:127.'))
+  );
+}

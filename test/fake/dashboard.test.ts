@@ -2,16 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import {
-  DashboardServer,
-  isLoopbackHost,
-  type DashboardSource,
-} from '../../src/dashboard/server.js';
+import { DashboardServer, type DashboardSource } from '../../src/dashboard/server.js';
 import type { ScrapeData } from '../../src/metrics/ha-metrics.js';
 import { parseInfo } from '../../src/redis/info.js';
 import { deepFreeze, type BoundTopology } from '../../src/topology/model.js';
 import { launchChromium } from '../helpers/browser.js';
 import { boundTopology } from '../helpers/bound.js';
+import { isLoopbackHost } from '../../src/util/listen.js';
 import { ARTIFACTS } from '../helpers/artifacts.js';
 
 const HOSTILE = '<img src=x onerror="window.__xss=1">';

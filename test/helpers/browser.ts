@@ -1,23 +1,11 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium as launch } from '../../src/util/chromium.js';
 import { ensureDebianTool } from './debian.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export { CHROMIUM };
 
-/** Debian's chromium, headless, no sandbox (root), no background networking; undefined if absent. */
+/** Debian's chromium (installed as root when missing), launched; undefined if it cannot be. */
 export async function launchChromium(): Promise<Browser | undefined> {
   if (!ensureDebianTool(CHROMIUM, 'chromium')) return undefined;
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-default-apps',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-    timeout: 30_000,
-  });
+  return launch();
 }

@@ -1,11 +1,11 @@
-import { RedisHaError, errorMessage } from '../../errors/errors.js';
-import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { RedisHaError } from '../../errors/errors.js';
+import { makeEvent, type HaEvent } from '../../events/events.js';
 import { DashboardServer, type DashboardAction } from '../../dashboard/server.js';
 import type { TopologyCollector } from '../../metrics/collector.js';
-import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import type { Secrets } from '../../secrets/store.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
+import { daemonLog, serveUntilStopped } from '../daemon.js';
 import { makeCollector, parseListen } from './exporter.js';
 
 export interface DashboardCommandOptions extends TopologyOptions {
@@ -62,23 +62,11 @@ export async function dashboardCommand(
   const listen = o.listen ? parseListen(o.listen) : t.dashboard.listen;
   const timeline: HaEvent[] = [];
   let addEvent = (e: HaEvent): void => void timeline.push(e);
-  const log = (e: HaEvent): void => {
-    appendEvent(dir.eventsFile, e);
-    ctx.progress(formatEvent(e));
-    addEvent(e);
-  };
-  keepAliveOnStrayRejections((e) =>
-    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
-  );
+  const log = daemonLog(dir, ctx, (e) => addEvent(e));
   const d = await startDashboard(makeCollector(t, secrets, log), secrets, o, log, listen);
   // What was logged while it started goes in first.
   for (const e of timeline.splice(0)) d.addEvent(e);
   addEvent = (e) => d.addEvent(e);
-  const stopped = new Promise<void>((resolve) =>
-    d.on('status', (s) => s === 'stopped' && resolve()),
-  );
-  const unregister = onShutdown(() => d.stop());
-  await stopped;
-  unregister();
+  await serveUntilStopped(d, () => d.stop());
   return { text: 'dashboard stopped', json: { stopped: true } };
 }

@@ -1,12 +1,12 @@
-import { RedisHaError, errorMessage } from '../../errors/errors.js';
-import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { RedisHaError } from '../../errors/errors.js';
+import type { HaEvent } from '../../events/events.js';
 import { TopologyCollector } from '../../metrics/collector.js';
 import { Exporter } from '../../metrics/exporter.js';
-import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import type { BoundTopology } from '../../topology/model.js';
 import type { Secrets } from '../../secrets/store.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
+import { daemonLog, serveUntilStopped } from '../daemon.js';
 
 export interface ExporterOptions extends TopologyOptions {
   listen?: string;
@@ -61,19 +61,8 @@ export async function exporterCommand(
       hint: 'pass --listen HOST:PORT, or enable it in the topology',
     });
   const listen = o.listen ? parseListen(o.listen) : t.exporter.listen;
-  const log = (e: HaEvent): void => {
-    appendEvent(dir.eventsFile, e);
-    ctx.progress(formatEvent(e));
-  };
-  keepAliveOnStrayRejections((e) =>
-    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
-  );
+  const log = daemonLog(dir, ctx);
   const ex = await startExporter(makeCollector(t, secrets, log), log, listen);
-  const stopped = new Promise<void>((resolve) =>
-    ex.on('status', (s) => s === 'stopped' && resolve()),
-  );
-  const unregister = onShutdown(() => ex.stop());
-  await stopped;
-  unregister();
+  await serveUntilStopped(ex, () => ex.stop());
   return { text: 'exporter stopped', json: { stopped: true } };
 }

@@ -1,9 +1,8 @@
-import { RedisHaError, errorMessage } from '../../errors/errors.js';
-import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
+import { RedisHaError } from '../../errors/errors.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
-import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology, topologyFrom } from '../context.js';
+import { daemonLog, serveUntilStopped } from '../daemon.js';
 
 /** Runs only the endpoint (for a deployment where the servers are managed elsewhere). */
 export async function proxyCommand(
@@ -18,19 +17,7 @@ export async function proxyCommand(
   }
   const { t: bound, dir, secrets, state } = await startedTopology(o);
   dir.writeState(state);
-  const log = (e: HaEvent): void => {
-    appendEvent(dir.eventsFile, e);
-    ctx.progress(formatEvent(e));
-  };
-  keepAliveOnStrayRejections((e) =>
-    log(makeEvent('error', `internal error (still running): ${errorMessage(e)}`)),
-  );
-  const ep = await startProxyEndpoint(bound, secrets, log);
-  const stopped = new Promise<void>((resolve) =>
-    ep.proxy.on('status', (s) => s === 'stopped' && resolve()),
-  );
-  const unregister = onShutdown(() => ep.stop());
-  await stopped;
-  unregister();
+  const ep = await startProxyEndpoint(bound, secrets, daemonLog(dir, ctx));
+  await serveUntilStopped(ep.proxy, () => ep.stop());
   return { text: 'endpoint stopped', json: { stopped: true } };
 }

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../../errors/errors.js';
 import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
-import { isLoopbackHost } from '../../dashboard/server.js';
+import { isLoopbackHost } from '../../util/listen.js';
 import { startDashboard } from './dashboard.js';
 import { makeCollector, startExporter } from './exporter.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';

@@ -8,7 +8,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import uPlot from 'uplot';
 import type { FailoverPhases, TimelineEntry } from '../timeline.js';
-import type { NodeView, Sample, SentinelView, Snapshot } from '../view.js';
+import { sampleOf, type Sample } from '../sample.js';
+import type { NodeView, SentinelView, Snapshot } from '../view.js';
 
 type View = Snapshot & { actions: boolean; latestFailover?: FailoverPhases | undefined };
 
@@ -210,14 +211,7 @@ function App(): unknown {
       setSamples((xs) => {
         const last = xs.at(-1);
         if (last && v.at - last.at < 1000) return xs;
-        const pick = (f: (n: NodeView) => number | undefined): Record<string, number | null> =>
-          Object.fromEntries(v.nodes.map((n) => [n.name, f(n) ?? null]));
-        const s: Sample = {
-          at: v.at,
-          ops: pick((n) => n.opsPerSec),
-          lag: pick((n) => n.lagBytes),
-          memory: pick((n) => n.usedMemory),
-        };
+        const s = sampleOf(v);
         return [...xs.slice(-299), s];
       });
     });
