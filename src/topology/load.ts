@@ -213,7 +213,13 @@ export function parseTopologyText(text: string, file: string, baseDir: string): 
       },
     ]);
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true });
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    uniqueKeys: true,
+    prettyErrors: true,
+    // A collection used as a key is stringified and then fails the schema; no process warning.
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
     throw invalid(
       file,

@@ -71,7 +71,14 @@ test('rendered redis.conf and sentinel.conf run under the real binaries, with au
         info = await replica.info('replication');
       }
       assert.match(info, /master_link_status:up/);
-      // min-replicas-to-write 1: writes are accepted once the replica is attached.
+      // min-replicas-to-write 1: writes are accepted once the primary counts the replica as good
+      // (its replication cron refreshes that about once a second after the link comes up).
+      let good = '';
+      for (let i = 0; i < 50 && !/min_slaves_good_slaves:[1-9]/.test(good); i++) {
+        good = await primary.info('replication');
+        if (!/min_slaves_good_slaves:[1-9]/.test(good)) await sleep(100);
+      }
+      assert.match(good, /min_slaves_good_slaves:1/);
       assert.equal(await primary.set('k', 'v'), 'OK');
       const addr = (await sentinel.call(
         'SENTINEL',
