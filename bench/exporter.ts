@@ -20,10 +20,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 const WARMUP = 10;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
+/** Our scrapes authenticate as the monitor user (HTTP Basic); redis_exporter ignores the header. */
+let authorization = '';
+
 function get(port: number): Promise<{ ms: number; body: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent }, (res) => {
+    const headers = { authorization };
+    const req = http.get({ host: '127.0.0.1', port, path: '/metrics', agent, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -93,6 +97,7 @@ try {
   await waitHttp(ours, 'redis-ha exporter');
   for (const t of theirs) await waitHttp(t.port, `redis_exporter for ${t.name}`);
 
+  authorization = `Basic ${Buffer.from(`monitor:${c.password()}`).toString('base64')}`;
   const times: Record<string, number[]> = {
     'redis-ha exporter (whole topology, one scrape)': [],
     'redis-ha in `up` (whole topology, one scrape)': [],

@@ -3,6 +3,7 @@ import { RedisHaError } from '../errors/errors.js';
 import { bindPorts } from '../runtime/ports.js';
 import { StateDir, type PersistedState } from '../runtime/state-dir.js';
 import { readSecrets, type Secrets } from '../secrets/store.js';
+import { withTls } from '../secrets/tls.js';
 import { loadTopology } from '../topology/load.js';
 import type { BoundTopology, Topology } from '../topology/model.js';
 
@@ -54,5 +55,10 @@ export async function startedTopology(o: TopologyOptions): Promise<Started> {
     });
   }
   const state = dir.readState();
-  return { t: await bindPorts(topology, state, false), dir, secrets, state };
+  return {
+    t: await bindPorts(topology, state, false),
+    dir,
+    secrets: withTls(secrets, topology),
+    state,
+  };
 }

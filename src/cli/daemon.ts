@@ -3,6 +3,9 @@ import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../events/eve
 import { keepAliveOnStrayRejections, onShutdown } from '../runtime/signals.js';
 import type { StateDir } from '../runtime/state-dir.js';
 import type { CommandContext } from './context.js';
+import { SecretsReloader } from '../secrets/reload.js';
+import type { Secrets } from '../secrets/store.js';
+import type { Topology } from '../topology/model.js';
 
 /**
  * The log of a daemon run alone (proxy, exporter, dashboard): the events file and a progress
@@ -24,15 +27,34 @@ export function daemonLog(
   return log;
 }
 
-/** Resolves once the daemon has stopped; SIGINT/SIGTERM stop it through the one registry. */
+/** What a daemon needs to follow `secrets rotate` while it serves. */
+export interface SecretsWatch {
+  t: Topology;
+  dir: StateDir;
+  secrets: Secrets;
+  log: (e: HaEvent) => void;
+}
+
+/**
+ * Resolves once the daemon has stopped; SIGINT/SIGTERM stop it through the one registry. Until
+ * then its secrets follow `secrets rotate` (see SecretsReloader).
+ */
 export async function serveUntilStopped(
   daemon: { on(name: 'status', fn: (s: string) => void): unknown },
   stop: () => Promise<void>,
+  watch: SecretsWatch,
 ): Promise<void> {
   const stopped = new Promise<void>((resolve) =>
     daemon.on('status', (s) => s === 'stopped' && resolve()),
   );
-  const unregister = onShutdown(stop);
+  const reloader = new SecretsReloader(watch.t, watch.dir, watch.secrets);
+  reloader.on('event', watch.log);
+  reloader.start();
+  const unregister = onShutdown(async () => {
+    reloader.stop();
+    await stop();
+  });
   await stopped;
+  reloader.stop();
   unregister();
 }

@@ -275,9 +275,24 @@ export function buildProgram(): Command {
   withTopology(
     program
       .command('secrets')
-      .description('print the generated passwords (the only command that does)'),
-  ).action(async (o: GlobalOpts) =>
-    run(o, async () => (await import('./commands/secrets.js')).secretsCommand(o)),
+      .argument(
+        '[action]',
+        '`show` (default): print the passwords; `rotate`: replace them, no restart',
+      )
+      .description(
+        'print the generated passwords (the only command that does), or rotate them without downtime',
+      )
+      .option(
+        '--finish',
+        'rotate: refuse the old passwords (after applications moved to the new ones)',
+      )
+      .option('--now', 'rotate: start and finish at once (no application uses the old passwords)'),
+  ).action(
+    async (action: string | undefined, o: GlobalOpts & { finish?: boolean; now?: boolean }) =>
+      run(o, async (ctx) => {
+        const m = await import('./commands/secrets.js');
+        return action === 'rotate' ? m.rotateCommand(o, ctx) : m.secretsCommand(o, action);
+      }),
   );
   return program;
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { TopologyCollector } from '../metrics/collector.js';
 import { redact } from '../util/redact.js';
-import { boundAddress, isLoopbackHost, listen } from '../util/listen.js';
+import { boundAddress, listen } from '../util/listen.js';
 import { latestFailover, Timeline, type TimelineEntry, type TimelineSource } from './timeline.js';
 import { sampleOf, type Sample } from './sample.js';
 import { buildSnapshot, type Snapshot } from './view.js';
@@ -27,8 +27,9 @@ export interface DashboardOptions {
   collector: DashboardSource;
   host: string;
   port: number;
-  token: string;
-  /** Require the token to view. Default: when not bound to loopback. */
+  /** A function when it can change while serving (`secrets rotate`). */
+  token: string | (() => string);
+  /** Require the token to view. Default: yes, loopback included (other local users). */
   requireToken?: boolean;
   /** Runs a switchover/failover; undefined: the buttons are not shown. */
   runAction?: ((a: DashboardAction) => Promise<string>) | undefined;
@@ -81,10 +82,15 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
   #lastSample = 0;
   #offMessage: (() => void) | undefined;
 
+  #token(): string {
+    const t = this.#o.token;
+    return typeof t === 'function' ? t() : t;
+  }
+
   constructor(o: DashboardOptions) {
     super();
     this.#o = o;
-    this.#open = !(o.requireToken ?? !isLoopbackHost(o.host));
+    this.#open = !(o.requireToken ?? true);
     const asset = (f: string, type: string): { type: string; body: Buffer } => ({
       type,
       body: readFileSync(new URL(f, ASSETS)),
@@ -146,7 +152,7 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
     }
     this.#setStatus('listening');
     this.#tick();
-    const guard = this.#open ? 'loopback, no token needed to view' : 'token required';
+    const guard = this.#open ? 'no token needed to view' : 'token required';
     this.#event(
       `dashboard at ${this.url} (${guard}${this.#o.runAction ? '; actions enabled' : ''})`,
     );
@@ -211,19 +217,19 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
     const send = (status: number, type: string, body: string | Buffer): void => {
       res.writeHead(status, { ...HEADERS, 'content-type': type }).end(body);
     };
-    // Beyond loopback: the token, once in the URL (then a same-site cookie), for everything.
+    // The token, once in the URL (then a same-site cookie), for everything.
     if (!this.#open) {
       const given = url.searchParams.get('token') ?? undefined;
-      if (sameToken(given, this.#o.token)) {
+      if (sameToken(given, this.#token())) {
         res.writeHead(303, {
           ...HEADERS,
           location: url.pathname,
-          'set-cookie': `${COOKIE}=${encodeURIComponent(this.#o.token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `${COOKIE}=${encodeURIComponent(this.#token())}; HttpOnly; SameSite=Strict; Path=/`,
         });
         res.end();
         return;
       }
-      if (!sameToken(cookie(req, COOKIE), this.#o.token)) {
+      if (!sameToken(cookie(req, COOKIE), this.#token())) {
         send(
           401,
           'text/plain; charset=utf-8',
@@ -280,7 +286,7 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
     if (origin !== undefined && new URL(origin).host !== req.headers.host)
       return reply(403, { error: 'cross-origin request refused' });
     const header = req.headers['x-redis-ha-token'];
-    if (!sameToken(typeof header === 'string' ? header : undefined, this.#o.token))
+    if (!sameToken(typeof header === 'string' ? header : undefined, this.#token()))
       return reply(403, { error: 'wrong or missing token' });
     this.#push({
       at: Date.now(),

@@ -1,4 +1,4 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../errors/errors.js';
 import { withClient } from '../redis/client.js';
@@ -54,7 +54,7 @@ export async function runDrill(
   timeline.push({ at: performance.now(), primary: watcher.primary?.name });
   const events: TimedEvent[] = [];
   const stream = o.trace
-    ? new SentinelEventStream(t, secrets.sentinelPassword, (m) => {
+    ? new SentinelEventStream(t, sentinelCredentials(t, secrets), (m) => {
         // Only the master's +sdown starts a failover (not a replica's or a sentinel's).
         if (m.channel !== '+sdown' || m.payload.startsWith('master '))
           events.push({ at: performance.now(), channel: m.channel });

@@ -31,6 +31,7 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
           sentinels: t.sentinels.map((s) => ({ host: s.host, port: s.port })),
           name: t.masterName,
           sentinelPassword: secrets.sentinelPassword,
+          ...(common.tls ? { sentinelTLS: common.tls, enableTLSForSentinelMode: true } : {}),
           sentinelRetryStrategy: () => 5,
         })
       : new Redis({ ...common, host: t.endpoint.listen.host, port: t.endpoint.listen.port });

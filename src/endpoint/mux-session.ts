@@ -42,7 +42,8 @@ export class MuxSession implements MuxClient {
   readonly target: string;
   readonly #node: NodeSpec<number>;
   readonly #up: SharedUpstream;
-  readonly #auth: Credentials | undefined;
+  /** The endpoint's current credentials (a rotation changes them while sessions live). */
+  readonly #auth: (() => Credentials) | undefined;
   readonly #onClose: () => void;
   #mode: Mode = 'mux';
   #authed: boolean;
@@ -57,7 +58,7 @@ export class MuxSession implements MuxClient {
   constructor(
     client: net.Socket,
     up: SharedUpstream,
-    auth: Credentials | undefined,
+    auth: (() => Credentials) | undefined,
     onClose: () => void,
     onSlow?: (unreadBytes: number) => void,
   ) {
@@ -149,13 +150,19 @@ export class MuxSession implements MuxClient {
   /** `AUTH <password>` (the default user) or `AUTH <user> <password>`: the endpoint's own user. */
   #passwordMatches(buf: Buffer, start: number, end: number): boolean {
     if (!this.#auth) return false;
+    const auth = this.#auth();
     const args = frameArgs(buf, start, end);
     const [a, b] = args;
     const [user, given] =
       args.length === 1 ? ['default', a] : args.length === 2 ? [a?.toString(), b] : [];
-    if (user !== (this.#auth.username ?? 'default')) return false;
-    const want = Buffer.from(this.#auth.password);
-    return given !== undefined && given.length === want.length && timingSafeEqual(given, want);
+    if (user !== (auth.username ?? 'default') || given === undefined) return false;
+    // The current password, or during a rotation the one it replaces; compared in constant time.
+    let ok = false;
+    for (const pw of [auth.password, ...(auth.also ?? [])]) {
+      const want = Buffer.from(pw);
+      if (given.length === want.length && timingSafeEqual(given, want)) ok = true;
+    }
+    return ok;
   }
 
   #toDedicated(rest: Buffer): void {
@@ -183,7 +190,7 @@ export class MuxSession implements MuxClient {
         this.#pipe(d);
       };
       d.on('data', onAuth);
-      d.write(authFrame(this.#auth));
+      d.write(authFrame(this.#auth()));
     });
   }
 

@@ -35,7 +35,7 @@ export interface ProxyOptions {
   /** Share connections to the primary between clients' stateless commands (see mux-session). */
   multiplex?: boolean;
   /** The endpoint's user on the primary: answers clients' AUTH, authenticates shared connections. */
-  auth?: Credentials | undefined;
+  auth?: Credentials | (() => Credentials) | undefined;
   /** How its log lines name it. */
   name?: string;
 }
@@ -72,6 +72,12 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
   #next = 0;
   readonly #fds = new FdGuard();
   #fullSaidAt = 0;
+
+  /** Read at each use: `secrets rotate` changes them while the endpoint runs. */
+  readonly #auth = (): Credentials => {
+    const a = this.#o.auth!;
+    return typeof a === 'function' ? a() : a;
+  };
 
   constructor(o: ProxyOptions) {
     super();
@@ -220,7 +226,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     const slot = this.#next++ % SHARED_CONNECTIONS;
     let up = pool[slot];
     if (!up || up.closed) {
-      const u = new SharedUpstream(p, this.#o.auth, () => {
+      const u = new SharedUpstream(p, this.#o.auth && this.#auth, () => {
         if (pool[slot] === u) pool[slot] = undefined;
       });
       pool[slot] = up = u;
@@ -233,7 +239,7 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
         const s = new MuxSession(
           client,
           shared,
-          this.#o.auth,
+          this.#o.auth && this.#auth,
           () => this.#close(link),
           (unread) =>
             this.#event(

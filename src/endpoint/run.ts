@@ -33,8 +33,9 @@ export async function startProxyEndpoint(
         port: l.at.port,
         source: l.source,
         waitMs: t.endpoint.waitTimeoutMs,
-        multiplex: t.endpoint.multiplex,
-        auth: credentials(t, secrets, 'app'),
+        // TLS passes through untouched: nothing to multiplex, the client talks TLS to the primary.
+        multiplex: t.endpoint.multiplex && !t.tls.enabled,
+        auth: () => credentials(t, secrets, 'app'),
         name: l.role === 'read' ? 'read endpoint' : 'endpoint',
       });
       p.on('event', onEvent);

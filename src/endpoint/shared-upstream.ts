@@ -45,13 +45,13 @@ export class SharedUpstream {
   #corked = false;
   #onClose: () => void;
 
-  constructor(node: NodeSpec<number>, auth: Credentials | undefined, onClose: () => void) {
+  constructor(node: NodeSpec<number>, auth: (() => Credentials) | undefined, onClose: () => void) {
     this.node = node;
     this.#onClose = onClose;
     this.#socket = net.connect({ host: node.host, port: node.port, noDelay: true });
     if (auth) {
       this.#queue.push(null);
-      this.#socket.write(authFrame(auth));
+      this.#socket.write(authFrame(auth()));
     }
     this.ready = new Promise<void>((resolve, reject) => {
       this.#socket.once('connect', () => resolve());

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'FAILOVER_FAILED'
   | 'PROCESS_FAILED'
   | 'SECRETS_INVALID'
+  | 'TLS_FAILED'
   | 'INTERNAL';
 
 export interface RedisHaErrorOptions {
@@ -44,6 +45,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   TOPOLOGY_NOT_FOUND: 3,
   PORT_IN_USE: 3,
   SECRETS_INVALID: 3,
+  TLS_FAILED: 3,
   REDIS_MISSING: 4,
   DEPENDENCY_MISSING: 4,
   REDIS_TOO_OLD: 4,

@@ -1,4 +1,4 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
 import type { Secrets } from '../secrets/store.js';
@@ -38,11 +38,9 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
     // Read-only introspection: INFO and ROLE, through the endpoint too (it then opens a
     // dedicated connection for that user).
     const rp = credentials(t, secrets, 'monitor');
-    const sp = secrets.sentinelPassword;
+    const sp = sentinelCredentials(t, secrets);
     this.#nodes = new Map(t.nodes.map((n) => [n.name, new ScrapeTarget(n, rp, timeoutMs)]));
-    this.#sentinels = new Map(
-      t.sentinels.map((s) => [s.name, new ScrapeTarget(s, { password: sp }, timeoutMs)]),
-    );
+    this.#sentinels = new Map(t.sentinels.map((s) => [s.name, new ScrapeTarget(s, sp, timeoutMs)]));
     if (t.endpoint.mode === 'proxy') {
       this.#endpoints.push({
         endpoint: 'primary',

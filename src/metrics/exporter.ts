@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { timingSafeEqual } from 'node:crypto';
 import { handleCheckRequest } from '../monitor/check-service.js';
+import type { Credentials } from '../secrets/credentials.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { BoundTopology } from '../topology/model.js';
 import { openFds } from '../util/fds.js';
@@ -23,6 +25,27 @@ export interface ExporterOptions {
   port: number;
   /** Reported as redis_ha_exporter_target_timeout_seconds. */
   timeoutMs: number;
+  /**
+   * HTTP Basic credentials a scrape must present (the monitor user's, read at each request so a
+   * rotation applies at once); undefined: open (tests of the exporter alone).
+   */
+  auth?: (() => Credentials) | undefined;
+}
+
+/** Pure: whether an Authorization header carries the credentials (constant-time compare). */
+export function basicAuthorized(header: string | undefined, c: Credentials): boolean {
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  if (!m) return false;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const i = decoded.indexOf(':');
+  if (i < 0 || decoded.slice(0, i) !== (c.username ?? 'monitor')) return false;
+  const given = Buffer.from(decoded.slice(i + 1));
+  let ok = false;
+  for (const pw of [c.password, ...(c.also ?? [])]) {
+    const want = Buffer.from(pw);
+    if (given.length === want.length && timingSafeEqual(given, want)) ok = true;
+  }
+  return ok;
 }
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -126,6 +149,15 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end('method not allowed\n');
+      return;
+    }
+    if (this.#o.auth && !basicAuthorized(req.headers.authorization, this.#o.auth())) {
+      res
+        .writeHead(401, {
+          'www-authenticate': 'Basic realm="redis-ha"',
+          'content-type': 'text/plain',
+        })
+        .end('authentication required: HTTP Basic as the monitor user (see `redis-ha secrets`)\n');
       return;
     }
     if (path === '/metrics') {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { RedisHaError } from '../errors/errors.js';
 import type { CheckRedisOptions, RoleWanted } from './check-redis.js';
 import { parseRange, type Thresholds } from './nagios.js';
+import type { LiteOptions } from '../redis/lite-client.js';
 
 const METRICS = [
   'memory',
@@ -125,6 +126,8 @@ export function parsePluginArgs(
   head: { help: boolean; version: boolean; verbose: boolean; timeoutMs: number };
   /** The password: --password-file, else -P, else REDISCLI_AUTH. */
   password: (env: Record<string, string | undefined>) => string | undefined;
+  /** --tls and its files (TLS_OPTIONS), or undefined for plain TCP. */
+  tls: LiteOptions['tls'];
 } {
   let v: Record<string, string | boolean | undefined>;
   try {
@@ -153,8 +156,21 @@ export function parsePluginArgs(
     const file = s('password-file');
     return file ? readSecret(file) : (s('password') ?? env.REDISCLI_AUTH);
   };
-  return { v, s, port, head, password };
+  const tls =
+    v.tls === true || !!s('cacert') || !!s('cert')
+      ? { ca: s('cacert'), cert: s('cert'), key: s('key'), insecure: v['tls-insecure'] === true }
+      : undefined;
+  return { v, s, port, head, password, tls };
 }
+
+/** The TLS options every plugin takes. */
+export const TLS_OPTIONS = {
+  tls: { type: 'boolean' },
+  cacert: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  'tls-insecure': { type: 'boolean' },
+} as const;
 
 /** check_redis's arguments; every problem is a USAGE error (UNKNOWN). */
 export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
@@ -167,11 +183,7 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
     password: { type: 'string', short: 'P' },
     user: { type: 'string' },
     'password-file': { type: 'string' },
-    tls: { type: 'boolean' },
-    cacert: { type: 'string' },
-    cert: { type: 'string' },
-    key: { type: 'string' },
-    'tls-insecure': { type: 'boolean' },
+    ...TLS_OPTIONS,
     role: { type: 'string', default: 'any' },
     sentinels: { type: 'string' },
     'master-name': { type: 'string', default: 'mymaster' },
@@ -182,7 +194,7 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
     version: { type: 'boolean', short: 'V' },
     ...thresholdOptions,
   });
-  const { v, s, port } = p;
+  const { s, port } = p;
   const role = s('role') as RoleWanted;
   if (!['primary', 'replica', 'any'].includes(role))
     throw new RedisHaError('USAGE', `--role: expected primary, replica or any, got "${role}"`);
@@ -194,21 +206,13 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
       { warn: range(s(`${m}-warning`)), crit: range(s(`${m}-critical`)) },
     ]),
   ) as Omit<CheckRedisOptions['t'], 'response'>;
-  const tlsOn = v.tls === true || !!s('cacert') || !!s('cert');
   return {
     ...p.head,
     options: {
       conn: {
         host: s('host') ?? '127.0.0.1',
         port,
-        tls: tlsOn
-          ? {
-              ca: s('cacert'),
-              cert: s('cert'),
-              key: s('key'),
-              insecure: v['tls-insecure'] === true,
-            }
-          : undefined,
+        tls: p.tls,
       },
       user: s('user'),
       password,

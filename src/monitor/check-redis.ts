@@ -176,7 +176,9 @@ export function analyzeNode(
     const io = up ? n(info, 'master_last_io_seconds_ago') : down;
     measure('replica_lag', io, o.t.lag, `last I/O from the primary ${io}s ago`, 's');
     if (primaryInfo) {
-      const mine = replicaLines(primaryInfo).find((r) => r.port === info.tcp_port);
+      // tcp_port is 0 on a TLS-only node: the port we reached it on is the one it announces.
+      const port = info.tcp_port && info.tcp_port !== '0' ? info.tcp_port : String(o.conn.port);
+      const mine = replicaLines(primaryInfo).find((r) => r.port === port);
       const bytes = Math.max(
         0,
         n(primaryInfo, 'master_repl_offset') - n(info, 'slave_repl_offset'),

@@ -1,5 +1,5 @@
 import { LiteClient, type LiteOptions, type Reply } from '../redis/lite-client.js';
-import { hostPort, parsePluginArgs, range } from './check-args.js';
+import { TLS_OPTIONS, hostPort, parsePluginArgs, range } from './check-args.js';
 import { parseInfoText, type CheckResult } from './check-redis.js';
 import { CRITICAL, evaluate, OK, WARNING, type Finding, type Perf, type Range } from './nagios.js';
 
@@ -17,6 +17,7 @@ Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. Ranges: 10, 10:, ~:10, 10:20, @10:2
       --sentinels-warning/--sentinels-critical RANGE  sentinels known for the master, itself included
       --replicas-warning/--replicas-critical RANGE    healthy replicas (link ok, not down)
       --all HOST:PORT,...          the other sentinels: all must name the same primary
+      --tls                        TLS, with --cacert FILE, --cert FILE, --key FILE, --tls-insecure
   -t, --timeout SECONDS            UNKNOWN after this long (default 10)
   -v, --verbose; -h, --help; -V, --version`;
 
@@ -39,11 +40,12 @@ export function parseSentinelArgs(
   timeoutMs: number;
   options: CheckSentinelOptions;
 } {
-  const { s, port, head, password } = parsePluginArgs(argv, {
+  const { s, port, head, password, tls } = parsePluginArgs(argv, {
     host: { type: 'string', short: 'H', default: '127.0.0.1' },
     port: { type: 'string', short: 'p', default: '26379' },
     password: { type: 'string', short: 'P' },
     'password-file': { type: 'string' },
+    ...TLS_OPTIONS,
     'master-name': { type: 'string', default: 'mymaster' },
     'sentinels-warning': { type: 'string' },
     'sentinels-critical': { type: 'string' },
@@ -59,7 +61,7 @@ export function parseSentinelArgs(
   return {
     ...head,
     options: {
-      conn: { host: s('host') ?? '127.0.0.1', port },
+      conn: { host: s('host') ?? '127.0.0.1', port, tls },
       password: password(env),
       masterName: s('master-name') ?? 'mymaster',
       sentinels: { warn: r('sentinels-warning'), crit: r('sentinels-critical') },

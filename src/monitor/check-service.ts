@@ -6,8 +6,10 @@
  * no file or environment reads (the wrapper reads password files as the calling user); anything
  * else is declined and the wrapper runs the plugin itself.
  */
+import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BoundTopology } from '../topology/model.js';
+import { caFile } from '../secrets/tls.js';
 import { isLoopbackHost } from '../util/listen.js';
 import { parseCheckArgs } from './check-args.js';
 import { parseEndpointArgs } from './check-endpoint.js';
@@ -22,12 +24,35 @@ export type CheckPlugin = (typeof CHECK_PLUGINS)[number];
 const DECLINED = [
   '--password-file',
   '--sentinel-password-file',
-  '--tls',
   '--tls-insecure',
-  '--cacert',
   '--cert',
   '--key',
 ];
+
+/** --tls is run only against the topology's own CA certificate (public, no key material). */
+function tlsDecline(t: BoundTopology, argv: readonly string[]): string | undefined {
+  const ca = argv.flatMap((a, i) =>
+    a === '--cacert' ? [argv[i + 1] ?? ''] : a.startsWith('--cacert=') ? [a.slice(9)] : [],
+  );
+  const tls = argv.includes('--tls') || ca.length > 0;
+  if (!tls) return undefined;
+  if (!t.tls.enabled) return '--tls is run locally';
+  if (ca.length !== 1 || !isTopologyCa(t, ca[0] ?? ''))
+    return "--tls without this topology's CA is run locally";
+  return undefined;
+}
+
+/** The topology's CA file, or a regular file with the same certificate (a copy for Nagios). */
+function isTopologyCa(t: BoundTopology, file: string): boolean {
+  if (file === caFile(t)) return true;
+  try {
+    const st = statSync(file);
+    if (!st.isFile() || st.size > 64 * 1024) return false;
+    return readFileSync(file).equals(readFileSync(caFile(t)));
+  } catch {
+    return false;
+  }
+}
 
 export type CheckServiceAnswer = { ran: PluginRun } | { declined: string };
 
@@ -51,6 +76,8 @@ export function declineReason(
 ): string | undefined {
   for (const a of argv)
     for (const d of DECLINED) if (a === d || a.startsWith(`${d}=`)) return `${d} is run locally`;
+  const tls = tlsDecline(t, argv);
+  if (tls) return tls;
   let addrs: Addr[];
   try {
     addrs = targets(plugin, [...argv]);

@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import type { Credentials } from '../secrets/credentials.js';
+import type { TlsMaterial } from '../secrets/tls.js';
 
 export interface Address {
   host: string;
@@ -19,6 +21,29 @@ export interface ConnectOptions {
   /** A pub/sub connection: the caller re-subscribes on 'ready' (ioredis's own re-subscribe
    * rejects unhandled when the socket closes again at once, which would crash the process). */
   subscriber?: boolean;
+  /** TLS: trust this CA and present this certificate. */
+  tls?: TlsMaterial | undefined;
+  /** Whose credentials: a reconnecting client is refreshed by `refreshCredentials`. */
+  who?: Credentials['who'];
+}
+
+/** Reconnecting clients by whose credentials they use (a rotation changes them). */
+const live = new Map<Redis, NonNullable<Credentials['who']>>();
+
+/**
+ * After `secrets rotate`: every live reconnecting client authenticates with the new password on
+ * its next (re)connection; ioredis reads username/password from its options on each connect.
+ * Connections already authenticated stay so (Redis keeps them across password changes).
+ */
+export function refreshCredentials(
+  lookup: (who: NonNullable<Credentials['who']>) => Credentials,
+): number {
+  for (const [client, who] of live) {
+    const c = lookup(who);
+    client.options.username = c.username;
+    client.options.password = c.password;
+  }
+  return live.size;
 }
 
 export function addr(a: Address): string {
@@ -45,11 +70,16 @@ export function createClient(a: Address, o: ConnectOptions = {}): Redis {
     enableReadyCheck: false,
     connectionName: o.name,
     autoResubscribe: !o.subscriber,
+    tls: o.tls && { ca: o.tls.ca, cert: o.tls.cert, key: o.tls.key },
     retryStrategy: o.reconnect ? (n: number) => Math.min(100 * n, 1000) : () => null,
   });
   client.on('error', () => {
     /* surfaced through the failing command instead */
   });
+  if (o.reconnect && o.who) {
+    live.set(client, o.who);
+    client.once('end', () => live.delete(client));
+  }
   return client;
 }
 

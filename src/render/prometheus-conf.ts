@@ -128,7 +128,11 @@ export function renderAlertRules(): string {
 }
 
 /** A prometheus.yml that scrapes the topology's exporter and loads the alerts. */
-export function renderPrometheusConfig(t: BoundTopology, rulesFile: string): string {
+export function renderPrometheusConfig(
+  t: BoundTopology,
+  rulesFile: string,
+  auth?: { username: string; passwordFile: string },
+): string {
   const { host, port } = t.exporter.listen;
   return stringify(
     {
@@ -139,6 +143,9 @@ export function renderPrometheusConfig(t: BoundTopology, rulesFile: string): str
           job_name: 'redis-ha',
           scrape_timeout: '4s',
           static_configs: [{ targets: [`${host}:${port}`] }],
+          ...(auth
+            ? { basic_auth: { username: auth.username, password_file: auth.passwordFile } }
+            : {}),
         },
       ],
     },

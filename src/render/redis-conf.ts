@@ -3,6 +3,7 @@ import { aclRules } from '../secrets/credentials.js';
 import { ACL_USERS, type Secrets } from '../secrets/store.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
 import { quote, header } from './common.js';
+import type { TlsFiles } from '../secrets/tls.js';
 
 export interface RedisConfContext {
   /** The node this one replicates from; undefined for the primary. */
@@ -13,23 +14,52 @@ export interface RedisConfContext {
   logFile: string;
   /** Priority to render; the supervisor raises it to node.priority once the replica has synced. */
   startPriority: number;
+  /** This host's certificate when the topology has TLS. */
+  tls?: TlsFiles | undefined;
+}
+
+/** TLS only: the plain port off; replication, like every client, over TLS. */
+export function tlsLines(port: number, f: TlsFiles | undefined): string[] {
+  if (!f) return [`port ${port}`];
+  return [
+    '# TLS only: the plain port is off.',
+    'port 0',
+    `tls-port ${port}`,
+    `tls-cert-file ${quote(f.certFile)}`,
+    `tls-key-file ${quote(f.keyFile)}`,
+    `tls-ca-cert-file ${quote(f.caFile)}`,
+    '# Clients authenticate with ACL users/passwords; a certificate, when presented, must be ours.',
+    'tls-auth-clients optional',
+    'tls-replication yes',
+    'tls-protocols "TLSv1.2 TLSv1.3"',
+    'tls-prefer-server-ciphers yes',
+  ];
+}
+
+const sha = (pw: string): string => createHash('sha256').update(pw).digest('hex');
+
+/** A user's password hashes: during `secrets rotate` the new one and the one it replaces. */
+export function passwordHashes(current: string, previous: string | undefined): string {
+  return [current, ...(previous && previous !== current ? [previous] : [])]
+    .map((pw) => `#${sha(pw)}`)
+    .join(' ');
 }
 
 /** password: one generated password; acl: the default user off and one user per role. */
 function securityLines(t: BoundTopology, s: Secrets): string[] {
+  const prev = s.previous;
   if (t.auth.mode === 'password')
     return [
-      '# --- Security: one generated password (the secrets file in the state dir) ---',
-      `requirepass ${quote(s.redisPassword)}`,
+      "# --- Security: one generated password (the seed's requirepass, as a SHA-256 hash) ---",
+      `user default on ${passwordHashes(s.redisPassword, prev?.redisPassword)} ~* &* +@all`,
       `masterauth ${quote(s.redisPassword)}`,
     ];
-  const sha = (pw: string): string => createHash('sha256').update(pw).digest('hex');
   return [
     '# --- Security: ACL users, least privilege (passwords as SHA-256; the secrets file has them) ---',
     'user default off',
     ...ACL_USERS.map(
       (u) =>
-        `user ${u} on #${sha(s.users[u])} ${aclRules(u, u === 'app' ? t.auth.appCommands : [])}`,
+        `user ${u} on ${passwordHashes(s.users[u], prev?.users[u])} ${aclRules(u, u === 'app' ? t.auth.appCommands : [])}`,
     ),
     '# Replicas authenticate to their primary as the replication user.',
     'masteruser replication',
@@ -51,7 +81,7 @@ export function renderRedisConf(
     '',
     '# --- Network ---',
     `bind ${node.bind.join(' ')}`,
-    `port ${node.port}`,
+    ...tlsLines(node.port, ctx.tls),
     'protected-mode yes',
     'tcp-backlog 511',
     '',

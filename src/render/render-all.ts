@@ -6,6 +6,7 @@ import type { Secrets } from '../secrets/store.js';
 import type { StateDir } from '../runtime/state-dir.js';
 import { renderRedisConf } from './redis-conf.js';
 import { renderSentinelConf } from './sentinel-conf.js';
+import { hostTlsFiles } from '../secrets/tls.js';
 
 export interface RenderedFile {
   member: string;
@@ -43,6 +44,7 @@ export function renderNode(
       pidFile: path.join(dir, 'redis.pid'),
       logFile: ctx.root.logFile('node', node.name),
       startPriority: isPrimary || !ctx.gatePriority ? node.priority : 0,
+      tls: t.tls.enabled ? hostTlsFiles(t, node.host) : undefined,
     }),
   };
 }
@@ -59,10 +61,12 @@ export function renderAll(t: BoundTopology, ctx: RenderContext): RenderedFile[] 
         primary: ctx.primary,
         auth: credentials(t, ctx.secrets, 'sentinel'),
         sentinelPassword: ctx.secrets.sentinelPassword,
+        previousSentinelPassword: ctx.secrets.previous?.sentinelPassword,
         dir,
         pidFile: path.join(dir, 'sentinel.pid'),
         logFile: ctx.root.logFile('sentinel', s.name),
         ids: ctx.sentinelIds,
+        tls: t.tls.enabled ? hostTlsFiles(t, s.host) : undefined,
       }),
     });
   }

@@ -1,17 +1,23 @@
 import type { Credentials } from '../secrets/credentials.js';
 import type { BoundTopology, NodeSpec, SentinelSpec } from '../topology/model.js';
 import { header, quote } from './common.js';
+import { passwordHashes, tlsLines } from './redis-conf.js';
+import type { TlsFiles } from '../secrets/tls.js';
 
 export interface SentinelConfContext {
   primary: NodeSpec<number>;
   /** How the sentinels authenticate to the nodes. */
   auth: Credentials;
   sentinelPassword: string;
+  /** During `secrets rotate`: the sentinel password being replaced, still accepted. */
+  previousSentinelPassword?: string | undefined;
   dir: string;
   pidFile: string;
   logFile: string;
   /** Run id of every sentinel by name; pre-declaring peers saves the 2s hello discovery. */
   ids: Readonly<Record<string, string>>;
+  /** This host's certificate when the topology has TLS (links to nodes and peers use TLS too). */
+  tls?: TlsFiles | undefined;
 }
 
 export function renderSentinelConf(
@@ -29,7 +35,7 @@ export function renderSentinelConf(
     '# Sentinel rewrites this file at run time (epochs, discovered peers): it must stay writable.',
     '',
     `bind ${s.bind.join(' ')}`,
-    `port ${s.port}`,
+    ...tlsLines(s.port, ctx.tls),
     'daemonize no',
     `dir ${quote(ctx.dir)}`,
     `pidfile ${quote(ctx.pidFile)}`,
@@ -38,7 +44,8 @@ export function renderSentinelConf(
     `sentinel myid ${myId}`,
     '',
     '# --- Security: clients and peer sentinels must authenticate ---',
-    `requirepass ${quote(ctx.sentinelPassword)}`,
+    '# The default user with the sentinel password (a hash; ACL SETUSER changes it without restart).',
+    `user default on ${passwordHashes(ctx.sentinelPassword, ctx.previousSentinelPassword)} ~* &* +@all`,
     `sentinel sentinel-pass ${quote(ctx.sentinelPassword)}`,
     '# Scripts cannot be changed at run time with SENTINEL SET.',
     'sentinel deny-scripts-reconfig yes',

@@ -1,4 +1,4 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { createClient, redisErrorText } from '../redis/client.js';
 import { num, pairsToRecord, parseInfo, parseReplicaAcks } from '../redis/info.js';
@@ -31,7 +31,7 @@ export class ClientPool {
       c = createClient(m, {
         ...(m.kind === 'node'
           ? credentials(this.#t, this.#secrets, 'admin')
-          : { password: this.#secrets.sentinelPassword }),
+          : sentinelCredentials(this.#t, this.#secrets)),
         timeoutMs: this.#timeoutMs,
         reconnect: true,
         name: 'redis-ha',

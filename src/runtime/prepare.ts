@@ -1,5 +1,6 @@
 import { renderAll, writeRendered } from '../render/render-all.js';
 import { loadOrCreateSecrets, type Secrets } from '../secrets/store.js';
+import { ensureTls, withTls } from '../secrets/tls.js';
 import {
   designatedPrimary,
   findNode,
@@ -43,7 +44,8 @@ export async function prepareRun(
     note(`${primary.name} is the primary since the last failover (state dir)`);
   state.primary = primary.name;
   dir.writeState(state);
-  const secrets = loadOrCreateSecrets(dir);
+  ensureTls(t);
+  const secrets = withTls(loadOrCreateSecrets(dir), t);
   writeRendered(
     renderAll(t, {
       root: dir,

@@ -96,6 +96,12 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   get status(): SupervisorStatus {
     return this.#status;
   }
+  /** The process's one Secrets object (the SecretsReloader updates it in place). */
+  get secrets(): Secrets {
+    if (!this.#run) throw new RedisHaError('NOT_RUNNING', 'the supervisor has not started');
+    return this.#run.secrets;
+  }
+
   get topology(): BoundTopology {
     if (!this.#run) throw new RedisHaError('NOT_RUNNING', 'the supervisor has not started');
     return this.#run.t;

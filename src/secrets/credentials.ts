@@ -1,11 +1,18 @@
 import type { Topology } from '../topology/model.js';
 import type { AclUser, Secrets } from './store.js';
+import type { TlsMaterial } from './tls.js';
 
 /** What a connection to a data node authenticates as. */
 export interface Credentials {
   /** Undefined: the `default` user (password mode). */
   username?: string | undefined;
   password: string;
+  /** redis-ha's TLS client material when the topology has `tls`. */
+  tls?: TlsMaterial | undefined;
+  /** Whose credentials these are: `secrets rotate` refreshes live clients by it. */
+  who?: AclUser | 'sentinels' | undefined;
+  /** During a rotation: the previous password, still accepted (the endpoint's local AUTH). */
+  also?: readonly string[] | undefined;
 }
 
 /**
@@ -13,12 +20,25 @@ export interface Credentials {
  * mode the one shared password. Every connection to a node goes through here.
  */
 export function credentials(
-  t: Pick<Topology, 'auth'>,
+  t: Pick<Topology, 'auth' | 'tls'>,
   secrets: Secrets,
   who: AclUser,
 ): Credentials {
-  if (t.auth.mode === 'password') return { password: secrets.redisPassword };
-  return { username: who, password: secrets.users[who] };
+  const tls = t.tls.enabled ? secrets.tls : undefined;
+  const p = secrets.previous;
+  if (t.auth.mode === 'password')
+    return { password: secrets.redisPassword, tls, who, also: p && [p.redisPassword] };
+  return { username: who, password: secrets.users[who], tls, who, also: p && [p.users[who]] };
+}
+
+/** How redis-ha authenticates to the sentinels. */
+export function sentinelCredentials(t: Pick<Topology, 'tls'>, secrets: Secrets): Credentials {
+  return {
+    password: secrets.sentinelPassword,
+    tls: t.tls.enabled ? secrets.tls : undefined,
+    who: 'sentinels',
+    also: secrets.previous && [secrets.previous.sentinelPassword],
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisHaError } from '../errors/errors.js';
 import { registerSecret } from '../util/redact.js';
 import { readJson, writeJsonAtomic, type StateDir } from '../runtime/state-dir.js';
+import type { TlsMaterial } from './tls.js';
 
 export interface Secrets {
   /** requirepass and masterauth of every node; auth-pass of the sentinels. */
@@ -13,7 +14,23 @@ export interface Secrets {
   readonly dashboardToken: string;
   /** One password per ACL user (used when `auth.mode` is `acl`). */
   readonly users: Readonly<Record<AclUser, string>>;
+  /** redis-ha's TLS client material when the topology has `tls` (see tls.ts). */
+  readonly tls?: TlsMaterial | undefined;
+  /** Bumped by every `secrets rotate` step: running daemons reload when it changes. */
+  readonly generation?: number | undefined;
+  /** During `secrets rotate`: other passwords the servers accept too (see rotate.ts). */
+  readonly previous?: PreviousSecrets | undefined;
+  /**
+   * `adding`: the main passwords are still the old ones and `previous` holds the new ones being
+   * added; `switched`: the main ones are the new ones and `previous` the old ones, still accepted.
+   */
+  readonly rotation?: 'adding' | 'switched' | undefined;
 }
+
+export type PreviousSecrets = Pick<
+  Secrets,
+  'redisPassword' | 'sentinelPassword' | 'dashboardToken' | 'users'
+>;
 
 export const ACL_USERS = ['admin', 'app', 'replication', 'sentinel', 'monitor'] as const;
 export type AclUser = (typeof ACL_USERS)[number];
@@ -36,18 +53,28 @@ function newUserPasswords(): Record<AclUser, string> {
   >;
 }
 
+/** A fresh set of secrets (CSPRNG). */
+export function newSecrets(): PreviousSecrets {
+  return {
+    redisPassword: generatePassword(),
+    sentinelPassword: generatePassword(),
+    dashboardToken: generatePassword(),
+    users: newUserPasswords(),
+  };
+}
+
+/** Writes the secrets file (0600, atomically); never the TLS material (files of their own). */
+export function writeSecrets(dir: StateDir, s: Secrets): void {
+  writeJsonAtomic(dir.secretsFile, { ...s, tls: undefined }, 0o600);
+}
+
 /** Loads the secrets file, creating it (0600) on first use; re-tightens a loosened mode. */
 export function loadOrCreateSecrets(dir: StateDir): Secrets {
   dir.ensure();
   const file = dir.secretsFile;
   let secrets = existsSync(file) ? readJson<Partial<Secrets>>(file) : undefined;
   if (!secrets) {
-    secrets = {
-      redisPassword: generatePassword(),
-      sentinelPassword: generatePassword(),
-      dashboardToken: generatePassword(),
-      users: newUserPasswords(),
-    };
+    secrets = newSecrets();
     writeJsonAtomic(file, secrets, 0o600);
   } else {
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
@@ -58,9 +85,15 @@ export function loadOrCreateSecrets(dir: StateDir): Secrets {
       writeJsonAtomic(file, secrets, 0o600);
     }
   }
-  const { redisPassword, sentinelPassword, dashboardToken = '' } = secrets;
+  const { redisPassword, sentinelPassword, dashboardToken = '', previous } = secrets;
   const users = secrets.users ?? newUserPasswords();
+  const valid = (s: Partial<PreviousSecrets>): boolean =>
+    VALID.test(s.redisPassword ?? '') &&
+    VALID.test(s.sentinelPassword ?? '') &&
+    VALID.test(s.dashboardToken ?? '') &&
+    ACL_USERS.every((u) => VALID.test(s.users?.[u] ?? ''));
   if (
+    (previous !== undefined && !valid(previous)) ||
     !redisPassword ||
     !sentinelPassword ||
     !VALID.test(redisPassword) ||
@@ -76,7 +109,20 @@ export function loadOrCreateSecrets(dir: StateDir): Secrets {
   registerSecret(sentinelPassword);
   registerSecret(dashboardToken);
   for (const u of ACL_USERS) registerSecret(users[u]);
-  return { redisPassword, sentinelPassword, dashboardToken, users };
+  if (previous) {
+    registerSecret(previous.redisPassword);
+    registerSecret(previous.sentinelPassword);
+    registerSecret(previous.dashboardToken);
+    for (const u of ACL_USERS) registerSecret(previous.users[u]);
+  }
+  const generation = typeof secrets.generation === 'number' ? secrets.generation : 0;
+  const rotation =
+    previous && (secrets.rotation === 'adding' || secrets.rotation === 'switched')
+      ? secrets.rotation
+      : previous
+        ? 'switched'
+        : undefined;
+  return { redisPassword, sentinelPassword, dashboardToken, users, generation, previous, rotation };
 }
 
 /** Reads existing secrets without creating any (for status/checks on a topology never started). */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createClient } from '../redis/client.js';
+import type { Credentials } from '../secrets/credentials.js';
 import type { BoundTopology } from '../topology/model.js';
 
 export interface SentinelMessage {
@@ -23,19 +24,19 @@ export function concernsMaster(payload: string, masterName: string): boolean {
 export class SentinelEventStream {
   #subs: Redis[] = [];
   readonly #t: BoundTopology;
-  readonly #password: string;
+  readonly #auth: Credentials;
   readonly #onMessage: (m: SentinelMessage) => void;
 
-  constructor(t: BoundTopology, password: string, onMessage: (m: SentinelMessage) => void) {
+  constructor(t: BoundTopology, auth: Credentials, onMessage: (m: SentinelMessage) => void) {
     this.#t = t;
-    this.#password = password;
+    this.#auth = auth;
     this.#onMessage = onMessage;
   }
 
   start(): void {
     for (const s of this.#t.sentinels) {
       const c = createClient(s, {
-        password: this.#password,
+        ...this.#auth,
         reconnect: true,
         timeoutMs: 2000,
         name: 'redis-ha-events',

@@ -23,6 +23,8 @@ export class FailoverHistory {
   #episodeStart: number | undefined;
   #inProgress = false;
   #count = 0;
+  /** When the last switch was recorded: an observation begun before it cannot undo it. */
+  #switchedAt = -Infinity;
   readonly #entries: FailoverEntry[] = [];
   readonly #nameOf: (host: string, port: number) => string;
   /** An episode start older than this is stale (a recovered +sdown, a failed attempt). */
@@ -79,9 +81,12 @@ export class FailoverHistory {
     return this.#switch(from, to, at, false);
   }
 
-  /** The primary a sentinel majority names now: records a switch the events did not show. */
+  /**
+   * The primary a sentinel majority named in a look begun at `at`: records a switch the events did
+   * not show. A look begun before the last switch is stale (its replies may predate it).
+   */
   observe(primary: string | undefined, at: number): FailoverEntry | undefined {
-    if (primary === undefined) return undefined;
+    if (primary === undefined || at < this.#switchedAt) return undefined;
     if (this.#primary === undefined) {
       this.#primary = primary;
       return undefined;
@@ -105,6 +110,7 @@ export class FailoverHistory {
       inferred,
     };
     this.#primary = to;
+    this.#switchedAt = at;
     this.#episodeStart = undefined;
     this.#inProgress = false;
     this.#count++;

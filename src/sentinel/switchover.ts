@@ -1,4 +1,4 @@
-import { credentials, type Credentials } from '../secrets/credentials.js';
+import { credentials, sentinelCredentials, type Credentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
@@ -262,8 +262,8 @@ async function leaderWatch(
 ): Promise<LeaderWatch> {
   let last: unknown;
   for (const s of t.sentinels) {
-    const sub = createClient(s, { password: secrets.sentinelPassword, timeoutMs: 1000 });
-    const cmd = createClient(s, { password: secrets.sentinelPassword, timeoutMs: 1000 });
+    const sub = createClient(s, { ...sentinelCredentials(t, secrets), timeoutMs: 1000 });
+    const cmd = createClient(s, { ...sentinelCredentials(t, secrets), timeoutMs: 1000 });
     try {
       await Promise.all([sub.connect(), cmd.connect()]);
       let settle: { ok: () => void; fail: (e: Error) => void } | undefined;

@@ -1,4 +1,4 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import type { Redis } from 'ioredis';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { createClient, withClient } from '../redis/client.js';
@@ -132,7 +132,7 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
       this.#sentinels.set(
         s.name,
         createClient(s, {
-          password: this.#secrets.sentinelPassword,
+          ...sentinelCredentials(this.#t, this.#secrets),
           reconnect: true,
           timeoutMs: 500,
           name: 'redis-ha-watcher',
@@ -153,17 +153,21 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
         c.connect().catch(() => undefined),
       ),
     );
-    this.#stream = new SentinelEventStream(this.#t, this.#secrets.sentinelPassword, (m) => {
-      this.emit('message', m);
-      this.#apply({
-        type: 'event',
-        sentinel: m.sentinel,
-        at: Date.now(),
-        channel: m.channel,
-        payload: m.payload,
-      });
-      if (RECONCILE_ON.has(m.channel)) this.reconcile();
-    });
+    this.#stream = new SentinelEventStream(
+      this.#t,
+      sentinelCredentials(this.#t, this.#secrets),
+      (m) => {
+        this.emit('message', m);
+        this.#apply({
+          type: 'event',
+          sentinel: m.sentinel,
+          at: Date.now(),
+          channel: m.channel,
+          payload: m.payload,
+        });
+        if (RECONCILE_ON.has(m.channel)) this.reconcile();
+      },
+    );
     this.#stream.start();
     await this.#look(true);
   }

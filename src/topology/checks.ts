@@ -78,9 +78,16 @@ export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnin
     });
   }
   const s = t.sentinel;
+  // Sentinel retries a failed link at most once per ping period: down-after must leave room for
+  // one retry, or one refused connect (a new primary's fresh link) fails it back (seen here).
+  const ping = s.pingPeriod === 'default' ? 1000 : s.pingPeriod;
   if (s.downAfter < 1000) {
     warnings.push(
       `sentinel.downAfter ${s.downAfter}ms is below 1s: expect false failovers under load (redis#8607)`,
+    );
+  } else if (s.downAfter < 1.5 * ping) {
+    warnings.push(
+      `sentinel.downAfter ${s.downAfter}ms leaves no room for Sentinel's link retry (once per ping period, ${ping}ms): one failed connect marks a healthy node down; use at least ${1.5 * ping}ms`,
     );
   }
   if (s.failoverTimeout < s.downAfter) {

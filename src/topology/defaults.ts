@@ -35,6 +35,7 @@ export const DEFAULTS = {
   exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
   dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
   auth: { mode: 'acl', appCommands: [] as string[] },
+  tls: { enabled: false },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
@@ -237,5 +238,15 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'auth.appCommands',
     default: '[]',
     doc: 'With `acl`: extra ACL rules for the `app` user, e.g. `["+keys", "+flushdb"]`.',
+  },
+  {
+    key: 'tls',
+    default: String(DEFAULTS.tls.enabled),
+    doc: '`true`: every node and sentinel listens on TLS only (its `port` becomes its `tls-port`; the plain port is off), replication and sentinel links use TLS, and so does everything redis-ha connects with; the endpoint passes TLS through to the primary. A local CA and per-host certificates are generated in the state dir (`tls/`). Also `{ca: {cert, key}}` to sign with your own CA.',
+  },
+  {
+    key: 'tls.ca',
+    default: '(generated)',
+    doc: 'Your CA (`cert` and `key` PEM paths, relative to the topology file) to sign the host certificates with, instead of a generated one.',
   },
 ];

@@ -184,6 +184,13 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       timeoutMs: t.exporter.timeout,
     },
     auth: { mode: t.auth.mode, appCommands: t.auth.appCommands },
+    tls: {
+      enabled: t.tls.enabled,
+      ca: t.tls.ca && {
+        cert: path.resolve(baseDir, t.tls.ca.cert),
+        key: path.resolve(baseDir, t.tls.ca.key),
+      },
+    },
     dashboard: {
       enabled: t.dashboard.enabled,
       listen: parseListen(t.dashboard.listen),

@@ -81,6 +81,11 @@ export interface Topology<P extends Port = Port> {
     /** Extra ACL rules for the app user. */
     readonly appCommands: readonly string[];
   };
+  readonly tls: {
+    readonly enabled: boolean;
+    /** A user-provided CA (absolute paths); undefined: redis-ha generates one. */
+    readonly ca?: { readonly cert: string; readonly key: string } | undefined;
+  };
   readonly dashboard: {
     readonly enabled: boolean;
     readonly listen: { readonly host: string; readonly port: P };

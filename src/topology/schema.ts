@@ -169,6 +169,23 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
+    // `tls: true` is short for `tls: { enabled: true }`.
+    tls: z.preprocess(
+      (v) => (typeof v === 'boolean' ? { enabled: v } : v),
+      z
+        .object(
+          {
+            enabled: z.boolean().default(true),
+            ca: z
+              .object({ cert: z.string().min(1), key: z.string().min(1) })
+              .strict()
+              .optional(),
+          },
+          { invalid_type_error: 'expected true, false or { enabled, ca: { cert, key } }' },
+        )
+        .strict()
+        .default({ enabled: DEFAULTS.tls.enabled }),
+    ),
     dashboard: z
       .object({
         enabled: z.boolean().default(DEFAULTS.dashboard.enabled),

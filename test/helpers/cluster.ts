@@ -80,6 +80,13 @@ export interface TestCluster {
   closeClients: () => void;
   /** Dump views and logs (called on failure). */
   dump: () => Promise<string>;
+  /** GET the exporter's /metrics as the monitor user (HTTP Basic), as Prometheus does. */
+  metrics: () => Promise<string>;
+}
+
+/** The Authorization header of a scrape as `auth`. */
+export function basicAuth(auth: { username?: string; password: string }): string {
+  return `Basic ${Buffer.from(`${auth.username ?? 'monitor'}:${auth.password}`).toString('base64')}`;
 }
 
 export interface StatusJson {
@@ -116,7 +123,7 @@ export async function makeCluster(name: string, o: ClusterOptions = {}): Promise
     lines: [
       'quorum: 2',
       `persistence: ${o.persistence ?? '{ mode: rdb }'}`,
-      'sentinel: { downAfter: 1s, failoverTimeout: 5s }',
+      'sentinel: { downAfter: 1500ms, failoverTimeout: 5s }',
       'supervisor: { stopTimeout: 5s }',
       o.extra ?? '',
     ],
@@ -152,6 +159,14 @@ export async function makeCluster(name: string, o: ClusterOptions = {}): Promise
       return r;
     },
     status: async () => JSON.parse((await run(['status', '--json'])).stdout) as StatusJson,
+    metrics: async () => {
+      const r = await fetch(`http://127.0.0.1:${ports.exporter}/metrics`, {
+        headers: { authorization: basicAuth(c.auth('monitor')) },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (r.status !== 200) throw new Error(`/metrics: HTTP ${r.status}`);
+      return r.text();
+    },
     dump: async () => {
       const parts = [(await run(['status'])).stdout, (await run(['logs', '-n', '80'])).stdout];
       for (const m of ['redis01', 'redis02', 's1', 's2', 's3'])
@@ -273,4 +288,37 @@ export async function countGood(r: Redis, n: number, prefix = 'k'): Promise<numb
     vals.forEach((v, i) => v === `v${start + i}` && good++);
   }
   return good;
+}
+
+/** Every TCP port the processes listen on (/proc: their socket inodes in LISTEN state). */
+export function listeningPorts(pids: readonly number[]): number[] {
+  const listening = new Map<string, number>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(f)) continue;
+    for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // local_address is HEX_IP:HEX_PORT, st 0A is LISTEN, inode is column 10.
+      if (cols[3] !== '0A' || !cols[1] || !cols[9]) continue;
+      listening.set(cols[9], parseInt(cols[1].split(':')[1] ?? '0', 16));
+    }
+  }
+  const ports = new Set<number>();
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        const port = m && listening.get(m[1]!);
+        if (port) ports.add(port);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }

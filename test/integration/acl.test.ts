@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/runtime/ports.js';
-import { CLI, waitStatus, withCluster } from '../helpers/cluster.js';
+import {
+  CLI,
+  listeningPorts,
+  processesUnder,
+  waitStatus,
+  withCluster,
+} from '../helpers/cluster.js';
 
 type Users = Record<'admin' | 'app' | 'replication' | 'sentinel' | 'monitor', string>;
 
@@ -51,6 +57,40 @@ test('auth.mode acl: default user off, each user allowed what its role needs and
       };
       const u = s.users;
       const p = c.ports.redis01;
+
+      // Every port the running topology listens on refuses unauthenticated use (found from
+      // /proc, so a listener nobody thought of fails the test too).
+      const ports = listeningPorts(processesUnder(c.dir));
+      const known = new Map<number, string>([
+        [c.ports.redis01, 'redis'],
+        [c.ports.redis02, 'redis'],
+        ...c.ports.sentinels.map((x) => [x, 'redis'] as [number, string]),
+        [ep, 'redis'],
+        [c.ports.exporter, 'http'],
+        [c.ports.dashboard, 'http'],
+      ]);
+      assert.deepEqual(
+        ports,
+        [...known.keys()].sort((a, b) => a - b),
+        'the listeners',
+      );
+      for (const [port, kind] of known) {
+        if (kind === 'redis') {
+          const r = spawnSync('redis-cli', ['-p', String(port), 'PING'], { encoding: 'utf8' });
+          assert.match(r.stdout, /NOAUTH/, `port ${port} without credentials`);
+        } else {
+          for (const path of ['/', '/metrics', '/api/snapshot', '/events'])
+            if ((await fetch(`http://127.0.0.1:${port}${path}`)).status === 200)
+              assert.fail(`port ${port} answered ${path} without credentials`);
+        }
+      }
+      // The exporter's check service runs a check only with the caller's own credentials.
+      const noPw = spawnSync(
+        path.resolve(path.dirname(CLI), '../../../bin/check_redis'),
+        ['--via', `127.0.0.1:${c.ports.exporter}`, '-p', String(p), '--role', 'primary'],
+        { encoding: 'utf8', env: { PATH: process.env.PATH } },
+      );
+      assert.equal(noPw.status, 2, `a check without a password: ${noPw.stdout}`);
       const dflt = spawnSync(
         'redis-cli',
         ['-p', String(p), '--no-auth-warning', '-a', s.redisPassword, 'PING'],
@@ -129,7 +169,7 @@ test('auth.mode acl: default user off, each user allowed what its role needs and
         { encoding: 'utf8' },
       );
       assert.equal(chk.status, 0, chk.stdout + chk.stderr);
-      const metrics = await (await fetch(`http://127.0.0.1:${c.ports.exporter}/metrics`)).text();
+      const metrics = await c.metrics();
       assert.match(metrics, /^redis_up\{node="redis02"\} 1$/m);
 
       // Failover and rejoin with Sentinel's minimal ACL; the drill writes as app through the endpoint.

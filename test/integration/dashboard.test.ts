@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/runtime/ports.js';
 import { ARTIFACTS } from '../helpers/artifacts.js';
@@ -26,7 +26,14 @@ test('dashboard: the right primary, a CLI failover on the page within 2 s withou
         page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
         let reloads = 0;
         page.on('load', () => reloads++);
-        await page.goto(url);
+        // Once with the token (then a cookie): the dashboard requires it, loopback included.
+        const token = (
+          JSON.parse(readFileSync(path.join(c.dir, '.redis-ha/secrets.json'), 'utf8')) as {
+            dashboardToken: string;
+          }
+        ).dashboardToken;
+        assert.equal((await fetch(url)).status, 401, 'no token, no dashboard');
+        await page.goto(`${url}?token=${token}`);
         await page.waitForFunction(
           () => document.querySelector('#primary')?.textContent === 'redis01',
           undefined,

@@ -4,14 +4,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/runtime/ports.js';
-import { CLI, withCluster } from '../helpers/cluster.js';
+import { CLI, withCluster, basicAuth } from '../helpers/cluster.js';
 import { ensureDebianTool } from '../helpers/debian.js';
 
 const PROMTOOL = '/usr/bin/promtool';
 const ROOT = path.resolve(path.dirname(CLI), '../../..');
 
+/** Set once the cluster's secrets exist: scrapes authenticate as the monitor user. */
+let authorization = '';
+
 async function scrape(url: string): Promise<string> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const r = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
   assert.equal(r.status, 200);
   assert.match(r.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   return r.text();
@@ -90,6 +93,11 @@ test('exporter: valid metrics for the whole topology, a bounded scrape, labels s
       assert.equal(up.code, 0, up.stderr);
       const url = `http://127.0.0.1:${c.ports.exporter}/metrics`;
       assert.match(up.stdout, new RegExp(`metrics: ${url.replace(/[.]/g, '\\.')}`));
+      // Without the monitor user's credentials, or with wrong ones: 401.
+      assert.equal((await fetch(url)).status, 401);
+      const wrong = basicAuth({ username: 'monitor', password: 'x'.repeat(43) });
+      assert.equal((await fetch(url, { headers: { authorization: wrong } })).status, 401);
+      authorization = basicAuth(c.auth('monitor'));
       const first = await until(
         url,
         (x) => value(x, 'redis_ha_endpoint_reaches_primary{endpoint="primary"}') === 1,
@@ -172,7 +180,7 @@ test('exporter: valid metrics for the whole topology, a bounded scrape, labels s
         );
         assert.equal(value(own, 'redis_ha_failovers_total'), 0, 'counted since it started');
         assert.ok((value(own, 'process_resident_memory_bytes') ?? 0) > 0);
-        const nf = await fetch(`http://127.0.0.1:${port}/nope`);
+        const nf = await fetch(`http://127.0.0.1:${port}/nope`, { headers: { authorization } });
         assert.equal(nf.status, 404);
       } finally {
         alone.kill('SIGTERM');

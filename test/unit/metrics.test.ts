@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MetricSet, renderFamilies } from '../../src/metrics/exposition.js';
 import { declineReason } from '../../src/monitor/check-service.js';
+import { caFile } from '../../src/secrets/tls.js';
 import { buildMetrics, type ScrapeData } from '../../src/metrics/ha-metrics.js';
 import type { SentinelReplies } from '../../src/metrics/sentinel-metrics.js';
 import { parseInfo } from '../../src/redis/info.js';
@@ -223,6 +224,9 @@ test('failover history: one entry per failover although every sentinel announces
   assert.equal(h.count, 1);
   assert.equal(h.inProgress, false);
   assert.equal(h.observe('redis02', 2000), undefined);
+  // A scrape begun before the switch (its sentinels answered before it) does not undo it.
+  assert.equal(h.observe('redis01', 1590), undefined);
+  assert.equal(h.count, 1);
   // A switch the event stream missed is found by the next scrape, without a duration.
   const missed = h.observe('redis01', 90_000);
   assert.equal(missed?.inferred, true);
@@ -269,6 +273,20 @@ test('check service: runs only checks of its own members, never file or TLS opti
   );
   assert.match(declineReason(t, 'redis', ['-p', p, '--cacert=/x']) ?? '', /run locally/);
   assert.match(declineReason(t, 'redis', ['-p', p, '--tls']) ?? '', /run locally/);
+  // With TLS: only against the topology's own CA, never with key material.
+  const tt = { ...t, tls: { enabled: true } };
+  const ca = caFile(tt);
+  assert.equal(declineReason(tt, 'redis', ['-p', p, '--tls', '--cacert', ca]), undefined);
+  assert.equal(declineReason(tt, 'redis', ['-p', p, `--cacert=${ca}`]), undefined);
+  assert.match(
+    declineReason(tt, 'redis', ['-p', p, '--tls', '--cacert', '/x']) ?? '',
+    /run locally/,
+  );
+  assert.match(declineReason(tt, 'redis', ['-p', p, '--tls']) ?? '', /run locally/);
+  assert.match(
+    declineReason(tt, 'redis', ['-p', p, '--tls', '--cacert', ca, '--key', '/k']) ?? '',
+    /run locally/,
+  );
   const sp = String(t.sentinels[0]!.port);
   assert.equal(declineReason(t, 'sentinel', ['-p', sp, '--all', s]), undefined);
   assert.match(

@@ -6,6 +6,10 @@ import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
 import { designatedPrimary, type BoundTopology } from '../../src/topology/model.js';
 import { boundTopology } from '../helpers/bound.js';
 import { generatePassword } from '../../src/secrets/store.js';
+import { subjectAltNames } from '../../src/secrets/tls.js';
+import { createHash } from 'node:crypto';
+
+const sha = (pw: string): string => createHash('sha256').update(pw).digest('hex');
 
 function bound(input: unknown = SEED_TOPOLOGY): BoundTopology {
   const t = boundTopology(input, 7000);
@@ -75,7 +79,7 @@ test('redis.conf: the seed settings, password auth, unique dirs, foreground', ()
     'appendonly no',
     'maxmemory 536870912',
     'maxmemory-policy allkeys-lru',
-    `requirepass "${'r'.repeat(43)}"`,
+    `user default on #${sha('r'.repeat(43))} ~* &* +@all`,
     `masterauth "${'r'.repeat(43)}"`,
     'repl-diskless-sync-delay 0',
     'min-replicas-to-write 1',
@@ -124,7 +128,7 @@ test('sentinel.conf: monitor, quorum, auth-pass, own password, timings, peers pr
     `sentinel myid ${'b'.repeat(40)}`,
     'sentinel monitor mymaster 127.0.0.1 7000 2',
     `sentinel auth-pass mymaster "${'r'.repeat(43)}"`,
-    `requirepass "${'s'.repeat(43)}"`,
+    `user default on #${sha('s'.repeat(43))} ~* &* +@all`,
     `sentinel sentinel-pass "${'s'.repeat(43)}"`,
     'sentinel down-after-milliseconds mymaster 2000',
     'sentinel failover-timeout mymaster 10000',
@@ -180,5 +184,66 @@ test('auth.mode acl: default user off, one user per role with its rules, SHA-256
   assert.match(s, /^sentinel auth-user mymaster sentinel$/m);
   assert.ok(s.includes(`sentinel auth-pass mymaster "${'e'.repeat(43)}"`));
   const plain = render(bound(PASSWORD_MODE)).get('redis01');
-  assert.ok(plain.includes(`requirepass "${'r'.repeat(43)}"`), 'password mode: one requirepass');
+  assert.ok(
+    plain.includes(`user default on #${sha('r'.repeat(43))} ~* &* +@all`),
+    'password mode: one password (hashed) for the default user',
+  );
+  assert.doesNotMatch(plain, /^requirepass/m, 'never in clear');
+});
+
+test('tls: TLS only (plain port 0), each member its host certificate, TLS replication and sentinel links', () => {
+  const t = bound({ ...SEED_TOPOLOGY, stateDir: '/srv/ha', tls: true });
+  const { get } = render(t);
+  const conf = get('redis02');
+  assert.match(conf, /^port 0$/m);
+  assert.match(conf, /^tls-port 7001$/m);
+  assert.match(conf, /^tls-replication yes$/m);
+  assert.match(conf, /^tls-auth-clients optional$/m);
+  const host = t.nodes[1]!.host;
+  assert.ok(conf.includes(`tls-cert-file "/srv/ha/tls/hosts/${host}.crt"`), conf);
+  assert.ok(conf.includes('tls-ca-cert-file "/srv/ha/tls/ca.crt"'));
+  const s = get('sentinel-supervision');
+  assert.match(s, /^port 0$/m);
+  assert.match(s, /^tls-port 700\d$/m);
+  assert.match(s, /^tls-replication yes$/m, 'sentinel links to nodes and peers use TLS');
+  assert.match(get('redis01'), /^port 0$/m);
+  assert.doesNotMatch(render().get('redis01'), /tls-|^port 0$/m, 'no TLS unless asked');
+});
+
+test('tls: host certificates name the host, loopback and, on data hosts, the endpoint and VIP', () => {
+  const t = bound({
+    ...SEED_TOPOLOGY,
+    tls: true,
+    endpoint: { mode: 'vip', address: '10.0.0.100/24', interface: 'eth0' },
+  });
+  const node = t.nodes[0]!.host;
+  const sans = subjectAltNames(t, node);
+  assert.ok(sans.includes('IP:10.0.0.100'), sans.join(','));
+  assert.ok(sans.includes('IP:127.0.0.1') && sans.includes('DNS:localhost'));
+  const sentinelOnly = subjectAltNames(t, '10.9.9.9');
+  assert.ok(!sentinelOnly.includes('IP:10.0.0.100'));
+});
+
+test('during secrets rotate: both passwords accepted (two hashes), the new one used to authenticate', () => {
+  const prev = {
+    redisPassword: 'R'.repeat(43),
+    sentinelPassword: 'S'.repeat(43),
+    dashboardToken: 'T'.repeat(43),
+    users: { ...secrets.users, app: 'P'.repeat(43), replication: 'L'.repeat(43) },
+  };
+  const t = bound();
+  const files = renderAll(t, {
+    root: new StateDir('/srv/ha'),
+    secrets: { ...secrets, previous: prev },
+    primary: designatedPrimary(t),
+    sentinelIds: ids,
+    gatePriority: true,
+  });
+  const conf = files.find((f) => f.member === 'redis02')!.content;
+  assert.ok(conf.includes(`user app on #${sha('p'.repeat(43))} #${sha('P'.repeat(43))} ~*`));
+  assert.ok(conf.includes(`user admin on #${sha('a'.repeat(43))} ~*`), 'unchanged: one hash');
+  assert.ok(conf.includes(`masterauth "${'l'.repeat(43)}"`), 'replicas authenticate with the new');
+  const sc = files.find((f) => f.member === 'sentinel-redis01')!.content;
+  assert.ok(sc.includes(`user default on #${sha('s'.repeat(43))} #${sha('S'.repeat(43))} ~*`));
+  assert.ok(sc.includes(`sentinel sentinel-pass "${'s'.repeat(43)}"`));
 });

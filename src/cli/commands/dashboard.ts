@@ -41,7 +41,7 @@ export async function startDashboard(
     collector,
     host: listen.host,
     port: listen.port,
-    token: secrets.dashboardToken,
+    token: () => secrets.dashboardToken,
     runAction: collector.topology.dashboard.actions ? actionRunner(o, onEvent) : undefined,
   });
   d.on('event', onEvent);
@@ -67,6 +67,6 @@ export async function dashboardCommand(
   // What was logged while it started goes in first.
   for (const e of timeline.splice(0)) d.addEvent(e);
   addEvent = (e) => d.addEvent(e);
-  await serveUntilStopped(d, () => d.stop());
+  await serveUntilStopped(d, () => d.stop(), { t, dir, secrets, log });
   return { text: 'dashboard stopped', json: { stopped: true } };
 }

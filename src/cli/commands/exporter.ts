@@ -1,3 +1,4 @@
+import { credentials } from '../../secrets/credentials.js';
 import { RedisHaError } from '../../errors/errors.js';
 import type { HaEvent } from '../../events/events.js';
 import { TopologyCollector } from '../../metrics/collector.js';
@@ -26,6 +27,7 @@ export function makeCollector(
 /** Starts the exporter at the topology's `exporter.listen` (or `listen`), logging to onEvent. */
 export async function startExporter(
   collector: TopologyCollector,
+  secrets: Secrets,
   onEvent: (e: HaEvent) => void,
   listen: { host: string; port: number } = collector.topology.exporter.listen,
 ): Promise<Exporter> {
@@ -34,6 +36,8 @@ export async function startExporter(
     host: listen.host,
     port: listen.port,
     timeoutMs: collector.topology.exporter.timeoutMs,
+    // Scrapes authenticate as the monitor user (HTTP Basic), like every other read-only client.
+    auth: () => credentials(collector.topology, secrets, 'monitor'),
   });
   ex.on('event', onEvent);
   await ex.start();
@@ -62,7 +66,7 @@ export async function exporterCommand(
     });
   const listen = o.listen ? parseListen(o.listen) : t.exporter.listen;
   const log = daemonLog(dir, ctx);
-  const ex = await startExporter(makeCollector(t, secrets, log), log, listen);
-  await serveUntilStopped(ex, () => ex.stop());
+  const ex = await startExporter(makeCollector(t, secrets, log), secrets, log, listen);
+  await serveUntilStopped(ex, () => ex.stop(), { t, dir, secrets, log });
   return { text: 'exporter stopped', json: { stopped: true } };
 }

@@ -17,7 +17,8 @@ export async function proxyCommand(
   }
   const { t: bound, dir, secrets, state } = await startedTopology(o);
   dir.writeState(state);
-  const ep = await startProxyEndpoint(bound, secrets, daemonLog(dir, ctx));
-  await serveUntilStopped(ep.proxy, () => ep.stop());
+  const log = daemonLog(dir, ctx);
+  const ep = await startProxyEndpoint(bound, secrets, log);
+  await serveUntilStopped(ep.proxy, () => ep.stop(), { t: bound, dir, secrets, log });
   return { text: 'endpoint stopped', json: { stopped: true } };
 }

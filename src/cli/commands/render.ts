@@ -1,5 +1,5 @@
 import { credentials } from '../../secrets/credentials.js';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderNagios } from '../../render/nagios-conf.js';
 import { renderAlertRules, renderPrometheusConfig } from '../../render/prometheus-conf.js';
@@ -7,6 +7,7 @@ import { renderAll, writeRendered } from '../../render/render-all.js';
 import { bindPorts } from '../../runtime/ports.js';
 import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';
+import { caFile, ensureTls, withTls } from '../../secrets/tls.js';
 import type { Secrets } from '../../secrets/store.js';
 import { designatedPrimary, findNode, type BoundTopology } from '../../topology/model.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
@@ -28,7 +29,8 @@ export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
   const state = dir.readState();
   const bound = await bindPorts(t, state, false);
   for (const s of bound.sentinels) state.sentinelIds[s.name] ??= newSentinelId();
-  const secrets = loadOrCreateSecrets(dir);
+  ensureTls(bound);
+  const secrets = withTls(loadOrCreateSecrets(dir), bound);
   dir.writeState(state);
   const primary = (state.primary && findNode(bound, state.primary)) || designatedPrimary(bound);
   const out = new StateDir(path.resolve(o.out));
@@ -43,7 +45,9 @@ export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
   const nagios = o.nagios
     ? writeNagios(bound, secrets, path.resolve(o.out, 'nagios'), o.pluginDir)
     : [];
-  const prometheus = o.prometheus ? writePrometheus(bound, path.resolve(o.out, 'prometheus')) : [];
+  const prometheus = o.prometheus
+    ? writePrometheus(bound, secrets, path.resolve(o.out, 'prometheus'))
+    : [];
   return {
     text: [
       `rendered ${files.length} files (mode 0600: they contain passwords):`,
@@ -78,19 +82,36 @@ function writeNagios(
   writeFileSync(sentinelPasswordFile, `${secrets.sentinelPassword}\n`, { mode: 0o600 });
   chmodSync(redisPasswordFile, 0o600);
   chmodSync(sentinelPasswordFile, 0o600);
+  // A copy of the CA certificate (public) that the Nagios user can read.
+  const ca = t.tls.enabled ? path.join(dir, 'ca.crt') : undefined;
+  if (ca) copyFileSync(caFile(t), ca);
   const cfg = path.join(dir, 'redis-ha.cfg');
   writeFileSync(
     cfg,
-    renderNagios(t, { pluginDir, redisPasswordFile, sentinelPasswordFile, user: monitor.username }),
+    renderNagios(t, {
+      pluginDir,
+      redisPasswordFile,
+      sentinelPasswordFile,
+      user: monitor.username,
+      caFile: ca,
+    }),
   );
-  return [cfg, redisPasswordFile, sentinelPasswordFile];
+  return [cfg, redisPasswordFile, sentinelPasswordFile, ...(ca ? [ca] : [])];
 }
 
-function writePrometheus(t: BoundTopology, dir: string): string[] {
+function writePrometheus(t: BoundTopology, secrets: Secrets, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   const rules = path.join(dir, 'redis-ha-alerts.yml');
   const config = path.join(dir, 'prometheus.yml');
+  // Scrapes authenticate as the monitor user (HTTP Basic); the file is for Prometheus's user only.
+  const passwordFile = path.join(dir, 'monitor-password');
+  const monitor = credentials(t, secrets, 'monitor');
+  writeFileSync(passwordFile, `${monitor.password}\n`, { mode: 0o600 });
+  chmodSync(passwordFile, 0o600);
   writeFileSync(rules, renderAlertRules());
-  writeFileSync(config, renderPrometheusConfig(t, rules));
-  return [config, rules];
+  writeFileSync(
+    config,
+    renderPrometheusConfig(t, rules, { username: monitor.username ?? 'monitor', passwordFile }),
+  );
+  return [config, rules, passwordFile];
 }

@@ -1,11 +1,16 @@
 import { StateDir } from '../../runtime/state-dir.js';
 import { ACL_USERS, readSecrets } from '../../secrets/store.js';
 import { RedisHaError } from '../../errors/errors.js';
-import type { CommandResult, TopologyOptions } from '../context.js';
-import { topologyFrom } from '../context.js';
+import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
+import { startedTopology, topologyFrom } from '../context.js';
+import { rotateSecrets } from '../../secrets/rotate.js';
 
 /** The one place that prints passwords, because the user asked for them. */
-export function secretsCommand(o: TopologyOptions): Promise<CommandResult> {
+export function secretsCommand(o: TopologyOptions, action = 'show'): Promise<CommandResult> {
+  if (action !== 'show')
+    throw new RedisHaError('USAGE', `secrets: unknown action "${action}"`, {
+      hint: 'actions: show (default), rotate',
+    });
   const t = topologyFrom(o);
   const dir = new StateDir(t.stateDir);
   const s = readSecrets(dir);
@@ -17,8 +22,8 @@ export function secretsCommand(o: TopologyOptions): Promise<CommandResult> {
   return Promise.resolve({
     text: [
       `# ${dir.secretsFile} (mode 0600)`,
-      `redis password (requirepass/masterauth, user "default"): ${s.redisPassword}`,
-      `sentinel password (sentinels' requirepass):              ${s.sentinelPassword}`,
+      `redis password (auth.mode password: user "default"):     ${s.redisPassword}`,
+      `sentinel password (sentinels' default user):             ${s.sentinelPassword}`,
       `dashboard token (beyond loopback, and for its actions):  ${s.dashboardToken}`,
       ...(t.auth.mode === 'acl'
         ? ACL_USERS.map(
@@ -35,4 +40,44 @@ export function secretsCommand(o: TopologyOptions): Promise<CommandResult> {
     },
     revealSecrets: true,
   });
+}
+
+export interface RotateOptions extends TopologyOptions {
+  finish?: boolean;
+  now?: boolean;
+}
+
+/** `secrets rotate [--finish | --now]`: new passwords everywhere, nothing restarted. */
+export async function rotateCommand(o: RotateOptions, ctx: CommandContext): Promise<CommandResult> {
+  if (o.finish && o.now)
+    throw new RedisHaError('USAGE', '--finish and --now do not go together', {
+      hint: '--now is start and finish at once',
+    });
+  const { t, dir } = await startedTopology(o);
+  const reports = [];
+  if (!o.finish) reports.push(await rotateSecrets(t, dir, 'start', ctx.progress));
+  if (o.finish || o.now) reports.push(await rotateSecrets(t, dir, 'finish', ctx.progress));
+  const last = reports[reports.length - 1]!;
+  const skipped = reports.flatMap((r) => r.unreachable);
+  const lines = reports.map((r) =>
+    r.step === 'start'
+      ? `started: ${r.updated.length} servers accept the new passwords next to the old ones and use them between themselves${r.reloaded ? '; the running supervisor reloaded them' : ''}`
+      : `finished: ${r.updated.length} servers refuse the old passwords now${r.reloaded ? '; the running supervisor reloaded' : ''}`,
+  );
+  if (skipped.length > 0)
+    lines.push(
+      `not updated (unreachable): ${[...new Set(skipped)].join(', ')}: re-run \`redis-ha secrets rotate\` once they are up`,
+    );
+  if (last.step === 'start')
+    lines.push(
+      'next: give applications the new passwords (`redis-ha secrets`), then `redis-ha secrets rotate --finish`',
+    );
+  lines.push(
+    'files made from the old passwords (render --out, render --nagios) must be rendered again',
+  );
+  return {
+    text: lines.join('\n'),
+    json: { steps: reports },
+    exitCode: skipped.length > 0 ? 1 : 0,
+  };
 }

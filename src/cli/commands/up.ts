@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../../errors/errors.js';
 import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
-import { isLoopbackHost } from '../../util/listen.js';
 import { startDashboard } from './dashboard.js';
 import { makeCollector, startExporter } from './exporter.js';
-import { loadOrCreateSecrets } from '../../secrets/store.js';
+import { SecretsReloader } from '../../secrets/reload.js';
+import { caFile } from '../../secrets/tls.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import { isAlive } from '../../runtime/pids.js';
 import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
@@ -38,21 +38,22 @@ function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): s
       : [];
   if (t.dashboard.enabled) {
     const { host, port } = t.dashboard.listen;
-    const open = isLoopbackHost(host);
     ep.push(
-      `dashboard: http://${host.includes(':') ? `[${host}]` : host}:${port}/${open ? '' : ' (token required: open /?token=TOKEN, see `redis-ha secrets`)'}`,
+      `dashboard: http://${host.includes(':') ? `[${host}]` : host}:${port}/ (token required: open /?token=TOKEN once, see \`redis-ha secrets\`)`,
     );
   }
   if (t.exporter.enabled)
     ep.push(
-      `metrics: http://${t.exporter.listen.host}:${t.exporter.listen.port}/metrics (Prometheus)`,
+      `metrics: http://${t.exporter.listen.host}:${t.exporter.listen.port}/metrics (Prometheus; HTTP Basic as the monitor user)`,
     );
+  const tls = t.tls.enabled ? `--tls --cacert ${caFile(t)} ` : '';
   return [
     ...ep,
     `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
     t.auth.mode === 'acl'
-      ? `applications connect as user app (ACL users; passwords: \`npx redis-ha secrets\`, stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --user app --askpass`
-      : `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli -h ${p?.host} -p ${p?.port} --askpass`,
+      ? `applications connect as user app (ACL users; passwords: \`npx redis-ha secrets\`, stored 0600 in ${dir.secretsFile}); e.g. redis-cli ${tls}-h ${p?.host} -p ${p?.port} --user app --askpass`
+      : `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli ${tls}-h ${p?.host} -p ${p?.port} --askpass`,
+    ...(t.tls.enabled ? [`TLS only (plain ports off); clients trust the CA ${caFile(t)}`] : []),
   ].join('\n');
 }
 
@@ -92,9 +93,13 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
   const daemons: { stop: () => Promise<void> }[] = [];
   try {
     await sup.start();
-    const secrets = loadOrCreateSecrets(dir);
+    const secrets = sup.secrets;
+    const reloader = new SecretsReloader(sup.topology, dir, secrets);
+    reloader.on('event', log);
+    reloader.start();
+    daemons.push({ stop: () => Promise.resolve(reloader.stop()) });
     const collector = makeCollector(sup.topology, secrets, log);
-    if (sup.topology.exporter.enabled) daemons.push(await startExporter(collector, log));
+    if (sup.topology.exporter.enabled) daemons.push(await startExporter(collector, secrets, log));
     if (sup.topology.dashboard.enabled) {
       const d = await startDashboard(collector, secrets, o, log);
       onTimeline = (e) => d.addEvent(e);
