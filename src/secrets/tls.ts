@@ -136,6 +136,20 @@ function issue(
   writeFileSync(meta, want);
 }
 
+/** A self-signed EC P-256 CA (key 0600). */
+export function generateCa(certFile: string, keyFile: string, name: string, days: number): void {
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(
+    ['req', '-x509', ...ec, '-keyout', keyFile, '-out', certFile, '-days', String(days)].concat([
+      '-sha256',
+      '-subj',
+      `/O=redis-ha/CN=${name}`,
+    ]),
+    path.dirname(certFile),
+  );
+  chmodSync(keyFile, 0o600);
+}
+
 /**
  * Makes sure the CA (generated unless `tls.ca` names one), every host's certificate and
  * redis-ha's client certificate exist and match the topology; keys are 0600. Idempotent.
@@ -147,30 +161,8 @@ export function ensureTls(t: Topology): void {
   let caKey = t.tls.ca?.key;
   if (!caKey) {
     caKey = path.join(dir, 'ca.key');
-    if (!existsSync(caFile(t)) || !existsSync(caKey)) {
-      openssl(
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          caKey,
-          '-out',
-          caFile(t),
-          '-days',
-          '3650',
-          '-sha256',
-          '-subj',
-          `/O=redis-ha/CN=redis-ha CA (${t.masterName})`,
-        ],
-        dir,
-      );
-      chmodSync(caKey, 0o600);
-    }
+    if (!existsSync(caFile(t)) || !existsSync(caKey))
+      generateCa(caFile(t), caKey, `redis-ha CA (${t.masterName})`, 3650);
   } else if (!existsSync(caKey) || !existsSync(caFile(t))) {
     throw new RedisHaError('TLS_FAILED', `tls.ca: ${caFile(t)} or ${caKey} does not exist`, {
       hint: 'name an existing CA certificate and key, or remove `tls.ca` to generate one',

@@ -322,3 +322,23 @@ export function listeningPorts(pids: readonly number[]): number[] {
   }
   return [...ports].sort((a, b) => a - b);
 }
+
+/**
+ * One kill drill through the endpoint (nothing acknowledged may be lost), then the wait until
+ * redis02 is the primary and redis01 has rejoined as its replica.
+ */
+export async function killDrillAndRejoin(c: TestCluster, what: string): Promise<void> {
+  const drill = await c.run(['drill', '--fault', 'kill', '--runs', '1', '--json']);
+  if (drill.code !== 0) throw new Error(`drill failed: ${drill.stderr}${drill.stdout}`);
+  const lost = (JSON.parse(drill.stdout) as { summary: { lost: number } }).summary.lost;
+  if (lost !== 0) throw new Error(`the kill drill lost ${lost} acknowledged writes`);
+  await waitStatus(
+    c,
+    (s) =>
+      s.healthy &&
+      s.primary === 'redis02' &&
+      s.nodes.some((n) => n.name === 'redis01' && n.role === 'replica'),
+    30_000,
+    `redis02 primary, redis01 back as its replica (${what})`,
+  );
+}

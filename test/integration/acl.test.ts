@@ -9,8 +9,8 @@ import {
   CLI,
   listeningPorts,
   processesUnder,
-  waitStatus,
   withCluster,
+  killDrillAndRejoin,
 } from '../helpers/cluster.js';
 
 type Users = Record<'admin' | 'app' | 'replication' | 'sentinel' | 'monitor', string>;
@@ -173,18 +173,7 @@ test('auth.mode acl: default user off, each user allowed what its role needs and
       assert.match(metrics, /^redis_up\{node="redis02"\} 1$/m);
 
       // Failover and rejoin with Sentinel's minimal ACL; the drill writes as app through the endpoint.
-      const drill = await c.run(['drill', '--fault', 'kill', '--runs', '1', '--json']);
-      assert.equal(drill.code, 0, drill.stderr + drill.stdout);
-      assert.equal((JSON.parse(drill.stdout) as { summary: { lost: number } }).summary.lost, 0);
-      await waitStatus(
-        c,
-        (st) =>
-          st.healthy &&
-          st.primary === 'redis02' &&
-          st.nodes.some((n) => n.name === 'redis01' && n.role === 'replica'),
-        30_000,
-        'redis02 primary, redis01 back as its replica',
-      );
+      await killDrillAndRejoin(c, "with Sentinel's minimal ACL");
       assert.equal(
         await as(ep, 'app', u.app, ['GET', 'k']),
         'v',

@@ -6,7 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/runtime/ports.js';
-import { waitStatus, withCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  waitStatus,
+  withCluster,
+  type TestCluster,
+  killDrillAndRejoin,
+} from '../helpers/cluster.js';
 
 type SecretsFile = { sentinelPassword: string; users: Record<string, string> };
 
@@ -120,18 +125,7 @@ test('secrets rotate: new passwords everywhere with writes going on; old ones ac
       assert.match(metrics, /^redis_up\{node="redis01"\} 1$/m);
 
       // Failover with the new sentinel and replication passwords; the drill writes as the new app.
-      const drill = await c.run(['drill', '--fault', 'kill', '--runs', '1', '--json']);
-      assert.equal(drill.code, 0, drill.stderr + drill.stdout);
-      assert.equal((JSON.parse(drill.stdout) as { summary: { lost: number } }).summary.lost, 0);
-      await waitStatus(
-        c,
-        (s) =>
-          s.healthy &&
-          s.primary === 'redis02' &&
-          s.nodes.some((n) => n.name === 'redis01' && n.role === 'replica'),
-        30_000,
-        'redis02 primary, redis01 back as its replica',
-      );
+      await killDrillAndRejoin(c, 'with the new passwords');
       assert.equal((await c.run(['secrets', 'rotate', '--finish'])).code, 2, 'nothing to finish');
     },
   );

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/runtime/ports.js';
-import { CLI, waitStatus, withCluster, type TestCluster } from '../helpers/cluster.js';
+import { CLI, withCluster, type TestCluster, killDrillAndRejoin } from '../helpers/cluster.js';
 import { ensureDebianTool } from '../helpers/debian.js';
 import { boundTopology } from '../helpers/bound.js';
-import { ensureTls, hostTlsFiles } from '../../src/secrets/tls.js';
+import { ensureTls, generateCa, hostTlsFiles } from '../../src/secrets/tls.js';
 import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
 
 const PLUGINS = path.resolve(path.dirname(CLI), '../../../bin');
@@ -150,18 +150,7 @@ test('tls: true: TLS only on every port; up, endpoint passthrough, checks, expor
         assert.match(metrics, new RegExp(`^redis_up\\{${m}\\} 1$`, 'm'), m);
 
       // Failover and rejoin with TLS replication and sentinel links; writes through the endpoint.
-      const drill = await c.run(['drill', '--fault', 'kill', '--runs', '1', '--json']);
-      assert.equal(drill.code, 0, drill.stderr + drill.stdout);
-      assert.equal((JSON.parse(drill.stdout) as { summary: { lost: number } }).summary.lost, 0);
-      await waitStatus(
-        c,
-        (st) =>
-          st.healthy &&
-          st.primary === 'redis02' &&
-          st.nodes.some((n) => n.name === 'redis01' && n.role === 'replica'),
-        30_000,
-        'redis02 primary, redis01 back as its replica over TLS',
-      );
+      await killDrillAndRejoin(c, 'over TLS');
       assert.equal(await tlsCall(c, ep, ['GET', 'k']), 'v', 'the data survived');
     },
   );
@@ -175,28 +164,7 @@ test('tls.ca: host certificates signed by the user CA, issued once, re-issued wh
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-ca-'));
   try {
     const ca = { cert: path.join(dir, 'my-ca.crt'), key: path.join(dir, 'my-ca.key') };
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        ca.key,
-        '-out',
-        ca.cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=my CA',
-      ],
-      { encoding: 'utf8' },
-    );
-    assert.equal(made.status, 0, made.stderr);
+    generateCa(ca.cert, ca.key, 'my CA', 2);
     const base = boundTopology({ ...SEED_TOPOLOGY, stateDir: dir, tls: { ca } }, 7000);
     ensureTls(base);
     const host = base.nodes[0]!.host;
