@@ -70,7 +70,7 @@ export class SecretsReloader extends TypedEmitter<ReloaderEvents> {
     }
     if ((next.generation ?? 0) === (this.#secrets.generation ?? 0)) return;
     // One object shared by the whole process: replace its contents, not the reference.
-    Object.assign(this.#secrets, next, { previous: next.previous });
+    Object.assign(this.#secrets, next);
     const n = refreshCredentials((who) =>
       who === 'sentinels'
         ? sentinelCredentials(this.#t, this.#secrets)

@@ -76,6 +76,9 @@ function openssl(args: string[], cwd: string): void {
   }
 }
 
+/** A new EC P-256 key, unencrypted (0600 on disk): every key redis-ha issues. */
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 /** Issues (or re-issues when its names or CA changed) one certificate signed by the CA. */
@@ -103,9 +106,8 @@ function issue(
       'basicConstraints=critical,CA:FALSE',
     ].join('\n') + '\n',
   );
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(
-    ['req', '-new', ...ec, '-keyout', f.keyFile, '-out', csr, '-subj', `/O=redis-ha/CN=${cn}`],
+    ['req', '-new', ...EC_KEY, '-keyout', f.keyFile, '-out', csr, '-subj', `/O=redis-ha/CN=${cn}`],
     dir,
   );
   chmodSync(f.keyFile, 0o600);
@@ -138,13 +140,10 @@ function issue(
 
 /** A self-signed EC P-256 CA (key 0600). */
 export function generateCa(certFile: string, keyFile: string, name: string, days: number): void {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   openssl(
-    ['req', '-x509', ...ec, '-keyout', keyFile, '-out', certFile, '-days', String(days)].concat([
-      '-sha256',
-      '-subj',
-      `/O=redis-ha/CN=${name}`,
-    ]),
+    ['req', '-x509', ...EC_KEY, '-keyout', keyFile, '-out', certFile, '-days', String(days)].concat(
+      ['-sha256', '-subj', `/O=redis-ha/CN=${name}`],
+    ),
     path.dirname(certFile),
   );
   chmodSync(keyFile, 0o600);
