@@ -22,6 +22,14 @@ if [ "$need_redis" = 1 ]; then
   fi
 fi
 
+# The lab's agents announce the floating address with arping (gratuitous ARP).
+if ! command -v arping >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "bootstrap: installing iputils-arping (the lab's floating address) ..."
+  export DEBIAN_FRONTEND=noninteractive
+  [ "$need_redis" = 1 ] || apt-get update -qq
+  apt-get install -y -qq iputils-arping >/dev/null || echo "bootstrap: arping not installed (lab tests skip)" >&2
+fi
+
 # npm ci only when node_modules does not match the lock file.
 if ! cmp -s package-lock.json node_modules/.redis-ha-lock 2>/dev/null; then
   echo "bootstrap: npm ci ..."

@@ -23,3 +23,7 @@ cp src/dashboard/client/index.html dist/dashboard/index.html
 npx --no-install esbuild src/drill/report-client.ts --bundle --minify --format=iife \
   --target=es2020 --outfile=dist/dashboard/report.js --log-level=warning
 cp node_modules/uplot/dist/uPlot.min.css dist/dashboard/uPlot.min.css
+# The whole CLI in one file: what a host bundle installs (agent, checks, exporter) next to node.
+npx --no-install esbuild src/cli/main.ts --bundle --platform=node --format=esm --target=node20 \
+  --outfile=dist/redis-ha.mjs --external:playwright-core --log-level=warning \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"

@@ -16,6 +16,8 @@ export interface CommandResult {
   exitCode?: number;
   /** Printed without redaction: only `secrets`, whose purpose is to show them. */
   revealSecrets?: boolean;
+  /** A child process (the lab's client host) already printed the output. */
+  printed?: boolean;
 }
 
 export interface CommandContext {

@@ -18,6 +18,7 @@ function context(json: boolean): CommandContext {
 }
 
 function print(r: CommandResult, json: boolean): void {
+  if (r.printed) return;
   const clean = r.revealSecrets ? (s: string): string => s : redact;
   if (json) process.stdout.write(clean(JSON.stringify(r.json ?? null, null, 2)) + '\n');
   else if (r.text) process.stdout.write(clean(r.text) + '\n');
@@ -135,9 +136,19 @@ export function buildProgram(): Command {
       '--prometheus',
       'also write a Prometheus scrape config and example alert rules under OUT/prometheus',
     )
+    .option(
+      '--hosts',
+      'one bundle per host instead: OUT/HOST/install.sh + files (configs, systemd units, sysctl, THP off, agent, Nagios objects on the supervision host)',
+    )
     .action(
       async (
-        o: GlobalOpts & { out: string; nagios?: boolean; pluginDir?: string; prometheus?: boolean },
+        o: GlobalOpts & {
+          out: string;
+          nagios?: boolean;
+          pluginDir?: string;
+          prometheus?: boolean;
+          hosts?: boolean;
+        },
       ) => run(o, async () => (await import('./commands/render.js')).renderCommand(o)),
     );
 
@@ -216,7 +227,11 @@ export function buildProgram(): Command {
       )
       .requiredOption(
         '--fault <fault>',
-        'kill | freeze | switchover | kill-replica | kill-sentinel',
+        'kill | freeze | switchover | kill-replica | kill-sentinel; with --lab also partition | host-freeze | partition-heal',
+      )
+      .option(
+        '--lab',
+        'against the lab (`redis-ha lab up`): clients write through the floating address from its client host',
       )
       .option('--runs <n>', 'how many runs', '3')
       .option(
@@ -229,8 +244,15 @@ export function buildProgram(): Command {
         'write DIR/drill-report.html (self-contained) and DIR/drill-report.png (needs chromium)',
       ),
   ).action(
-    async (o: GlobalOpts & { fault: string; runs: string; client: string; report?: string }) =>
-      run(o, async (ctx) => (await import('./commands/drill.js')).drillCommand(o, ctx)),
+    async (
+      o: GlobalOpts & {
+        fault: string;
+        runs: string;
+        client: string;
+        report?: string;
+        lab?: boolean;
+      },
+    ) => run(o, async (ctx) => (await import('./commands/drill.js')).drillCommand(o, ctx)),
   );
 
   withTopology(
@@ -241,6 +263,77 @@ export function buildProgram(): Command {
   ).action(async (o: GlobalOpts) =>
     run({ ...o, json: false }, async (ctx) =>
       (await import('./commands/proxy.js')).proxyCommand(o, ctx),
+    ),
+  );
+
+  const lab = program
+    .command('lab')
+    .description(
+      "the topology's hosts as network namespaces on one machine (root): real addresses, ARP, the host bundles installed as on servers",
+    );
+  withTopology(
+    lab
+      .command('up')
+      .description(
+        "create the hosts (default: the seed's three + a client), install their bundles, wait until healthy",
+      )
+      .option('--keep', 'leave a failed lab in place for a look')
+      .option('--empty', 'hosts (with sshd) only, nothing installed: for `redis-ha deploy --lab`'),
+  ).action(async (o: GlobalOpts & { keep?: boolean; empty?: boolean }) =>
+    run(o, async (ctx) => (await import('./commands/lab.js')).labUpCommand(o, ctx)),
+  );
+  withTopology(
+    lab
+      .command('down')
+      .description('remove every namespace, link, mount point and process the lab created'),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async (ctx) => (await import('./commands/lab.js')).labDownCommand(o, ctx)),
+  );
+  withTopology(
+    lab
+      .command('status')
+      .description("the lab's hosts, their services and who holds the floating address"),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async () => (await import('./commands/lab.js')).labStatusCommand(o)),
+  );
+  lab
+    .command('init', { hidden: true })
+    .requiredOption('--root <dir>')
+    .option('--ssh <address>')
+    .action(async (o: { root: string; ssh?: string }) =>
+      run({}, async () => (await import('./commands/lab.js')).labInitCommand(o)),
+    );
+
+  withTopology(
+    program
+      .command('deploy')
+      .description(
+        "render every host's bundle, push it over SSH (the system ssh, key-based) and install it in a safe order, then wait until healthy; idempotent",
+      )
+      .option('--dry-run', 'show every file and command per host, change nothing')
+      .option('--lab', "into the lab's hosts (`redis-ha lab up --empty`), from its client host")
+      .option('--identity <key>', 'SSH private key (ssh -i)')
+      .option(
+        '--known-hosts <file>',
+        'known_hosts file to use (new hosts are accepted and recorded)',
+      ),
+  ).action(
+    async (
+      o: GlobalOpts & { dryRun?: boolean; lab?: boolean; identity?: string; knownHosts?: string },
+    ) => run(o, async (ctx) => (await import('./commands/deploy.js')).deployCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
+      .command('agent')
+      .description(
+        "run a data host's agent: the floating address (vip mode) with fencing, immediate failover when the local primary dies, replicas promotable once synced",
+      )
+      .requiredOption('--host <name>', 'the host this agent runs on (a `hosts` name)'),
+    false,
+  ).action(async (o: GlobalOpts & { host: string }) =>
+    run({ ...o, json: false }, async (ctx) =>
+      (await import('./commands/agent.js')).agentCommand(o, ctx),
     ),
   );
 

@@ -11,7 +11,12 @@ import { runSwitchover } from '../sentinel/switchover.js';
 import { SentinelWatcher } from '../sentinel/watcher.js';
 import type { BoundTopology } from '../topology/model.js';
 import { SentinelEventStream } from '../sentinel/event-stream.js';
-import { pidOf, type Fault } from './faults.js';
+import { LAB_FAULTS, pidOf, type Fault } from './faults.js';
+import { injectLabFault, VipSampler } from './lab-faults.js';
+import type { LabState } from '../lab/lab.js';
+import { hostOf } from '../topology/model.js';
+
+type LabFault = Parameters<typeof injectLabFault>[0];
 import { traceOf, type TimedEvent } from './trace.js';
 import { drillClient, Writer, type Ack, type ClientKind } from './writer.js';
 import { maxGap, nonPrimaryAcks, summarize, type DrillRun, type DrillSummary } from './verdict.js';
@@ -23,6 +28,8 @@ export interface DrillOptions {
   progress: (line: string) => void;
   /** Record each run's write rate and the sentinels' phases (for --report). */
   trace?: boolean;
+  /** A lab (vip mode): faults act on its hosts, the floating address is sampled. */
+  lab?: LabState | undefined;
 }
 
 export interface DrillReport {
@@ -39,13 +46,17 @@ export async function runDrill(
   dir: StateDir,
   o: DrillOptions,
 ): Promise<DrillReport> {
-  if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy') {
+  if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy' && !o.lab) {
     throw new RedisHaError(
       'USAGE',
       'the drill writes through the endpoint, but endpoint.mode is not "proxy"',
       { hint: 'set `endpoint: { mode: proxy }`, or use `--client sentinel`' },
     );
   }
+  if (LAB_FAULTS.includes(o.fault) && !o.lab)
+    throw new RedisHaError('USAGE', `fault "${o.fault}" needs hosts of their own`, {
+      hint: 'bring them up with `redis-ha lab up` and run the drill against the lab topology',
+    });
   const pool = new ClientPool(t, secrets, 1000);
   const watcher = new SentinelWatcher({ topology: t, secrets, pollMs: 100 });
   const timeline: { at: number; primary: string | undefined }[] = [];
@@ -76,11 +87,31 @@ export async function runDrill(
       await healthy(60_000);
       const from = watcher.primary?.name ?? '?';
       const client = drillClient(t, secrets, o.client);
-      const writer = new Writer(client, `drill:${Date.now()}:${run}`);
+      const writer = new Writer(
+        client,
+        `drill:${Date.now()}:${run}`,
+        undefined,
+        t.endpoint.mode === 'vip' ? 500 : undefined,
+      );
       writer.start();
+      let t0 = NaN;
+      const sampler =
+        o.lab && t.endpoint.address
+          ? new VipSampler(
+              o.lab,
+              [...new Set(t.nodes.map((n) => hostOf(t, n).name))],
+              t.endpoint.address,
+            )
+          : undefined;
+      sampler?.start(
+        () => (Number.isNaN(t0) ? undefined : t0),
+        () => hostOf(t, t.nodes.find((n) => n.name === from) ?? t.nodes[0]!).name,
+      );
       await sleep(500);
-      const t0 = performance.now();
-      await inject(o.fault, t, secrets, dir, watcher, from, o.progress);
+      t0 = performance.now();
+      if (o.lab && (o.fault === 'kill' || LAB_FAULTS.includes(o.fault)))
+        await injectLabFault(o.fault as LabFault, t, o.lab, from, watcher, o.progress);
+      else await inject(o.fault, t, secrets, dir, watcher, from, o.progress);
       let healthyAfterMs = NaN;
       let stoppedAt = NaN;
       try {
@@ -92,6 +123,7 @@ export async function runDrill(
         stoppedAt = performance.now();
         client.disconnect();
       }
+      const vip = await sampler?.stop();
       const to = watcher.primary?.name ?? '?';
       const after = writer.acks.find((a) => a.issuedAt >= t0);
       const lost = await countLost(t, secrets, to, writer, writer.acks);
@@ -112,10 +144,11 @@ export async function runDrill(
         trace: o.trace
           ? traceOf(writer.acks, t0, stoppedAt, events, timeline, after ? after.ackedAt - t0 : null)
           : undefined,
+        vip,
       };
       runs.push(r);
       o.progress(
-        `run ${run}/${o.runs} ${o.fault}: ${from} -> ${to}, blackout ${r.blackoutMs === null ? 'n/a' : `${Math.round(r.blackoutMs)}ms`}, max write gap ${Math.round(r.maxGapMs)}ms, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${Math.round(healthyAfterMs)}ms`,
+        `run ${run}/${o.runs} ${o.fault}: ${from} -> ${to}, blackout ${r.blackoutMs === null ? 'n/a' : `${Math.round(r.blackoutMs)}ms`}, max write gap ${Math.round(r.maxGapMs)}ms, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${Math.round(healthyAfterMs)}ms${vip ? `; VIP: released ${fmt(vip.releasedAfterMs)}, taken ${fmt(vip.takenAfterMs)}, ${vip.overlapping}/${vip.samples} samples with two holders` : ''}`,
       );
     }
   } finally {
@@ -125,6 +158,8 @@ export async function runDrill(
   }
   return { fault: o.fault, client: o.client, runs, summary: summarize(runs) };
 }
+
+const fmt = (x: number | null): string => (x === null ? 'n/a' : `${Math.round(x)}ms`);
 
 async function inject(
   fault: Fault,

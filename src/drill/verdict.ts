@@ -1,3 +1,4 @@
+import type { VipSamples } from './lab-faults.js';
 import type { BoundTopology } from '../topology/model.js';
 import type { RunTrace } from './trace.js';
 import type { Ack } from './writer.js';
@@ -18,6 +19,8 @@ export interface DrillRun {
   healthyAfterMs: number;
   /** With --report: what its chart draws. */
   trace?: RunTrace | undefined;
+  /** In the lab (vip mode): who carried the floating address, sampled every 50 ms. */
+  vip?: VipSamples | undefined;
 }
 
 export interface Stats {
@@ -72,7 +75,11 @@ export function nonPrimaryAcks(
   const primaryAt = (at: number): string | undefined =>
     [...timeline].reverse().find((e) => e.at <= at)?.primary;
   let bad = 0;
+  // Through a floating address the server's local address is the VIP: it names no node.
+  const vip =
+    t.endpoint.mode === 'vip' && t.endpoint.address ? `${t.endpoint.address}:` : undefined;
   for (const a of acks) {
+    if (vip && a.node.startsWith(vip)) continue;
     const node = nameOf(a.node);
     // The next named primary (a moment of "none" in between is not a primary).
     const next = timeline.find((e) => e.at > a.ackedAt && e.primary)?.primary;

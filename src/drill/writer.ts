@@ -20,7 +20,9 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
     ...credentials(t, secrets, 'app'),
     maxRetriesPerRequest: 0,
     retryStrategy: () => 5,
-    connectTimeout: 500,
+    // Through a floating address a connect sent while no host holds it gets no answer at all
+    // (the proxy accepts at once): a LAN client gives up and retries within 200 ms.
+    connectTimeout: t.endpoint.mode === 'vip' ? 200 : 500,
     // The app user may not run INFO (ioredis's ready check): it would only warn and skip.
     enableReadyCheck: false,
   };
@@ -34,7 +36,9 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
           ...(common.tls ? { sentinelTLS: common.tls, enableTLSForSentinelMode: true } : {}),
           sentinelRetryStrategy: () => 5,
         })
-      : new Redis({ ...common, host: t.endpoint.listen.host, port: t.endpoint.listen.port });
+      : t.endpoint.mode === 'vip' && t.endpoint.address
+        ? new Redis({ ...common, host: t.endpoint.address, port: t.nodes[0]?.port ?? 6379 })
+        : new Redis({ ...common, host: t.endpoint.listen.host, port: t.endpoint.listen.port });
   r.on('error', () => undefined);
   return r;
 }
@@ -54,10 +58,18 @@ export class Writer {
   readonly #prefix: string;
   readonly #max: number;
 
-  constructor(r: Redis, prefix: string, maxWrites = 2_000_000) {
+  readonly #stallMs: number | undefined;
+
+  /**
+   * `stallMs`: a write unanswered for that long drops the connection and reconnects, as a real
+   * client's socket timeout does. Through a floating address a cut-off host's connection never
+   * closes by itself (no RST across a partition).
+   */
+  constructor(r: Redis, prefix: string, maxWrites = 2_000_000, stallMs?: number) {
     this.#r = r;
     this.#prefix = prefix;
     this.#max = maxWrites;
+    this.#stallMs = stallMs;
   }
 
   key(seq: number): string {
@@ -71,11 +83,12 @@ export class Writer {
         const issuedAt = performance.now();
         this.issued = seq + 1;
         try {
-          const res = await this.#r
+          const write = this.#r
             .pipeline()
             .set(this.key(seq), String(seq))
             .call('CLIENT', 'INFO')
             .exec();
+          const res = this.#stallMs === undefined ? await write : await this.#bounded(write);
           const [setErr, setOk] = res?.[0] ?? [];
           const raw = res?.[1]?.[1];
           const info = typeof raw === 'string' ? raw : '';
@@ -98,5 +111,21 @@ export class Writer {
   async stop(): Promise<void> {
     this.#running = false;
     await this.#loop;
+  }
+
+  async #bounded<T>(p: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#r.disconnect(true);
+        reject(new Error('stalled'));
+      }, this.#stallMs);
+    });
+    p.catch(() => undefined);
+    try {
+      return await Promise.race([p, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'PROCESS_FAILED'
   | 'SECRETS_INVALID'
   | 'TLS_FAILED'
+  | 'LAB_FAILED'
+  | 'DEPLOY_FAILED'
+  | 'NEEDS_ROOT'
   | 'INTERNAL';
 
 export interface RedisHaErrorOptions {
@@ -46,6 +49,9 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   PORT_IN_USE: 3,
   SECRETS_INVALID: 3,
   TLS_FAILED: 3,
+  LAB_FAILED: 3,
+  DEPLOY_FAILED: 1,
+  NEEDS_ROOT: 4,
   REDIS_MISSING: 4,
   DEPENDENCY_MISSING: 4,
   REDIS_TOO_OLD: 4,

@@ -18,6 +18,8 @@ export interface SentinelConfContext {
   ids: Readonly<Record<string, string>>;
   /** This host's certificate when the topology has TLS (links to nodes and peers use TLS too). */
   tls?: TlsFiles | undefined;
+  /** VIP mode on a data host: the hook that wakes the local agent on every reconfiguration. */
+  reconfigScript?: string | undefined;
 }
 
 export function renderSentinelConf(
@@ -57,6 +59,7 @@ export function renderSentinelConf(
     `sentinel down-after-milliseconds ${m} ${t.sentinel.downAfterMs}`,
     `sentinel failover-timeout ${m} ${t.sentinel.failoverTimeoutMs}`,
     `sentinel parallel-syncs ${m} ${t.sentinel.parallelSyncs}`,
+    ...(ctx.reconfigScript ? [`sentinel client-reconfig-script ${m} ${ctx.reconfigScript}`] : []),
     '',
     '# --- Known peers, declared up front so agreement does not wait for discovery ---',
     ...replicas.map((r) => `sentinel known-replica ${m} ${r.host} ${r.port}`),

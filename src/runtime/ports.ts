@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { RedisHaError } from '../errors/errors.js';
 import {
   PREFERRED_ENDPOINT_PORT,
@@ -9,6 +10,12 @@ import {
 } from '../topology/defaults.js';
 import { deepFreeze, type BoundTopology, type Port, type Topology } from '../topology/model.js';
 import type { PersistedState } from './state-dir.js';
+
+/** Loopback, a wildcard, or an address of this machine's interfaces: ports can be probed. */
+export function isLocalAddress(host: string): boolean {
+  if (/^127\./.test(host) || ['::1', 'localhost', '0.0.0.0', '::', '*'].includes(host)) return true;
+  return Object.values(networkInterfaces()).some((l) => l?.some((a) => a.address === host));
+}
 
 /** True when host:port can be bound right now. */
 export function isPortFree(host: string, port: number): Promise<boolean> {
@@ -74,6 +81,7 @@ export async function bindPorts(
     stateKey: string,
     keyPath: string,
     preferred: number,
+    base = preferred,
   ): Promise<number> => {
     if (m.port !== 'auto') {
       if (checkFree && !(await isPortFree(m.host, m.port))) {
@@ -86,6 +94,14 @@ export async function bindPorts(
         );
       }
       return m.port;
+    }
+    if (!isLocalAddress(m.host)) {
+      // Another machine's address (a host bundle, the lab): nothing to probe here, and each
+      // host has its own ports: the seed's, the next one when its host already uses it.
+      let p = state.ports[stateKey] ?? base;
+      while (taken.has(`${m.host}:${p}`)) p++;
+      taken.add(`${m.host}:${p}`);
+      return p;
     }
     for (const candidate of [state.ports[stateKey], preferred]) {
       if (candidate === undefined || taken.has(`${m.host}:${candidate}`)) continue;
@@ -106,13 +122,25 @@ export async function bindPorts(
   for (const [i, n] of t.nodes.entries())
     nodes.push({
       ...n,
-      port: await assign(n, n.name, `nodes.${n.name}.port`, PREFERRED_NODE_PORT + i),
+      port: await assign(
+        n,
+        n.name,
+        `nodes.${n.name}.port`,
+        PREFERRED_NODE_PORT + i,
+        PREFERRED_NODE_PORT,
+      ),
     });
   const sentinels = [];
   for (const [i, s] of t.sentinels.entries())
     sentinels.push({
       ...s,
-      port: await assign(s, s.name, `sentinels.${s.name}.port`, PREFERRED_SENTINEL_PORT + i),
+      port: await assign(
+        s,
+        s.name,
+        `sentinels.${s.name}.port`,
+        PREFERRED_SENTINEL_PORT + i,
+        PREFERRED_SENTINEL_PORT,
+      ),
     });
   for (const m of [...nodes, ...sentinels]) state.ports[m.name] = m.port;
   // Names cannot start with "@", so the endpoint's key never collides with a member's.

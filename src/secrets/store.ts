@@ -25,6 +25,11 @@ export interface Secrets {
    * added; `switched`: the main ones are the new ones and `previous` the old ones, still accepted.
    */
   readonly rotation?: 'adding' | 'switched' | undefined;
+  /**
+   * A host bundle's copy names the secrets that host does not need and does not carry
+   * (`render --hosts`): they are empty and never regenerated.
+   */
+  readonly withheld?: readonly string[] | undefined;
 }
 
 export type PreviousSecrets = Pick<
@@ -78,6 +83,7 @@ export function loadOrCreateSecrets(dir: StateDir): Secrets {
     writeJsonAtomic(file, secrets, 0o600);
   } else {
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    if (Array.isArray(secrets.withheld)) return scopedSecrets(secrets, file);
     // State dirs from older versions: add what is missing, keep the passwords.
     const users = { ...newUserPasswords(), ...secrets.users };
     if (!secrets.dashboardToken || ACL_USERS.some((u) => secrets?.users?.[u] === undefined)) {
@@ -129,4 +135,51 @@ export function loadOrCreateSecrets(dir: StateDir): Secrets {
 export function readSecrets(dir: StateDir): Secrets | undefined {
   if (!existsSync(dir.secretsFile)) return undefined;
   return loadOrCreateSecrets(dir);
+}
+
+/** A host's copy: what it carries must be valid, what it was not given stays empty. */
+function scopedSecrets(s: Partial<Secrets>, file: string): Secrets {
+  const withheld = new Set(s.withheld ?? []);
+  const get = (name: string, v: string | undefined): string => {
+    if (withheld.has(name)) return '';
+    if (!v || !VALID.test(v))
+      throw new RedisHaError('SECRETS_INVALID', `secrets file ${file} is incomplete or malformed`, {
+        hint: 'render and install the host bundle again (`redis-ha render --hosts`, `redis-ha deploy`)',
+      });
+    registerSecret(v);
+    return v;
+  };
+  const users = Object.fromEntries(
+    ACL_USERS.map((u) => [u, get(`users.${u}`, s.users?.[u])]),
+  ) as Record<AclUser, string>;
+  return {
+    redisPassword: get('redisPassword', s.redisPassword),
+    sentinelPassword: get('sentinelPassword', s.sentinelPassword),
+    dashboardToken: get('dashboardToken', s.dashboardToken),
+    users,
+    generation: typeof s.generation === 'number' ? s.generation : 0,
+    withheld: [...withheld],
+  };
+}
+
+/** The copy of `s` for a host: only the named secrets, the others withheld (empty). */
+export function scopeSecrets(s: Secrets, keep: ReadonlySet<string>): Secrets {
+  const pick = (name: string, v: string): string => (keep.has(name) ? v : '');
+  const all = [
+    'redisPassword',
+    'sentinelPassword',
+    'dashboardToken',
+    ...ACL_USERS.map((u) => `users.${u}`),
+  ];
+  return {
+    redisPassword: pick('redisPassword', s.redisPassword),
+    sentinelPassword: pick('sentinelPassword', s.sentinelPassword),
+    dashboardToken: pick('dashboardToken', s.dashboardToken),
+    users: Object.fromEntries(ACL_USERS.map((u) => [u, pick(`users.${u}`, s.users[u])])) as Record<
+      AclUser,
+      string
+    >,
+    generation: s.generation,
+    withheld: all.filter((n) => !keep.has(n)),
+  };
 }

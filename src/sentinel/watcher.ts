@@ -98,6 +98,10 @@ export class SentinelWatcher extends TypedEmitter<WatcherEvents> {
   get verdict(): Verdict {
     return this.#verdict;
   }
+  /** Every sentinel's last view and the nodes' ROLE answers (for the VIP agent's fencing). */
+  get state(): WatchState {
+    return this.#state;
+  }
   /** The confirmed primary, or undefined while there is none. */
   get primary(): NodeSpec<number> | undefined {
     return this.#primary;

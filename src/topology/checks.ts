@@ -1,3 +1,4 @@
+import { didYouMean } from '../util/did-you-mean.js';
 import type { ParsedTopology } from './schema.js';
 
 export interface Finding {
@@ -58,7 +59,7 @@ export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnin
   ];
   for (const [p, m] of all) {
     if (m.port === 'auto') continue;
-    const key = `${m.host}:${m.port}`;
+    const key = `${addressOf(t, m.host)}:${m.port}`;
     const other = seen.get(key);
     if (other) errors.push({ path: `${p}.port`, message: `${key} is already used by ${other}` });
     else seen.set(key, p);
@@ -103,8 +104,60 @@ export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnin
       message: 'expected at least supervisor.restartBackoffMin',
     });
   }
+  errors.push(...hostFindings(t));
   if (t.endpoint.mode === 'vip') {
-    warnings.push('endpoint.mode "vip" is not implemented in this version; no endpoint is started');
+    if (!t.endpoint.address)
+      errors.push({
+        path: 'endpoint.address',
+        message: 'expected the floating address (vip mode)',
+      });
+    if (t.endpoint.fenceTimeout >= s.downAfter)
+      errors.push({
+        path: 'endpoint.fenceTimeout',
+        message: `expected less than sentinel.downAfter (${s.downAfter}ms): an isolated primary must drop the address before the majority can promote another node`,
+      });
+    const onLoopback = [...nodes, ...sentinels].some(([, m]) =>
+      addressOf(t, m.host).startsWith('127.'),
+    );
+    if (onLoopback)
+      warnings.push(
+        'endpoint.mode "vip" needs members on separate hosts (`hosts`); `up` starts no endpoint for it (use `redis-ha lab up` or deploy the bundles)',
+      );
   }
   return { errors, warnings };
+}
+
+/** A member's address: its host's when `host` names one in `hosts`. */
+function addressOf(t: ParsedTopology, host: string): string {
+  return t.hosts?.[host]?.address ?? host;
+}
+
+/** With `hosts`, every member names one of them; addresses are unique per host. */
+function hostFindings(t: ParsedTopology): Finding[] {
+  if (!t.hosts) return [];
+  const errors: Finding[] = [];
+  const names = Object.keys(t.hosts);
+  const members = [
+    ...Object.entries(t.nodes).map(([k, v]) => [`nodes.${k}.host`, v.host] as const),
+    ...Object.entries(t.sentinels).map(([k, v]) => [`sentinels.${k}.host`, v.host] as const),
+  ];
+  for (const [p, h] of members)
+    if (!(h in t.hosts))
+      errors.push({
+        path: p,
+        message: `"${h}" is not a host of \`hosts\` (${names.join(', ')})${suggest(h, names)}`,
+      });
+  const byAddr = new Map<string, string>();
+  for (const [n, h] of Object.entries(t.hosts)) {
+    const other = byAddr.get(h.address);
+    if (other)
+      errors.push({ path: `hosts.${n}.address`, message: `${h.address} is already ${other}'s` });
+    else byAddr.set(h.address, n);
+  }
+  return errors;
+}
+
+function suggest(word: string, options: readonly string[]): string {
+  const s = didYouMean(word, options);
+  return s ? `; did you mean "${s}"?` : '';
 }

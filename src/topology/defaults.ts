@@ -31,7 +31,14 @@ export const DEFAULTS = {
     failoverWait: '30s',
     stopTimeout: '10s',
   },
-  endpoint: { mode: 'none', listen: '127.0.0.1:auto', waitTimeout: '5s', multiplex: true },
+  endpoint: {
+    mode: 'none',
+    listen: '127.0.0.1:auto',
+    waitTimeout: '5s',
+    multiplex: true,
+    interface: 'eth0',
+    fenceTimeout: '1s',
+  },
   exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
   dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
   auth: { mode: 'acl', appCommands: [] as string[] },
@@ -53,6 +60,11 @@ export interface DefaultDoc {
 }
 
 export const DEFAULT_DOCS: readonly DefaultDoc[] = [
+  {
+    key: 'hosts',
+    default: '(one host per address)',
+    doc: 'Named machines, `NAME: {address, ssh}`: members say `host: NAME`. `render --hosts` writes one bundle per host, `deploy` installs them over SSH (`ssh`: `user@host[:port]`, default `root@ADDRESS`), `lab` builds them as network namespaces.',
+  },
   {
     key: 'masterName',
     default: DEFAULTS.masterName,
@@ -177,7 +189,22 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'endpoint.mode',
     default: DEFAULTS.endpoint.mode,
-    doc: '`proxy`: a TCP endpoint that always reaches the confirmed primary (started by `up`, or alone with `redis-ha proxy`). `vip` is reserved (not implemented yet).',
+    doc: "`proxy`: a TCP endpoint that always reaches the confirmed primary (started by `up`, or alone with `redis-ha proxy`). `vip`: a floating address held by the primary's host (the agent of every data host, see `redis-ha render --hosts` and `redis-ha lab`).",
+  },
+  {
+    key: 'endpoint.address',
+    default: '(none)',
+    doc: 'With `vip`: the floating address, `ADDR` or `ADDR/PREFIX` (default /32). Nodes also bind it (with `net.ipv4.ip_nonlocal_bind=1`), so clients reach whichever host holds it.',
+  },
+  {
+    key: 'endpoint.interface',
+    default: DEFAULTS.endpoint.interface,
+    doc: 'With `vip`: the interface the address is added to (and announced on with gratuitous ARP).',
+  },
+  {
+    key: 'endpoint.fenceTimeout',
+    default: DEFAULTS.endpoint.fenceTimeout,
+    doc: 'With `vip`: a host that has not heard a majority of sentinels name its node for this long drops the address (fencing: an isolated old primary lets go before the majority promotes another). Must be below `sentinel.downAfter`.',
   },
   {
     key: 'endpoint.listen',

@@ -6,7 +6,13 @@ import { RedisHaError } from '../errors/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { topologySchema, type ParsedTopology } from './schema.js';
 import { SEED_SOURCE, SEED_TOPOLOGY } from './seed.js';
-import { deepFreeze, type NodeSpec, type SentinelSpec, type Topology } from './model.js';
+import {
+  deepFreeze,
+  type HostSpec,
+  type NodeSpec,
+  type SentinelSpec,
+  type Topology,
+} from './model.js';
 import { semanticFindings } from './checks.js';
 
 export const DEFAULT_TOPOLOGY_FILE = 'redis-ha.yaml';
@@ -120,26 +126,44 @@ export function resolveTopology(
 }
 
 function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: string[]): Topology {
+  const declared = t.hosts ?? {};
+  // A member's `host` is a `hosts` key (its address is the host's) or an address of its own.
+  const at = (h: string): { host: string; hostName: string } => ({
+    host: declared[h]?.address ?? h,
+    hostName: h,
+  });
   const nodes: NodeSpec[] = Object.entries(t.nodes).map(([name, n]) => ({
     kind: 'node',
     name,
     role: n.role,
-    host: n.host,
-    bind: n.bind ?? [n.host],
+    ...at(n.host),
+    bind: n.bind ?? [at(n.host).host],
     port: n.port,
     priority: n.priority,
   }));
   const sentinels: SentinelSpec[] = Object.entries(t.sentinels).map(([name, s]) => ({
     kind: 'sentinel',
     name,
-    host: s.host,
-    bind: s.bind ?? [s.host],
+    ...at(s.host),
+    bind: s.bind ?? [at(s.host).host],
     port: s.port,
   }));
+  const hosts: HostSpec[] = [];
+  for (const m of [...nodes, ...sentinels]) {
+    const name = m.hostName ?? m.host;
+    if (hosts.some((h) => h.name === name)) continue;
+    const ssh = declared[name]?.ssh ?? `root@${m.host}`;
+    hosts.push({ name, address: m.host, ssh: ssh.includes('@') ? ssh : `root@${ssh}` });
+  }
+  for (const [name, h] of Object.entries(declared))
+    if (!hosts.some((x) => x.name === name))
+      hosts.push({ name, address: h.address, ssh: h.ssh ?? `root@${h.address}` });
+  const [vip, prefix] = (t.endpoint.address ?? '').split('/');
   const replicas = nodes.filter((n) => n.role === 'replica').length;
   const delay = t.replication.disklessSyncDelay;
   return {
     source,
+    hosts,
     masterName: t.masterName,
     stateDir: path.resolve(baseDir, t.stateDir),
     nodes,
@@ -175,8 +199,10 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       waitTimeoutMs: t.endpoint.waitTimeout,
       multiplex: t.endpoint.multiplex,
       readListen: t.endpoint.readListen ? parseListen(t.endpoint.readListen) : undefined,
-      address: t.endpoint.address,
+      address: vip || undefined,
+      prefix: vip ? Number(prefix ?? 32) : undefined,
       interface: t.endpoint.interface,
+      fenceTimeoutMs: t.endpoint.fenceTimeout,
     },
     exporter: {
       enabled: t.exporter.enabled,

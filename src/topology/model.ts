@@ -7,7 +7,10 @@ export interface NodeSpec<P extends Port = Port> {
   readonly kind: 'node';
   readonly name: string;
   readonly role: 'primary' | 'replica';
+  /** The address others reach it at. */
   readonly host: string;
+  /** The machine it runs on: a `hosts` key, or the address itself. */
+  readonly hostName?: string | undefined;
   readonly bind: readonly string[];
   readonly port: P;
   readonly priority: number;
@@ -17,13 +20,24 @@ export interface SentinelSpec<P extends Port = Port> {
   readonly kind: 'sentinel';
   readonly name: string;
   readonly host: string;
+  readonly hostName?: string | undefined;
   readonly bind: readonly string[];
   readonly port: P;
+}
+
+/** One machine: the members that run on it. */
+export interface HostSpec {
+  readonly name: string;
+  readonly address: string;
+  /** `user@host[:port]` for deploy. */
+  readonly ssh: string;
 }
 
 export interface Topology<P extends Port = Port> {
   /** The file it came from, or "<built-in seed topology>". */
   readonly source: string;
+  /** Declared in `hosts`, or one per distinct member address. */
+  readonly hosts: readonly HostSpec[];
   readonly masterName: string;
   /** Absolute path. */
   readonly stateDir: string;
@@ -68,8 +82,11 @@ export interface Topology<P extends Port = Port> {
     readonly multiplex: boolean;
     /** The read endpoint (in-sync replica, else the primary), when configured. */
     readonly readListen?: { readonly host: string; readonly port: P } | undefined;
+    /** VIP mode: the floating address and its prefix length. */
     readonly address?: string | undefined;
-    readonly interface?: string | undefined;
+    readonly prefix?: number | undefined;
+    readonly interface: string;
+    readonly fenceTimeoutMs: number;
   };
   readonly exporter: {
     readonly enabled: boolean;
@@ -103,6 +120,18 @@ export function designatedPrimary<P extends Port>(t: Topology<P>): NodeSpec<P> {
   const p = t.nodes.find((n) => n.role === 'primary');
   if (!p) throw new Error('topology has no primary (validation should have caught this)');
   return p;
+}
+
+/** The host a member runs on (by its host name, else its address). */
+export function hostOf(t: Pick<Topology, 'hosts'>, m: Member): HostSpec {
+  const h = t.hosts.find((x) => x.name === (m.hostName ?? m.host));
+  if (!h) throw new Error(`member ${m.name} has no host (validation should have caught this)`);
+  return h;
+}
+
+/** The members that run on a host. */
+export function membersOn<P extends Port>(t: Topology<P>, host: string): Member<P>[] {
+  return [...t.nodes, ...t.sentinels].filter((m) => (m.hostName ?? m.host) === host);
 }
 
 export function findNode<P extends Port>(t: Topology<P>, name: string): NodeSpec<P> | undefined {

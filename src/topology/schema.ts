@@ -61,8 +61,19 @@ const listen = z
 
 const saveLine = z.string().regex(/^\d+ \d+$/, 'expected "seconds changes", for example "60 1"');
 
+const hostSchema = z
+  .object({
+    address: host,
+    ssh: z
+      .string()
+      .regex(/^([a-zA-Z0-9._-]+@)?[a-zA-Z0-9.:_-]+$/, 'expected "user@host" or "host"')
+      .optional(),
+  })
+  .strict();
+
 export const topologySchema = z
   .object({
+    hosts: z.record(name, hostSchema).optional(),
     masterName: name.default(DEFAULTS.masterName),
     stateDir: z.string().min(1).default(DEFAULTS.stateDir),
     nodes: z
@@ -140,8 +151,18 @@ export const topologySchema = z
         waitTimeout: duration.default(DEFAULTS.endpoint.waitTimeout),
         multiplex: z.boolean().default(DEFAULTS.endpoint.multiplex),
         readListen: listen.optional(),
-        address: z.string().optional(),
-        interface: z.string().optional(),
+        address: z
+          .string()
+          .regex(
+            /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/,
+            'expected an IPv4 address, "ADDR" or "ADDR/PREFIX"',
+          )
+          .optional(),
+        interface: z
+          .string()
+          .regex(/^[a-zA-Z0-9._-]{1,15}$/, 'expected an interface name such as "eth0"')
+          .default(DEFAULTS.endpoint.interface),
+        fenceTimeout: duration.default(DEFAULTS.endpoint.fenceTimeout),
       })
       .strict()
       .default({}),

@@ -26,7 +26,33 @@ function problems(yaml: string): string[] {
   assert.fail('expected the topology to be rejected');
 }
 
+const HOSTS = `hosts:
+  redis01: {address: 10.0.0.1}
+  redis02: {address: 10.0.0.2}
+nodes:
+  redis01: {role: primary, host: redis01}
+  redis02: {role: replica, host: redis2}
+sentinels:
+  s1: {host: redis01}
+  s2: {host: redis02}
+  s3: {host: redis02, port: 26380}
+`;
+
 const cases: [string, string, string[]][] = [
+  [
+    'a member on a host that `hosts` does not declare',
+    HOSTS,
+    [
+      'bad.yaml:6: nodes.redis02.host: "redis2" is not a host of `hosts` (redis01, redis02); did you mean "redis02"?',
+    ],
+  ],
+  [
+    'vip: a fence timeout that is not below down-after',
+    `${HOSTS.replace('host: redis2', 'host: redis02')}endpoint: {mode: vip, address: 10.0.0.100, fenceTimeout: 2s}\n`,
+    [
+      'bad.yaml:11: endpoint.fenceTimeout: expected less than sentinel.downAfter (2000ms): an isolated primary must drop the address before the majority can promote another node',
+    ],
+  ],
   [
     'unknown top-level key with a suggestion',
     `${OK}qorum: 2\n`,
@@ -46,7 +72,7 @@ const cases: [string, string, string[]][] = [
     'unknown key far from any',
     `${OK}colour: blue\n`,
     [
-      'bad.yaml:8: colour: unknown key; expected one of: masterName, stateDir, nodes, sentinels, quorum, persistence, memory, sentinel, replication, supervisor, endpoint, exporter, auth, tls, dashboard',
+      'bad.yaml:8: colour: unknown key; expected one of: hosts, masterName, stateDir, nodes, sentinels, quorum, persistence, memory, sentinel, replication, supervisor, endpoint, exporter, auth, tls, dashboard',
     ],
   ],
   [

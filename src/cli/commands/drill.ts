@@ -2,7 +2,11 @@ import { RedisHaError } from '../../errors/errors.js';
 import path from 'node:path';
 import { runDrill } from '../../drill/drill.js';
 import { writeDrillReport } from '../../drill/report.js';
-import { FAULTS, type Fault } from '../../drill/faults.js';
+import { FAULTS, LAB_FAULTS, type Fault } from '../../drill/faults.js';
+import { readLab, rerunInClientHost, type LabState } from '../../lab/lab.js';
+import type { DrillRun } from '../../drill/verdict.js';
+import type { VipSamples } from '../../drill/lab-faults.js';
+import { labTopology, labTopologyFile } from './lab.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
 
@@ -12,6 +16,8 @@ export interface DrillCliOptions extends TopologyOptions {
   client: string;
   /** Write an HTML report and a PNG of its charts into this directory. */
   report?: string;
+  /** Against the lab (`redis-ha lab up`): clients in its client host, faults on its hosts. */
+  lab?: boolean;
 }
 
 const ms = (x: number | undefined): string => (x === undefined ? 'n/a' : `${Math.round(x)}ms`);
@@ -29,8 +35,26 @@ export async function drillCommand(
     throw new RedisHaError('USAGE', `--runs must be a whole number from 1 to 100, got "${o.runs}"`);
   if (o.client !== 'endpoint' && o.client !== 'sentinel')
     throw new RedisHaError('USAGE', `--client must be "endpoint" or "sentinel"`);
-  const { t: bound, dir, secrets } = await startedTopology(o);
+  let lab: LabState | undefined;
+  let topo: TopologyOptions = o;
+  if (o.lab) {
+    const lt = labTopology(o);
+    lab = readLab(lt);
+    if (!lab)
+      throw new RedisHaError('NOT_RUNNING', 'no lab is up for this topology', {
+        hint: 'bring it up with `redis-ha lab up`',
+      });
+    // The clients write from the lab's client host: run the drill there.
+    if (process.env.REDIS_HA_LAB_CLIENT !== lab.id)
+      return { exitCode: await rerunInClientHost(lab), printed: true };
+    topo = { file: labTopologyFile(lt) };
+  } else if (LAB_FAULTS.includes(o.fault as Fault))
+    throw new RedisHaError('USAGE', `fault "${o.fault}" needs hosts of their own`, {
+      hint: 'bring them up with `redis-ha lab up`, then `redis-ha drill --lab --fault ...`',
+    });
+  const { t: bound, dir, secrets } = await startedTopology(topo);
   const r = await runDrill(bound, secrets, dir, {
+    lab,
     fault: o.fault as Fault,
     runs,
     client: o.client,
@@ -45,6 +69,7 @@ export async function drillCommand(
     `  write gap     min ${ms(s.maxGapMs?.min)}  median ${ms(s.maxGapMs?.median)}  max ${ms(s.maxGapMs?.max)}`,
     `  healthy after min ${ms(s.healthyAfterMs?.min)}  median ${ms(s.healthyAfterMs?.median)}  max ${ms(s.healthyAfterMs?.max)}`,
     `  acknowledged writes lost: ${s.lost}; acknowledged by a non-primary: ${s.nonPrimaryAcks}`,
+    ...vipLines(r.runs),
     ...(files ? [`report: ${files.html}`, `chart:  ${files.png}`] : []),
   ].join('\n');
   return {
@@ -52,4 +77,17 @@ export async function drillCommand(
     json: files ? { ...r, report: files } : r,
     exitCode: s.lost > 0 || s.nonPrimaryAcks > 0 ? 1 : 0,
   };
+}
+
+function vipLines(runs: readonly DrillRun[]): string[] {
+  const v = runs.map((r) => r.vip).filter((x): x is VipSamples => x !== undefined);
+  if (v.length === 0) return [];
+  const med = (xs: (number | null)[]): string => {
+    const n = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    return n.length ? `${Math.round(n[Math.floor(n.length / 2)]!)}ms` : 'n/a';
+  };
+  return [
+    `  VIP released  median ${med(v.map((x) => x.releasedAfterMs))}; taken elsewhere median ${med(v.map((x) => x.takenAfterMs))}`,
+    `  VIP samples with two holders: ${v.reduce((n, x) => n + x.overlapping, 0)} of ${v.reduce((n, x) => n + x.samples, 0)} (every 50 ms on every data host)`,
+  ];
 }

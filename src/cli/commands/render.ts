@@ -9,7 +9,18 @@ import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
 import { loadOrCreateSecrets } from '../../secrets/store.js';
 import { caFile, ensureTls, withTls } from '../../secrets/tls.js';
 import type { Secrets } from '../../secrets/store.js';
-import { designatedPrimary, findNode, type BoundTopology } from '../../topology/model.js';
+import {
+  designatedPrimary,
+  findNode,
+  type BoundTopology,
+  type NodeSpec,
+} from '../../topology/model.js';
+import {
+  builtArtifacts,
+  manifest,
+  topologyForHost,
+  writeHostBundles,
+} from '../../render/bundle/write-bundles.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
@@ -20,6 +31,8 @@ export interface RenderOptions extends TopologyOptions {
   pluginDir?: string;
   /** Also write a Prometheus scrape config and the example alert rules under OUT/prometheus. */
   prometheus?: boolean;
+  /** One bundle per host (configs, units, sysctl, install script) instead of local configs. */
+  hosts?: boolean;
 }
 
 /** Writes the configs `up` would use, under DIR (nodes/NAME/redis.conf, sentinels/NAME/sentinel.conf). */
@@ -33,6 +46,7 @@ export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
   const secrets = withTls(loadOrCreateSecrets(dir), bound);
   dir.writeState(state);
   const primary = (state.primary && findNode(bound, state.primary)) || designatedPrimary(bound);
+  if (o.hosts) return renderHosts(bound, secrets, primary, state.sentinelIds, path.resolve(o.out));
   const out = new StateDir(path.resolve(o.out));
   const files = renderAll(bound, {
     root: out,
@@ -114,4 +128,28 @@ function writePrometheus(t: BoundTopology, secrets: Secrets, dir: string): strin
     renderPrometheusConfig(t, rules, { username: monitor.username ?? 'monitor', passwordFile }),
   );
   return [config, rules, passwordFile];
+}
+
+function renderHosts(
+  t: BoundTopology,
+  secrets: Secrets,
+  primary: NodeSpec<number>,
+  sentinelIds: Record<string, string>,
+  out: string,
+): CommandResult {
+  const bundles = writeHostBundles(
+    t,
+    { secrets, primary, sentinelIds, topologyYaml: topologyForHost(t), ...builtArtifacts() },
+    out,
+  );
+  return {
+    text: [
+      `rendered ${bundles.length} host bundles under ${out} (run HOST/install.sh as root on each host, or \`redis-ha deploy\`):`,
+      ...bundles.map(
+        (b) =>
+          `  ${b.host.name} (${b.host.address}): ${[...b.nodes, ...b.sentinels].map((m) => m.name).join(', ') || 'no member'}${b.monitoring ? ', monitoring' : ''}; ${b.files.length} files, units ${b.startOrder.join(' ')}; secrets: ${b.secrets.join(', ') || 'none'}`,
+      ),
+    ].join('\n'),
+    json: { out, hosts: bundles.map(manifest) },
+  };
 }

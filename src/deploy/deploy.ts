@@ -1,0 +1,178 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { RedisHaError } from '../errors/errors.js';
+import { analyzeHealth } from '../runtime/health.js';
+import { ClientPool, observe } from '../runtime/observe.js';
+import { waitFor } from '../runtime/wait.js';
+import type { Secrets } from '../secrets/store.js';
+import { manifest } from '../render/bundle/write-bundles.js';
+import type { HostBundle } from '../render/bundle/host-bundle.js';
+import { hostOf, type BoundTopology, type NodeSpec } from '../topology/model.js';
+
+/** Where a bundle is unpacked on a host before its install script runs. */
+export const REMOTE_DIR = '/var/tmp/redis-ha-bundle';
+
+export interface SshOptions {
+  /** Private key (`-i`); default: ssh's own. */
+  identity?: string | undefined;
+  knownHosts?: string | undefined;
+}
+
+export interface HostPlan {
+  host: string;
+  target: string;
+  files: { path: string; mode: string; policy: string }[];
+  commands: string[];
+}
+
+export interface HostOutcome {
+  host: string;
+  status: 'installed' | 'unchanged' | 'failed' | 'skipped';
+  output: string[];
+}
+
+/** The system ssh, key-based and never interactive. */
+export function sshArgs(target: string, o: SshOptions): string[] {
+  const [userHost, port] = splitPort(target);
+  return [
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    ...(o.identity ? ['-i', o.identity, '-o', 'IdentitiesOnly=yes'] : []),
+    ...(o.knownHosts
+      ? ['-o', `UserKnownHostsFile=${o.knownHosts}`, '-o', 'StrictHostKeyChecking=accept-new']
+      : []),
+    ...(port ? ['-p', port] : []),
+    userHost,
+  ];
+}
+
+function splitPort(target: string): [string, string | undefined] {
+  const m = /^(.*@)?([^:@]+):(\d+)$/.exec(target);
+  return m ? [`${m[1] ?? ''}${m[2]}`, m[3]] : [target, undefined];
+}
+
+/** Primary's host first, then the other data hosts, then the rest: replicas find it up. */
+export function deployOrder(
+  t: BoundTopology,
+  primary: NodeSpec<number>,
+  bundles: HostBundle[],
+): HostBundle[] {
+  const first = hostOf(t, primary).name;
+  const rank = (b: HostBundle): number => (b.host.name === first ? 0 : b.nodes.length > 0 ? 1 : 2);
+  return [...bundles].sort((a, b) => rank(a) - rank(b));
+}
+
+export function plan(bundles: HostBundle[], local: string, o: SshOptions): HostPlan[] {
+  return bundles.map((b) => {
+    const ssh = `ssh ${sshArgs(b.host.ssh, o).join(' ')}`;
+    return {
+      host: b.host.name,
+      target: b.host.ssh,
+      files: manifest(b).files as HostPlan['files'],
+      commands: [
+        `tar -C ${path.join(local, b.host.name)} -cf - . | ${ssh} 'rm -rf ${REMOTE_DIR} && mkdir -m 700 ${REMOTE_DIR} && tar -xf - -C ${REMOTE_DIR}'`,
+        `${ssh} sh ${REMOTE_DIR}/install.sh`,
+      ],
+    };
+  });
+}
+
+function sh(
+  cmd: string,
+  args: string[],
+  stdin?: { cmd: string; args: string[] },
+): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    if (stdin && child.stdin) {
+      const src = spawn(stdin.cmd, stdin.args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      src.stdout.pipe(child.stdin);
+      src.on('error', () => child.stdin?.end());
+    }
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: 127, out: String(e) });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, out });
+    });
+  });
+}
+
+/**
+ * Pushes and installs each host's bundle in a safe order; the first host that fails stops the
+ * rollout (the others are reported as skipped). Then waits until the topology is healthy as
+ * `up` defines it, from here.
+ */
+export async function runDeploy(
+  t: BoundTopology,
+  secrets: Secrets,
+  bundles: HostBundle[],
+  local: string,
+  o: SshOptions,
+  progress: (l: string) => void,
+): Promise<HostOutcome[]> {
+  const outcomes: HostOutcome[] = [];
+  let failed = false;
+  for (const b of bundles) {
+    if (failed) {
+      outcomes.push({ host: b.host.name, status: 'skipped', output: [] });
+      continue;
+    }
+    progress(`${b.host.name} (${b.host.ssh}): pushing ${b.files.length} files ...`);
+    const args = sshArgs(b.host.ssh, o);
+    const push = await sh(
+      'ssh',
+      [...args, `rm -rf ${REMOTE_DIR} && mkdir -m 700 ${REMOTE_DIR} && tar -xf - -C ${REMOTE_DIR}`],
+      {
+        cmd: 'tar',
+        args: ['-C', path.join(local, b.host.name), '-cf', '-', '.'],
+      },
+    );
+    const install =
+      push.code === 0 ? await sh('ssh', [...args, `sh ${REMOTE_DIR}/install.sh`]) : push;
+    const output = install.out.split('\n').filter(Boolean);
+    for (const l of output) progress(`  ${l}`);
+    if (install.code !== 0) {
+      failed = true;
+      outcomes.push({ host: b.host.name, status: 'failed', output });
+      continue;
+    }
+    outcomes.push({
+      host: b.host.name,
+      status: output.some((l) => /: no changes$/.test(l)) ? 'unchanged' : 'installed',
+      output,
+    });
+  }
+  if (failed) {
+    const bad = outcomes.find((x) => x.status === 'failed');
+    throw new RedisHaError(
+      'DEPLOY_FAILED',
+      `deploy stopped at ${bad?.host}: ${bad?.output.at(-1) ?? 'failed'}`,
+      {
+        hint: `hosts: ${outcomes.map((x) => `${x.host} ${x.status}`).join(', ')}; fix it and run deploy again (it is idempotent)`,
+        details: { outcomes },
+      },
+    );
+  }
+  const pool = new ClientPool(t, secrets, 1000);
+  try {
+    await waitFor(
+      async () => {
+        const h = analyzeHealth(t, await observe(pool));
+        return h.healthy ? true : { pending: h.problems[0] ?? '' };
+      },
+      { timeoutMs: 120_000, intervalMs: 250, what: 'the deployed topology to be healthy' },
+    );
+  } finally {
+    pool.close();
+  }
+  return outcomes;
+}

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hostOf, type BoundTopology } from '../topology/model.js';
+import { unitPids, type LabHost, type LabState } from '../lab/lab.js';
+import { setLink } from '../lab/netns.js';
+import { nodeUnitName } from '../render/bundle/units.js';
+import type { SentinelWatcher } from '../sentinel/watcher.js';
+import { waitFor } from '../runtime/wait.js';
+
+/** What the VIP sampler saw during one run. */
+export interface VipSamples {
+  samples: number;
+  /** Samples in which two or more hosts carried the address. */
+  overlapping: number;
+  /** Fault -> the first sample where the old host no longer carried it (ms). */
+  releasedAfterMs: number | null;
+  /** Fault -> the first sample where another host carried it (ms). */
+  takenAfterMs: number | null;
+  /** MAC changes of the address in the client's neighbour table. */
+  clientArpChanges: number;
+}
+
+const ipOut = (args: string[]): Promise<string> =>
+  new Promise((resolve) =>
+    execFile('ip', args, { timeout: 2000, encoding: 'utf8' }, (_e, out) => resolve(out ?? '')),
+  );
+
+/**
+ * Samples `ip addr` on every data host and the client's neighbour entry for the address every
+ * 50 ms (all hosts of one sample read concurrently).
+ */
+export class VipSampler {
+  readonly #lab: LabState;
+  readonly #hosts: LabHost[];
+  readonly #vip: string;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  readonly #out: VipSamples = {
+    samples: 0,
+    overlapping: 0,
+    releasedAfterMs: null,
+    takenAfterMs: null,
+    clientArpChanges: 0,
+  };
+
+  constructor(lab: LabState, dataHosts: readonly string[], vip: string) {
+    this.#lab = lab;
+    this.#hosts = lab.hosts.filter((h) => dataHosts.includes(h.name));
+    this.#vip = vip;
+  }
+
+  start(t0: () => number | undefined, from: () => string): void {
+    this.#running = true;
+    let mac = '';
+    this.#loop = (async () => {
+      while (this.#running) {
+        const next = sleep(50);
+        const [neigh, ...addrs] = await Promise.all([
+          ipOut(['-n', this.#lab.client.ns, 'neigh', 'show', this.#vip]),
+          ...this.#hosts.map((h) =>
+            ipOut(['-n', h.ns, '-o', '-4', 'addr', 'show', 'dev', this.#lab.iface]),
+          ),
+        ]);
+        const holders = this.#hosts
+          .filter((_, i) => addrs[i]?.includes(` ${this.#vip}/`))
+          .map((h) => h.name);
+        const s = this.#out;
+        s.samples++;
+        if (holders.length > 1) s.overlapping++;
+        const m = /lladdr (\S+)/.exec(neigh)?.[1] ?? '';
+        if (m && mac && m !== mac) s.clientArpChanges++;
+        if (m) mac = m;
+        const start = t0();
+        if (start !== undefined) {
+          const at = performance.now() - start;
+          if (s.releasedAfterMs === null && !holders.includes(from())) s.releasedAfterMs = at;
+          if (s.takenAfterMs === null && holders.some((h) => h !== from())) s.takenAfterMs = at;
+        }
+        await next;
+      }
+    })();
+  }
+
+  async stop(): Promise<VipSamples> {
+    this.#running = false;
+    await this.#loop;
+    return this.#out;
+  }
+}
+
+/** The faults only a lab can inject: a host cut off, frozen, or briefly cut off. */
+export async function injectLabFault(
+  fault: 'partition' | 'host-freeze' | 'partition-heal' | 'kill',
+  t: BoundTopology,
+  lab: LabState,
+  primary: string,
+  watcher: SentinelWatcher,
+  progress: (l: string) => void,
+): Promise<void> {
+  const node = t.nodes.find((n) => n.name === primary);
+  if (!node) throw new Error(`unknown primary ${primary}`);
+  const host = lab.hosts.find((h) => h.name === hostOf(t, node).name);
+  if (!host) throw new Error(`no lab host for ${primary}`);
+  const movedAway = (): Promise<true> =>
+    waitFor(
+      () => Promise.resolve(watcher.primary && watcher.primary.name !== primary ? true : undefined),
+      {
+        timeoutMs: t.sentinel.downAfterMs + t.sentinel.failoverTimeoutMs + 10_000,
+        intervalMs: 20,
+        what: `a failover away from ${primary}`,
+      },
+    );
+  switch (fault) {
+    case 'kill': {
+      const pid = unitPids(host)[nodeUnitName(node)];
+      if (!pid) throw new Error(`${primary} is not running`);
+      process.kill(pid, 'SIGKILL');
+      return;
+    }
+    case 'partition':
+      setLink(lab.switch, host.port, false);
+      try {
+        await movedAway();
+        // Long enough for the isolated side to show what it does alone.
+        await sleep(1000);
+      } finally {
+        setLink(lab.switch, host.port, true);
+        progress(`healed ${host.name}`);
+      }
+      return;
+    case 'partition-heal': {
+      // Shorter than down-after: no failover is due; the fenced host must take the address back.
+      setLink(lab.switch, host.port, false);
+      await sleep(Math.max(200, t.sentinel.downAfterMs - 500));
+      setLink(lab.switch, host.port, true);
+      progress(`healed ${host.name} after ${Math.max(200, t.sentinel.downAfterMs - 500)}ms`);
+      return;
+    }
+    case 'host-freeze': {
+      const pids = Object.values(unitPids(host)).filter((p): p is number => typeof p === 'number');
+      for (const p of pids) process.kill(p, 'SIGSTOP');
+      try {
+        await movedAway();
+      } finally {
+        for (const p of pids) process.kill(p, 'SIGCONT');
+        progress(`resumed ${host.name}`);
+      }
+      return;
+    }
+  }
+}
