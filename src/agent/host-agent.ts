@@ -64,6 +64,7 @@ export class HostAgent extends TypedEmitter<AgentEvents> {
   #failoverAskedFor: string | undefined;
   #gateAt = 0;
   #rejoining = false;
+  #announcedAt = 0;
   /** The last node the watcher confirmed (a dead primary is no longer confirmed). */
   #lastPrimary: string | undefined;
 
@@ -150,6 +151,12 @@ export class HostAgent extends TypedEmitter<AgentEvents> {
     if (this.#localDead) await this.#checkLocal();
     if (this.#localDead) await this.#rejoin();
     else await this.#demoteIfReplaced().catch(() => undefined);
+    // A periodic gratuitous ARP while holding (keepalived's garp_master_refresh): a neighbour
+    // that learnt another MAC for the address by any path comes back within 10 s at worst.
+    if (this.#holding && this.#o.vip && Date.now() - this.#announcedAt > 10_000) {
+      this.#announcedAt = Date.now();
+      this.#o.vip.announce([0]);
+    }
     await this.#applyVip();
     if (Date.now() - this.#gateAt > 1000) {
       this.#gateAt = Date.now();
@@ -181,6 +188,7 @@ export class HostAgent extends TypedEmitter<AgentEvents> {
     try {
       if (d.hold) await vip.add();
       else await vip.remove();
+      this.#announcedAt = Date.now();
       this.#holding = d.hold;
       this.emit('vip', { held: d.hold, reason: d.reason, at: Date.now() });
       this.#event('decision', `${d.hold ? 'took' : 'released'} ${vip.cidr}: ${d.reason}`);

@@ -31,6 +31,8 @@ export class VipAddress {
   readonly address: string;
   readonly prefix: number;
   readonly iface: string;
+  /** Announcements still scheduled stop once the address is released. */
+  #holding = false;
 
   constructor(address: string, prefix: number, iface: string) {
     this.address = address;
@@ -54,10 +56,12 @@ export class VipAddress {
     } catch (e) {
       if (!/File exists/.test(String(e))) throw e;
     }
+    this.#holding = true;
     this.announce();
   }
 
   async remove(): Promise<void> {
+    this.#holding = false;
     try {
       await run('ip', ['addr', 'del', this.cidr, 'dev', this.iface]);
     } catch (e) {
@@ -66,27 +70,27 @@ export class VipAddress {
   }
 
   /**
-   * Gratuitous ARP in both forms at once (Linux neighbours take the reply form within their
-   * locktime, other stacks the request form), again 150 ms later in case a frame was lost.
-   * Not awaited: the address is usable already.
+   * Gratuitous ARP in both forms (Linux neighbours take the reply form within their locktime,
+   * other stacks the request form): at once, 150 ms later in case a frame was lost, and again
+   * after 1, 2 and 5 s, because a host that held the address until just now (one that was
+   * frozen, say) may still answer a neighbour's ARP request in between (keepalived's
+   * garp_master_delay). Not awaited: the address is usable already.
    */
-  announce(): void {
-    for (const [flag, delay] of [
-      ['-U', 0],
-      ['-A', 0],
-      ['-U', 150],
-      ['-A', 150],
-    ] as const) {
-      setTimeout(() => {
-        const p = spawn(
-          'arping',
-          ['-q', flag, '-c', '1', '-w', '1', '-I', this.iface, this.address],
-          {
-            stdio: 'ignore',
-          },
-        );
-        p.on('error', () => undefined);
-      }, delay).unref();
-    }
+  announce(delays: readonly number[] = [0, 150, 1000, 2000, 5000]): void {
+    for (const delay of delays)
+      for (const flag of ['-U', '-A']) {
+        const timer = setTimeout(() => {
+          if (!this.#holding) return;
+          const p = spawn(
+            'arping',
+            ['-q', flag, '-c', '1', '-w', '1', '-I', this.iface, this.address],
+            {
+              stdio: 'ignore',
+            },
+          );
+          p.on('error', () => undefined);
+        }, delay);
+        timer.unref();
+      }
   }
 }

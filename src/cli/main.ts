@@ -1,82 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
-import { RedisHaError, exitCodeFor, isRedisHaError } from '../errors/errors.js';
-import { redact } from '../util/redact.js';
-import type { CommandContext, CommandResult } from './context.js';
-
-interface GlobalOpts {
-  file?: string;
-  stateDir?: string;
-  json?: boolean;
-}
-
-function context(json: boolean): CommandContext {
-  return {
-    json,
-    progress: (line) => (json ? process.stderr : process.stdout).write(redact(line) + '\n'),
-  };
-}
-
-function print(r: CommandResult, json: boolean): void {
-  if (r.printed) return;
-  const clean = r.revealSecrets ? (s: string): string => s : redact;
-  if (json) process.stdout.write(clean(JSON.stringify(r.json ?? null, null, 2)) + '\n');
-  else if (r.text) process.stdout.write(clean(r.text) + '\n');
-}
-
-/** The only place that prints results and errors and sets the exit code. */
-function fail(e: unknown, json: boolean): void {
-  const err = isRedisHaError(e)
-    ? e
-    : new RedisHaError('INTERNAL', e instanceof Error ? e.message : String(e), { cause: e });
-  if (json) {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          error: {
-            code: err.code,
-            message: redact(err.message),
-            hint: err.hint ?? null,
-            details: err.details ?? null,
-          },
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-  } else {
-    process.stderr.write(`error: ${redact(err.message)}\n`);
-    if (err.hint) process.stderr.write(`hint: ${redact(err.hint)}\n`);
-    // Only bugs get a stack trace, and only on request.
-    if (err.code === 'INTERNAL' && process.env.REDIS_HA_DEBUG && e instanceof Error)
-      process.stderr.write(`${e.stack ?? ''}\n`);
-  }
-  process.exitCode = exitCodeFor(err.code);
-}
-
-function withTopology(cmd: Command, json = true): Command {
-  cmd.option(
-    '-f, --file <path>',
-    'topology file (default: ./redis-ha.yaml, else the seed topology)',
-  );
-  cmd.option('--state-dir <dir>', 'state directory (default: stateDir of the topology)');
-  if (json) cmd.option('--json', 'machine-readable output');
-  return cmd;
-}
-
-async function run(
-  opts: GlobalOpts,
-  fn: (ctx: CommandContext) => Promise<CommandResult>,
-): Promise<void> {
-  const json = opts.json === true;
-  try {
-    const r = await fn(context(json));
-    print(r, json);
-    if (r.exitCode !== undefined) process.exitCode = r.exitCode;
-  } catch (e) {
-    fail(e, json);
-  }
-}
+import { RedisHaError, exitCodeFor } from '../errors/errors.js';
+import { fail, run, withTopology, type GlobalOpts } from './runner.js';
+import { addHostCommands } from './host-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('redis-ha')
@@ -266,76 +192,7 @@ export function buildProgram(): Command {
     ),
   );
 
-  const lab = program
-    .command('lab')
-    .description(
-      "the topology's hosts as network namespaces on one machine (root): real addresses, ARP, the host bundles installed as on servers",
-    );
-  withTopology(
-    lab
-      .command('up')
-      .description(
-        "create the hosts (default: the seed's three + a client), install their bundles, wait until healthy",
-      )
-      .option('--keep', 'leave a failed lab in place for a look')
-      .option('--empty', 'hosts (with sshd) only, nothing installed: for `redis-ha deploy --lab`'),
-  ).action(async (o: GlobalOpts & { keep?: boolean; empty?: boolean }) =>
-    run(o, async (ctx) => (await import('./commands/lab.js')).labUpCommand(o, ctx)),
-  );
-  withTopology(
-    lab
-      .command('down')
-      .description('remove every namespace, link, mount point and process the lab created'),
-  ).action(async (o: GlobalOpts) =>
-    run(o, async (ctx) => (await import('./commands/lab.js')).labDownCommand(o, ctx)),
-  );
-  withTopology(
-    lab
-      .command('status')
-      .description("the lab's hosts, their services and who holds the floating address"),
-  ).action(async (o: GlobalOpts) =>
-    run(o, async () => (await import('./commands/lab.js')).labStatusCommand(o)),
-  );
-  lab
-    .command('init', { hidden: true })
-    .requiredOption('--root <dir>')
-    .option('--ssh <address>')
-    .action(async (o: { root: string; ssh?: string }) =>
-      run({}, async () => (await import('./commands/lab.js')).labInitCommand(o)),
-    );
-
-  withTopology(
-    program
-      .command('deploy')
-      .description(
-        "render every host's bundle, push it over SSH (the system ssh, key-based) and install it in a safe order, then wait until healthy; idempotent",
-      )
-      .option('--dry-run', 'show every file and command per host, change nothing')
-      .option('--lab', "into the lab's hosts (`redis-ha lab up --empty`), from its client host")
-      .option('--identity <key>', 'SSH private key (ssh -i)')
-      .option(
-        '--known-hosts <file>',
-        'known_hosts file to use (new hosts are accepted and recorded)',
-      ),
-  ).action(
-    async (
-      o: GlobalOpts & { dryRun?: boolean; lab?: boolean; identity?: string; knownHosts?: string },
-    ) => run(o, async (ctx) => (await import('./commands/deploy.js')).deployCommand(o, ctx)),
-  );
-
-  withTopology(
-    program
-      .command('agent')
-      .description(
-        "run a data host's agent: the floating address (vip mode) with fencing, immediate failover when the local primary dies, replicas promotable once synced",
-      )
-      .requiredOption('--host <name>', 'the host this agent runs on (a `hosts` name)'),
-    false,
-  ).action(async (o: GlobalOpts & { host: string }) =>
-    run({ ...o, json: false }, async (ctx) =>
-      (await import('./commands/agent.js')).agentCommand(o, ctx),
-    ),
-  );
+  addHostCommands(program);
 
   withTopology(
     program

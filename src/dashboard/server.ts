@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { ASSETS } from './assets.js';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
@@ -37,7 +38,6 @@ export interface DashboardOptions {
   periodMs?: number;
 }
 
-const ASSETS = new URL('../../dashboard/', import.meta.url);
 const HISTORY = 300; // 5 minutes of 1 s samples
 const COOKIE = 'redis_ha_token';
 const HEADERS = {

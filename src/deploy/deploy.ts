@@ -87,13 +87,18 @@ function sh(
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let out = '';
+    let src: ReturnType<typeof spawn> | undefined;
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
     if (stdin && child.stdin) {
-      const src = spawn(stdin.cmd, stdin.args, { stdio: ['ignore', 'pipe', 'inherit'] });
-      src.stdout.pipe(child.stdin);
-      src.on('error', () => child.stdin?.end());
+      const feed = spawn(stdin.cmd, stdin.args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      src = feed;
+      // ssh that fails to connect closes its stdin: the pipe breaks (EPIPE), which is its error.
+      child.stdin.on('error', () => undefined);
+      feed.stdout?.on('error', () => undefined);
+      feed.stdout?.pipe(child.stdin);
+      feed.on('error', () => child.stdin?.end());
     }
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -101,6 +106,8 @@ function sh(
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
+      // A feeder blocked on a pipe nobody reads any more would keep this process alive.
+      if (src && src.exitCode === null) src.kill('SIGKILL');
       resolve({ code: code ?? 1, out });
     });
   });

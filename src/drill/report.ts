@@ -1,12 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ASSETS } from '../dashboard/assets.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RedisHaError } from '../errors/errors.js';
 import { CHROMIUM, launchChromium } from '../util/chromium.js';
 import type { DrillReport } from './drill.js';
 import type { Stats } from './verdict.js';
-
-const ASSETS = new URL('../../dashboard/', import.meta.url);
 
 function esc(s: string): string {
   return s.replace(

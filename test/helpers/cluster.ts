@@ -246,7 +246,11 @@ export async function withCluster(
  * (REDIS_HA_SECRETS_SEEN), and looked for in the logs and events it wrote. Returns where found.
  */
 function checkSecrets(dir: string): string[] {
-  const state = path.join(dir, '.redis-ha');
+  return secretLeaks(path.join(dir, '.redis-ha'));
+}
+
+/** The same for any state dir (the lab's: its hosts' own logs are under it too). */
+export function secretLeaks(state: string): string[] {
   const file = path.join(state, 'secrets.json');
   if (!existsSync(file)) return [];
   const values = (v: unknown): string[] =>

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { LAB_TOPOLOGY } from '../../src/topology/seed.js';
 import type { LabState } from '../../src/lab/lab.js';
-import { cli } from '../helpers/cluster.js';
+import { cli, secretLeaks } from '../helpers/cluster.js';
 
 const can = (cmd: string, args: string[]): boolean => spawnSync(cmd, args).status === 0;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -73,6 +73,23 @@ test('deploy into the lab over SSH: from scratch, again (no changes), then a new
       hosts.map(() => 'unchanged'),
     );
 
+    // A host that cannot be reached stops the rollout there, with a report of every host.
+    writeFileSync(
+      file,
+      stringify({
+        ...v1,
+        hosts: { ...v1.hosts, redis02: { address: '10.208.0.12', ssh: 'root@10.208.0.12:2' } },
+      }),
+    );
+    const broken = await cli(['deploy', '--lab', '-f', file], dir, 300_000);
+    assert.equal(broken.code, 1, broken.stderr);
+    assert.match(broken.stderr, /^error: deploy stopped at redis02: /m);
+    assert.match(
+      broken.stderr,
+      /^hint: hosts: redis01 unchanged, redis02 failed, supervision skipped, redis03 skipped;/m,
+    );
+    writeFileSync(file, stringify(v1));
+
     // A new replica on redis03 while an application writes through the VIP.
     const lab = JSON.parse(readFileSync(path.join(dir, 'state/lab/lab.json'), 'utf8')) as LabState;
     const pw = (
@@ -111,6 +128,7 @@ test('deploy into the lab over SSH: from scratch, again (no changes), then a new
       hosts: { name: string; units: Record<string, number | null> }[];
     };
     assert.ok(s.hosts.find((h) => h.name === 'redis03')?.units['redis-ha-node-redis03.service']);
+    assert.deepEqual(secretLeaks(path.join(dir, 'state')), [], "secrets in the lab hosts' logs");
   } finally {
     await cli(['lab', 'down', '-f', file], dir, 120_000);
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { isAlive } from '../../src/runtime/pids.js';
 import { LAB_TOPOLOGY } from '../../src/topology/seed.js';
 import type { LabState } from '../../src/lab/lab.js';
 import type { DrillReport } from '../../src/drill/drill.js';
-import { CLI, cli } from '../helpers/cluster.js';
+import { CLI, cli, secretLeaks } from '../helpers/cluster.js';
 
 const can = (cmd: string, args: string[]): boolean => spawnSync(cmd, args).status === 0;
 
@@ -119,6 +119,7 @@ test("lab: the seed's hosts in namespaces, a fenced floating address, drills, id
     const checks = nagiosChecks(lab);
     assert.equal(checks.length, 5);
     for (const c of checks) assert.equal(c.code, 0, `${c.service}: ${c.out}`);
+    assert.deepEqual(secretLeaks(path.join(dir, 'state')), [], "secrets in the lab hosts' logs");
   } finally {
     const down = await cli(['lab', 'down', '-f', file], dir, 120_000);
     assert.equal(down.code, 0, down.stderr);

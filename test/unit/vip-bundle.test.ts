@@ -126,6 +126,7 @@ function ctx(t: BoundTopology) {
       checkSentinel: Buffer.from('#!'),
       wrapper: Buffer.from('#!'),
     },
+    dashboard: { 'index.html': Buffer.from('<html>') },
   };
 }
 
@@ -224,4 +225,32 @@ test('the lab init reads what it runs from a unit', () => {
     ),
     { argv: ['/usr/bin/redis-server', '/x/redis.conf'], restart: 'on-failure', restartSec: 6 },
   );
+});
+
+test('bundles: the proxy, the dashboard and the exporter where configured, with the secrets they use', () => {
+  const t = resolveTopology(
+    {
+      ...LAB_TOPOLOGY,
+      endpoint: { mode: 'proxy', listen: '10.208.0.13:6390' },
+      dashboard: { enabled: true, listen: '10.208.0.13:9122' },
+    },
+    LAB_SOURCE,
+    tmpdir(),
+  ) as BoundTopology;
+  const sup = hostBundle(t, t.hosts[2]!, ctx(t));
+  assert.deepEqual(sup.startOrder.slice(-3), [
+    'redis-ha-exporter.service',
+    'redis-ha-dashboard.service',
+    'redis-ha-proxy.service',
+  ]);
+  assert.deepEqual(sup.secrets, [
+    'dashboardToken',
+    'sentinelPassword',
+    'users.app',
+    'users.monitor',
+  ]);
+  assert.ok(sup.files.some((f) => f.path === '/usr/local/lib/redis-ha/dashboard/index.html'));
+  const r1 = hostBundle(t, t.hosts[0]!, ctx(t));
+  assert.ok(!r1.startOrder.includes('redis-ha-proxy.service'));
+  assert.ok(!r1.files.some((f) => String(f.content).includes('sentinel client-reconfig-script')));
 });

@@ -16,7 +16,9 @@ import { renderSentinelConf } from '../sentinel-conf.js';
 import { HOST_PATHS, RECONFIG_FLAG, RECONFIG_HOOK, CLI_FILE, TOPOLOGY_FILE } from './paths.js';
 import {
   AGENT_UNIT,
+  DASHBOARD_UNIT,
   EXPORTER_UNIT,
+  PROXY_UNIT,
   agentUnit,
   daemonUnit,
   nodeUnit,
@@ -69,6 +71,8 @@ export interface BundleContext {
   cli: Buffer;
   /** The plugins and bin/check_redis, their wrapper (`--via` the exporter, else the plugin). */
   plugins: { checkRedis: Buffer; checkSentinel: Buffer; wrapper: Buffer };
+  /** The dashboard's built page (dist/dashboard/), by file name. */
+  dashboard: Readonly<Record<string, Buffer>>;
 }
 
 /** The supervision host of the seed: the first host without a node, else the last host. */
@@ -76,6 +80,12 @@ export function monitoringHost(t: BoundTopology): HostSpec | undefined {
   return (
     t.hosts.find((h) => !membersOn(t, h.name).some((m) => m.kind === 'node')) ?? t.hosts.at(-1)
   );
+}
+
+/** Where the proxy endpoint runs: the host whose address it listens on, else the supervision host. */
+export function proxyHost(t: BoundTopology): HostSpec | undefined {
+  if (t.endpoint.mode !== 'proxy') return undefined;
+  return t.hosts.find((h) => h.address === t.endpoint.listen.host) ?? monitoringHost(t);
 }
 
 /** The topology as a host sees it: state under /var/lib/redis-ha, TLS files there too. */
@@ -96,12 +106,17 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
   const monitoring = monitoringHost(t)?.name === host.name;
   const vip = t.endpoint.mode === 'vip' && t.endpoint.address ? t.endpoint.address : undefined;
   const runsAgent = nodes.length > 0;
-  const runsCli = runsAgent || (monitoring && t.exporter.enabled);
+  const exporter = monitoring && t.exporter.enabled;
+  const dashboard = monitoring && t.dashboard.enabled;
+  const proxy = proxyHost(t)?.name === host.name;
+  const runsCli = runsAgent || exporter || dashboard || proxy;
   const files: BundleFile[] = [];
   const units: Unit[] = [];
   const daemons = [
     ...(runsAgent ? [AGENT_UNIT] : []),
-    ...(monitoring && t.exporter.enabled ? [EXPORTER_UNIT] : []),
+    ...(exporter ? [EXPORTER_UNIT] : []),
+    ...(dashboard ? [DASHBOARD_UNIT] : []),
+    ...(proxy ? [PROXY_UNIT] : []),
   ];
 
   for (const n of nodes) {
@@ -153,7 +168,11 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
   if (runsCli) {
     keep.add('sentinelPassword');
     keep.add(t.auth.mode === 'password' ? 'redisPassword' : 'users.monitor');
-    if (runsAgent && t.auth.mode === 'acl') keep.add('users.admin');
+    if ((runsAgent || (dashboard && t.dashboard.actions)) && t.auth.mode === 'acl')
+      keep.add('users.admin');
+    // The proxy checks clients' AUTH itself (multiplexing) and logs in upstream as them.
+    if (proxy) keep.add(t.auth.mode === 'password' ? 'redisPassword' : 'users.app');
+    if (dashboard) keep.add('dashboardToken');
   }
   if (runsCli) {
     files.push(
@@ -223,7 +242,7 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
         policy: 'replace',
       });
   }
-  if (monitoring && t.exporter.enabled) {
+  if (exporter)
     units.push(
       daemonUnit(
         EXPORTER_UNIT,
@@ -231,7 +250,21 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
         'exporter',
       ),
     );
+  if (dashboard) {
+    units.push(
+      daemonUnit(DASHBOARD_UNIT, `redis-ha dashboard (master ${t.masterName})`, 'dashboard'),
+    );
+    for (const [name, content] of Object.entries(ctx.dashboard))
+      files.push({
+        path: `${HOST_PATHS.lib}/dashboard/${name}`,
+        mode: 0o644,
+        content,
+        policy: 'replace',
+        restarts: [DASHBOARD_UNIT],
+      });
   }
+  if (proxy)
+    units.push(daemonUnit(PROXY_UNIT, `redis-ha endpoint (master ${t.masterName})`, 'proxy'));
   if (monitoring) files.push(...nagiosFiles(t, ht, ctx));
   units.unshift(thpUnit());
   files.push({

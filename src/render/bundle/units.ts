@@ -38,6 +38,7 @@ export const AGENT_UNIT = 'redis-ha-agent.service';
 export const THP_UNIT = 'redis-ha-thp.service';
 export const EXPORTER_UNIT = 'redis-ha-exporter.service';
 export const PROXY_UNIT = 'redis-ha-proxy.service';
+export const DASHBOARD_UNIT = 'redis-ha-dashboard.service';
 
 /**
  * A crashed node restarts only after 3 x down-after (at least 5 s): by then Sentinel has promoted

@@ -20,6 +20,14 @@ export function topologyForHost(t: BoundTopology, stateDir: string = HOST_PATHS.
     builtIn ? structuredClone(builtIn) : parse(readFileSync(t.source, 'utf8'))
   ) as Record<string, unknown>;
   obj.stateDir = stateDir;
+  // A host needs no SSH targets: changing one must not change every host's file.
+  if (stateDir === HOST_PATHS.state && obj.hosts && typeof obj.hosts === 'object')
+    obj.hosts = Object.fromEntries(
+      Object.entries(obj.hosts as Record<string, Record<string, unknown>>).map(([k, v]) => [
+        k,
+        { address: v.address },
+      ]),
+    );
   for (const kind of ['nodes', 'sentinels'] as const) {
     const members = obj[kind] as Record<string, Record<string, unknown>>;
     for (const m of t[kind]) members[m.name] = { ...members[m.name], port: m.port };
@@ -39,7 +47,7 @@ export function topologyForHost(t: BoundTopology, stateDir: string = HOST_PATHS.
 }
 
 /** The CLI and plugins built into dist/ (one file each), which every bundle carries. */
-export function builtArtifacts(): Pick<BundleContext, 'cli' | 'plugins'> {
+export function builtArtifacts(): Pick<BundleContext, 'cli' | 'plugins' | 'dashboard'> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // dist/src/render/bundle (tsc output) or dist/ itself (the single-file CLI on a host).
   const read = (f: string): Buffer => {
@@ -57,6 +65,9 @@ export function builtArtifacts(): Pick<BundleContext, 'cli' | 'plugins'> {
       checkSentinel: read('check_redis_sentinel.cjs'),
       wrapper: read('../bin/check_redis'),
     },
+    dashboard: Object.fromEntries(
+      ['index.html', 'app.js', 'app.css', 'uPlot.min.css'].map((f) => [f, read(`dashboard/${f}`)]),
+    ),
   };
 }
 
