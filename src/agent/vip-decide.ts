@@ -13,6 +13,9 @@ export interface VipInput {
   localDead: boolean;
 }
 
+/** Time the decision leaves for acting on it before the fence timeout is up. */
+export const FENCE_MARGIN_MS = 250;
+
 export interface VipDecision {
   hold: boolean;
   reason: string;
@@ -36,7 +39,10 @@ export function reachableWithin(state: WatchState, now: number, windowMs: number
  */
 export function decideVip(i: VipInput): VipDecision {
   const needed = Math.floor(Object.keys(i.state.views).length / 2) + 1;
-  const reachable = reachableWithin(i.state, i.now, i.fenceTimeoutMs);
+  // Decide early enough that the address is gone *within* the fence timeout: one agent tick
+  // (100 ms) and the `ip addr del` itself come after the decision.
+  const window = Math.max(100, i.fenceTimeoutMs - FENCE_MARGIN_MS);
+  const reachable = reachableWithin(i.state, i.now, window);
   const named = i.verdict.named;
   const isLocal = named !== undefined && key(named) === key(i.local);
   if (i.localDead) return { hold: false, reason: 'the local node is not running' };
@@ -47,7 +53,7 @@ export function decideVip(i: VipInput): VipDecision {
   if (reachable < needed)
     return {
       hold: false,
-      reason: `fenced: ${reachable} sentinel${reachable === 1 ? '' : 's'} answered in the last ${i.fenceTimeoutMs}ms, ${needed} needed`,
+      reason: `fenced: ${reachable} sentinel${reachable === 1 ? '' : 's'} answered in the last ${window}ms, ${needed} needed (fence timeout ${i.fenceTimeoutMs}ms)`,
     };
   if (isLocal && i.verdict.confirmed) return { hold: true, reason: i.verdict.reason };
   if (i.holding && (named === undefined || isLocal))

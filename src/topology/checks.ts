@@ -116,6 +116,12 @@ export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnin
         path: 'endpoint.fenceTimeout',
         message: `expected less than sentinel.downAfter (${s.downAfter}ms): an isolated primary must drop the address before the majority can promote another node`,
       });
+    else if (t.endpoint.fenceTimeout < 500)
+      errors.push({
+        path: 'endpoint.fenceTimeout',
+        message:
+          'expected at least "500ms": the agent must hear from the sentinels (polled every 100 ms) within it, or a healthy holder would drop the address',
+      });
     const onLoopback = [...nodes, ...sentinels].some(([, m]) =>
       addressOf(t, m.host).startsWith('127.'),
     );

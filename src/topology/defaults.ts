@@ -204,7 +204,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'endpoint.fenceTimeout',
     default: DEFAULTS.endpoint.fenceTimeout,
-    doc: 'With `vip`: a host that has not heard a majority of sentinels name its node for this long drops the address (fencing: an isolated old primary lets go before the majority promotes another). Must be below `sentinel.downAfter`.',
+    doc: 'With `vip`: the holder drops the address when fewer than a majority of sentinels have answered it for this long (fencing: an isolated old primary lets go before the majority promotes another); the agent decides 250 ms early so the address is gone within it. From `500ms` to below `sentinel.downAfter`.',
   },
   {
     key: 'endpoint.listen',
