@@ -140,6 +140,7 @@ export async function runDrill(
         lost,
         nonPrimaryAcks: nonPrimaryAcks(t, writer.acks, timeline),
         errors: writer.errors,
+        errorKinds: writer.errorKinds,
         healthyAfterMs,
         trace: o.trace
           ? traceOf(writer.acks, t0, stoppedAt, events, timeline, after ? after.ackedAt - t0 : null)
@@ -148,7 +149,7 @@ export async function runDrill(
       };
       runs.push(r);
       o.progress(
-        `run ${run}/${o.runs} ${o.fault}: ${from} -> ${to}, blackout ${r.blackoutMs === null ? 'n/a' : `${Math.round(r.blackoutMs)}ms`}, max write gap ${Math.round(r.maxGapMs)}ms, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${Math.round(healthyAfterMs)}ms${vip ? `; VIP: released ${fmt(vip.releasedAfterMs)}, taken ${fmt(vip.takenAfterMs)}, ${vip.overlapping}/${vip.samples} samples with two holders` : ''}`,
+        `run ${run}/${o.runs} ${o.fault}: ${from} -> ${to}, blackout ${r.blackoutMs === null ? 'n/a' : `${Math.round(r.blackoutMs)}ms`}, max write gap ${Math.round(r.maxGapMs)}ms, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${Math.round(healthyAfterMs)}ms${kinds(writer.errorKinds)}${vip ? `; VIP: released ${fmt(vip.releasedAfterMs)}, taken ${fmt(vip.takenAfterMs)}, ${vip.overlapping}/${vip.samples} samples with two holders` : ''}`,
       );
     }
   } finally {
@@ -158,6 +159,14 @@ export async function runDrill(
   }
   return { fault: o.fault, client: o.client, runs, summary: summarize(runs) };
 }
+
+/** The most frequent kinds of failed writes, for the progress line. */
+const kinds = (k: Record<string, number>): string => {
+  const top = Object.entries(k)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3);
+  return top.length ? `, failed writes: ${top.map(([n, c]) => `${n} ${c}`).join(', ')}` : '';
+};
 
 const fmt = (x: number | null): string => (x === null ? 'n/a' : `${Math.round(x)}ms`);
 

@@ -16,6 +16,8 @@ export interface DrillRun {
   lost: number;
   nonPrimaryAcks: number;
   errors: number;
+  /** Failed writes by kind (NOREPLICAS, READONLY, stalled, a connection error ...). */
+  errorKinds?: Record<string, number> | undefined;
   healthyAfterMs: number;
   /** With --report: what its chart draws. */
   trace?: RunTrace | undefined;

@@ -50,6 +50,8 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
 export class Writer {
   readonly acks: Ack[] = [];
   errors = 0;
+  /** Failed writes by the error's first word (NOREPLICAS, READONLY, stalled, ...). */
+  readonly errorKinds: Record<string, number> = {};
   /** Writes issued (acknowledged or not): keys 0..issued-1 may exist. */
   issued = 0;
   #running = false;
@@ -99,9 +101,9 @@ export class Writer {
               ackedAt: performance.now(),
               node: /laddr=(\S+)/.exec(info)?.[1] ?? '?',
             });
-          else this.errors++;
-        } catch {
-          this.errors++;
+          else this.#failed(setErr ?? 'unexpected reply');
+        } catch (e) {
+          this.#failed(e);
           await sleep(2);
         }
       }
@@ -113,12 +115,19 @@ export class Writer {
     await this.#loop;
   }
 
+  #failed(e: unknown): void {
+    this.errors++;
+    const kind = (e instanceof Error ? e.message : String(e)).split(/[\s:]/)[0] || 'error';
+    this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
+  }
+
   async #bounded<T>(p: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        const status = this.#r.status;
         this.#r.disconnect(true);
-        reject(new Error('stalled'));
+        reject(new Error(`stalled(${status})`));
       }, this.#stallMs);
     });
     p.catch(() => undefined);
