@@ -92,6 +92,7 @@ export async function runDrill(
         `drill:${Date.now()}:${run}`,
         undefined,
         t.endpoint.mode === 'vip' ? 500 : undefined,
+        () => drillClient(t, secrets, o.client),
       );
       writer.start();
       let t0 = NaN;
@@ -121,7 +122,7 @@ export async function runDrill(
         await sleep(500);
         await writer.stop();
         stoppedAt = performance.now();
-        client.disconnect();
+        writer.client.disconnect();
       }
       const vip = await sampler?.stop();
       const to = watcher.primary?.name ?? '?';

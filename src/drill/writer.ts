@@ -56,7 +56,8 @@ export class Writer {
   issued = 0;
   #running = false;
   #loop: Promise<void> | undefined;
-  readonly #r: Redis;
+  #r: Redis;
+  readonly #renew: (() => Redis) | undefined;
   readonly #prefix: string;
   readonly #max: number;
 
@@ -67,8 +68,15 @@ export class Writer {
    * client's socket timeout does. Through a floating address a cut-off host's connection never
    * closes by itself (no RST across a partition).
    */
-  constructor(r: Redis, prefix: string, maxWrites = 2_000_000, stallMs?: number) {
+  constructor(
+    r: Redis,
+    prefix: string,
+    maxWrites = 2_000_000,
+    stallMs?: number,
+    renew?: () => Redis,
+  ) {
     this.#r = r;
+    this.#renew = renew;
     this.#prefix = prefix;
     this.#max = maxWrites;
     this.#stallMs = stallMs;
@@ -115,6 +123,11 @@ export class Writer {
     await this.#loop;
   }
 
+  /** The client writing now (a stall may have replaced the first one). */
+  get client(): Redis {
+    return this.#r;
+  }
+
   #failed(e: unknown): void {
     this.errors++;
     const kind = (e instanceof Error ? e.message : String(e)).split(/[\s:]/)[0] || 'error';
@@ -126,7 +139,13 @@ export class Writer {
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const status = this.#r.status;
-        this.#r.disconnect(true);
+        // A fresh client rather than ioredis's own reconnect: after a stall through a floating
+        // address it was seen to keep an established connection it no longer read (data left in
+        // the socket's receive queue, every write stalling for 30 s).
+        if (this.#renew) {
+          this.#r.disconnect();
+          this.#r = this.#renew();
+        } else this.#r.disconnect(true);
         reject(new Error(`stalled(${status})`));
       }, this.#stallMs);
     });
