@@ -110,18 +110,7 @@ export class LabInit {
     const dir = path.join(this.#root, 'ssh');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const key = path.join(dir, 'ssh_host_ed25519_key');
-    if (!existsSync(key))
-      spawnSync('ssh-keygen', [
-        '-q',
-        '-t',
-        'ed25519',
-        '-N',
-        '',
-        '-C',
-        `redis-ha lab ${address}`,
-        '-f',
-        key,
-      ]);
+    ensureSshKey(key, `redis-ha lab ${address}`);
     const cfg = path.join(dir, 'sshd_config');
     writeFileSync(
       cfg,
@@ -275,4 +264,12 @@ for my $u ($cmd eq 'daemon-reload' ? (undef) : @args) {
 exit($ok ? 0 : ($cmd =~ /^is-/ ? 3 : 1));
 `;
   writeFileSync(file, script, { mode: 0o755 });
+}
+
+/** An ed25519 key pair without passphrase at `file` (and `file`.pub), made once. */
+export function ensureSshKey(file: string, comment: string): void {
+  if (existsSync(file)) return;
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+  if (r.status !== 0)
+    throw new Error(`ssh-keygen failed for ${file} (is openssh-client installed?)`);
 }

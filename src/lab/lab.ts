@@ -16,7 +16,7 @@ import { isAlive, terminate } from '../runtime/pids.js';
 import { readJson, writeJsonAtomic } from '../runtime/state-dir.js';
 import { HOST_PRIVATE_DIRS } from '../render/bundle/paths.js';
 import type { BoundTopology, Topology } from '../topology/model.js';
-import { unitsFile, writeShim } from './lab-init.js';
+import { ensureSshKey, unitsFile, writeShim } from './lab-init.js';
 import { createNetwork, deleteNamespace, holds, namespaces, pidsIn } from './netns.js';
 
 export const LAB_PREFIX = 'rhlab-';
@@ -113,18 +113,7 @@ export async function createLab(
   writeJsonAtomic(labFile(t), lab, 0o600);
   // deploy's key: every host's root accepts it (and only it).
   const key = labSshKey(t);
-  if (!existsSync(key))
-    spawnSync('ssh-keygen', [
-      '-q',
-      '-t',
-      'ed25519',
-      '-N',
-      '',
-      '-C',
-      `redis-ha lab ${id}`,
-      '-f',
-      key,
-    ]);
+  ensureSshKey(key, `redis-ha lab ${id}`);
   for (const h of hosts) {
     mkdirSync(path.join(h.root, 'ssh'), { recursive: true, mode: 0o700 });
     copyFileSync(`${key}.pub`, path.join(h.root, 'ssh', 'authorized_keys'));

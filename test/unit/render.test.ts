@@ -8,6 +8,7 @@ import { boundTopology } from '../helpers/bound.js';
 import { generatePassword } from '../../src/secrets/store.js';
 import { subjectAltNames } from '../../src/secrets/tls.js';
 import { createHash } from 'node:crypto';
+import { FAKE_SECRETS } from '../helpers/fixtures.js';
 
 const sha = (pw: string): string => createHash('sha256').update(pw).digest('hex');
 
@@ -19,18 +20,7 @@ function bound(input: unknown = SEED_TOPOLOGY): BoundTopology {
   };
 }
 
-const secrets = {
-  redisPassword: 'r'.repeat(43),
-  sentinelPassword: 's'.repeat(43),
-  dashboardToken: 't'.repeat(43),
-  users: {
-    admin: 'a'.repeat(43),
-    app: 'p'.repeat(43),
-    replication: 'l'.repeat(43),
-    sentinel: 'e'.repeat(43),
-    monitor: 'm'.repeat(43),
-  },
-};
+const secrets = FAKE_SECRETS;
 const ids = {
   'sentinel-redis01': 'a'.repeat(40),
   'sentinel-redis02': 'b'.repeat(40),

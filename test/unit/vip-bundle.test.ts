@@ -17,6 +17,7 @@ import { hostBundle, monitoringHost } from '../../src/render/bundle/host-bundle.
 import { renderInstallScript } from '../../src/render/bundle/install-script.js';
 import { writeHostBundles } from '../../src/render/bundle/write-bundles.js';
 import { parseUnit } from '../../src/lab/lab-init.js';
+import { FAKE_SECRETS, poll, role } from '../helpers/fixtures.js';
 import { LAB_TOPOLOGY, LAB_SOURCE } from '../../src/topology/seed.js';
 import { resolveTopology } from '../../src/topology/load.js';
 import type { BoundTopology, NodeSpec } from '../../src/topology/model.js';
@@ -24,15 +25,6 @@ import type { BoundTopology, NodeSpec } from '../../src/topology/model.js';
 const A: Addr = { host: '10.208.0.11', port: 6379 };
 const B: Addr = { host: '10.208.0.12', port: 6379 };
 const S = ['s1', 's2', 's3'];
-const poll = (s: string, master: Addr, at: number): WatchInput => ({
-  type: 'poll',
-  sentinel: s,
-  at,
-  master,
-  tilt: false,
-  failoverInProgress: false,
-});
-const role = (node: Addr, r: 'master' | 'slave'): WatchInput => ({ type: 'role', node, role: r });
 const fold = (inputs: WatchInput[]): WatchState => inputs.reduce(reduce, initialState(S));
 const decide = (state: WatchState, o: { holding: boolean; now: number; dead?: boolean }) =>
   decideVip({
@@ -46,21 +38,25 @@ const decide = (state: WatchState, o: { holding: boolean; now: number; dead?: bo
   });
 
 const healthyAt = (at: number): WatchInput[] => [
-  poll('s1', A, at),
-  poll('s2', A, at),
-  poll('s3', A, at),
+  poll('s1', A, { at }),
+  poll('s2', A, { at }),
+  poll('s3', A, { at }),
   role(A, 'master'),
   role(B, 'slave'),
 ];
 
 test('the VIP is taken only when a majority names the local node and ROLE confirms it', () => {
   assert.equal(decide(fold(healthyAt(1000)), { holding: false, now: 1100 }).hold, true);
-  const unconfirmed = fold([poll('s1', A, 1000), poll('s2', A, 1000), poll('s3', A, 1000)]);
+  const unconfirmed = fold([
+    poll('s1', A, { at: 1000 }),
+    poll('s2', A, { at: 1000 }),
+    poll('s3', A, { at: 1000 }),
+  ]);
   assert.equal(decide(unconfirmed, { holding: false, now: 1100 }).hold, false);
   const minority = fold([
-    poll('s1', A, 1000),
-    poll('s2', B, 1000),
-    poll('s3', B, 1000),
+    poll('s1', A, { at: 1000 }),
+    poll('s2', B, { at: 1000 }),
+    poll('s3', B, { at: 1000 }),
     role(A, 'master'),
   ]);
   assert.equal(decide(minority, { holding: true, now: 1100 }).hold, false);
@@ -81,7 +77,7 @@ test('fencing: a holder whose sentinel answers are older than the fence timeout 
     ...healthyAt(1000),
     { type: 'unreachable', sentinel: 's2', at: 1500 },
     { type: 'unreachable', sentinel: 's3', at: 1500 },
-    poll('s1', A, 1600),
+    poll('s1', A, { at: 1600 }),
   ]);
   assert.equal(decide(cut, { holding: true, now: 1700 }).hold, false);
 });
@@ -89,9 +85,9 @@ test('fencing: a holder whose sentinel answers are older than the fence timeout 
 test('released at once when the local process is gone or another node is confirmed', () => {
   assert.equal(decide(fold(healthyAt(1000)), { holding: true, now: 1100, dead: true }).hold, false);
   const moved = fold([
-    poll('s1', B, 1000),
-    poll('s2', B, 1000),
-    poll('s3', B, 1000),
+    poll('s1', B, { at: 1000 }),
+    poll('s2', B, { at: 1000 }),
+    poll('s3', B, { at: 1000 }),
     role(B, 'master'),
     role(A, 'master'),
   ]);
@@ -105,18 +101,7 @@ function labBound(): BoundTopology {
   return t as BoundTopology; // every port of the lab topology is explicit
 }
 
-const secrets = {
-  redisPassword: 'r'.repeat(43),
-  sentinelPassword: 's'.repeat(43),
-  dashboardToken: 't'.repeat(43),
-  users: {
-    admin: 'a'.repeat(43),
-    app: 'p'.repeat(43),
-    replication: 'l'.repeat(43),
-    sentinel: 'e'.repeat(43),
-    monitor: 'm'.repeat(43),
-  },
-};
+const secrets = FAKE_SECRETS;
 
 function ctx(t: BoundTopology) {
   return {

@@ -9,6 +9,7 @@ import {
   type WatchInput,
   type WatchState,
 } from '../../src/sentinel/watch-state.js';
+import { poll, role } from '../helpers/fixtures.js';
 
 const A: Addr = { host: '127.0.0.1', port: 6379 };
 const B: Addr = { host: '127.0.0.1', port: 6380 };
@@ -17,19 +18,6 @@ const S = ['s1', 's2', 's3'];
 function run(inputs: WatchInput[], state: WatchState = initialState(S)): WatchState {
   return inputs.reduce(reduce, state);
 }
-const poll = (
-  sentinel: string,
-  master: Addr | undefined,
-  extra: Partial<{ tilt: boolean; failoverInProgress: boolean }> = {},
-): WatchInput => ({
-  type: 'poll',
-  sentinel,
-  at: 1,
-  master,
-  tilt: extra.tilt ?? false,
-  failoverInProgress: extra.failoverInProgress ?? false,
-});
-const role = (node: Addr, r: 'master' | 'slave'): WatchInput => ({ type: 'role', node, role: r });
 const ev = (sentinel: string, channel: string, payload: string): WatchInput => ({
   type: 'event',
   sentinel,

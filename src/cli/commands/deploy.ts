@@ -1,18 +1,11 @@
+import { prepareRender } from '../../render/prepare.js';
+import { renderBundles } from '../../render/bundle/write-bundles.js';
 import path from 'node:path';
 import { RedisHaError } from '../../errors/errors.js';
 import { deployOrder, plan, runDeploy, type SshOptions } from '../../deploy/deploy.js';
 import { labKnownHosts, labSshKey, readLab, rerunInClientHost } from '../../lab/lab.js';
 import { analyzeHealth } from '../../runtime/health.js';
 import { ClientPool, observe } from '../../runtime/observe.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
-import { loadOrCreateSecrets } from '../../secrets/store.js';
-import { ensureTls, withTls } from '../../secrets/tls.js';
-import {
-  builtArtifacts,
-  topologyForHost,
-  writeHostBundles,
-} from '../../render/bundle/write-bundles.js';
 import {
   designatedPrimary,
   findNode,
@@ -49,30 +42,11 @@ export async function deployCommand(
       return { exitCode: await rerunInClientHost(lab), printed: true };
     ssh = { identity: labSshKey(topology), knownHosts: labKnownHosts(topology) };
   }
-  const dir = new StateDir(topology.stateDir);
-  const state = dir.readState();
-  const t = await bindPorts(topology, state, false);
-  for (const s of t.sentinels) state.sentinelIds[s.name] ??= newSentinelId();
-  ensureTls(t);
-  const secrets = withTls(loadOrCreateSecrets(dir), t);
-  dir.writeState(state);
+  const prepared = await prepareRender(topology);
+  const { t, secrets, state } = prepared;
   const primary = await currentPrimary(t, secrets, state.primary);
   const local = path.join(t.stateDir, 'deploy', 'bundles');
-  const bundles = deployOrder(
-    t,
-    primary,
-    writeHostBundles(
-      t,
-      {
-        secrets,
-        primary,
-        sentinelIds: state.sentinelIds,
-        topologyYaml: topologyForHost(t),
-        ...builtArtifacts(),
-      },
-      local,
-    ),
-  );
+  const bundles = deployOrder(t, primary, renderBundles(prepared, primary, local));
   const p = plan(bundles, local, ssh);
   if (o.dryRun)
     return {

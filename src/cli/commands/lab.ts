@@ -1,3 +1,5 @@
+import { prepareRender } from '../../render/prepare.js';
+import { renderBundles, topologyForHost } from '../../render/bundle/write-bundles.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,16 +18,7 @@ import {
   type LabState,
 } from '../../lab/lab.js';
 import { isAlive } from '../../runtime/pids.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
 import { onShutdown } from '../../runtime/signals.js';
-import { loadOrCreateSecrets } from '../../secrets/store.js';
-import { ensureTls, withTls } from '../../secrets/tls.js';
-import {
-  builtArtifacts,
-  topologyForHost,
-  writeHostBundles,
-} from '../../render/bundle/write-bundles.js';
 import { loadTopology, resolveTopology } from '../../topology/load.js';
 import { designatedPrimary, hostOf, type Topology } from '../../topology/model.js';
 import { LAB_SOURCE, LAB_TOPOLOGY } from '../../topology/seed.js';
@@ -48,14 +41,8 @@ export async function labUpCommand(
   ctx: CommandContext,
 ): Promise<CommandResult> {
   requireRoot('redis-ha lab up');
-  const topology = labTopology(o);
-  const dir = new StateDir(topology.stateDir);
-  const state = dir.readState();
-  const t = await bindPorts(topology, state, false);
-  for (const s of t.sentinels) state.sentinelIds[s.name] ??= newSentinelId();
-  ensureTls(t);
-  const secrets = withTls(loadOrCreateSecrets(dir), t);
-  dir.writeState(state);
+  const prepared = await prepareRender(labTopology(o));
+  const { t } = prepared;
   const started = Date.now();
   const lab = await createLab(t, ctx.progress);
   try {
@@ -67,17 +54,7 @@ export async function labUpCommand(
       };
     const primary = designatedPrimary(t);
     const out = path.join(labDir(t), 'bundles');
-    writeHostBundles(
-      t,
-      {
-        secrets,
-        primary,
-        sentinelIds: state.sentinelIds,
-        topologyYaml: topologyForHost(t),
-        ...builtArtifacts(),
-      },
-      out,
-    );
+    renderBundles(prepared, primary, out);
     // The primary's host first: replicas and sentinels then find it up.
     const first = hostOf(t, primary).name;
     const order = [...lab.hosts].sort(

@@ -4,10 +4,9 @@ import path from 'node:path';
 import { renderNagios } from '../../render/nagios-conf.js';
 import { renderAlertRules, renderPrometheusConfig } from '../../render/prometheus-conf.js';
 import { renderAll, writeRendered } from '../../render/render-all.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir, newSentinelId } from '../../runtime/state-dir.js';
-import { loadOrCreateSecrets } from '../../secrets/store.js';
-import { caFile, ensureTls, withTls } from '../../secrets/tls.js';
+import { StateDir } from '../../runtime/state-dir.js';
+import { prepareRender, type Prepared } from '../../render/prepare.js';
+import { caFile } from '../../secrets/tls.js';
 import type { Secrets } from '../../secrets/store.js';
 import {
   designatedPrimary,
@@ -15,12 +14,7 @@ import {
   type BoundTopology,
   type NodeSpec,
 } from '../../topology/model.js';
-import {
-  builtArtifacts,
-  manifest,
-  topologyForHost,
-  writeHostBundles,
-} from '../../render/bundle/write-bundles.js';
+import { manifest, renderBundles } from '../../render/bundle/write-bundles.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
@@ -37,16 +31,10 @@ export interface RenderOptions extends TopologyOptions {
 
 /** Writes the configs `up` would use, under DIR (nodes/NAME/redis.conf, sentinels/NAME/sentinel.conf). */
 export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
-  const t = topologyFrom(o);
-  const dir = new StateDir(t.stateDir);
-  const state = dir.readState();
-  const bound = await bindPorts(t, state, false);
-  for (const s of bound.sentinels) state.sentinelIds[s.name] ??= newSentinelId();
-  ensureTls(bound);
-  const secrets = withTls(loadOrCreateSecrets(dir), bound);
-  dir.writeState(state);
+  const prepared = await prepareRender(topologyFrom(o));
+  const { t: bound, secrets, state } = prepared;
   const primary = (state.primary && findNode(bound, state.primary)) || designatedPrimary(bound);
-  if (o.hosts) return renderHosts(bound, secrets, primary, state.sentinelIds, path.resolve(o.out));
+  if (o.hosts) return renderHosts(prepared, primary, path.resolve(o.out));
   const out = new StateDir(path.resolve(o.out));
   const files = renderAll(bound, {
     root: out,
@@ -130,18 +118,8 @@ function writePrometheus(t: BoundTopology, secrets: Secrets, dir: string): strin
   return [config, rules, passwordFile];
 }
 
-function renderHosts(
-  t: BoundTopology,
-  secrets: Secrets,
-  primary: NodeSpec<number>,
-  sentinelIds: Record<string, string>,
-  out: string,
-): CommandResult {
-  const bundles = writeHostBundles(
-    t,
-    { secrets, primary, sentinelIds, topologyYaml: topologyForHost(t), ...builtArtifacts() },
-    out,
-  );
+function renderHosts(prepared: Prepared, primary: NodeSpec<number>, out: string): CommandResult {
+  const bundles = renderBundles(prepared, primary, out);
   return {
     text: [
       `rendered ${bundles.length} host bundles under ${out} (run HOST/install.sh as root on each host, or \`redis-ha deploy\`):`,

@@ -109,3 +109,26 @@ export function manifest(b: HostBundle): Record<string, unknown> {
     files: b.files.map((f) => ({ path: f.path, mode: f.mode.toString(8), policy: f.policy })),
   };
 }
+
+/** Every host's bundle under OUT, rendered with `primary` as the current primary. */
+export function renderBundles(
+  p: {
+    t: BoundTopology;
+    secrets: BundleContext['secrets'];
+    state: { sentinelIds: Record<string, string> };
+  },
+  primary: BundleContext['primary'],
+  out: string,
+): HostBundle[] {
+  return writeHostBundles(
+    p.t,
+    {
+      secrets: p.secrets,
+      primary,
+      sentinelIds: p.state.sentinelIds,
+      topologyYaml: topologyForHost(p.t),
+      ...builtArtifacts(),
+    },
+    out,
+  );
+}
