@@ -48,7 +48,7 @@ export interface AgentOptions {
  * confirmed primary and a sentinel majority is reachable (fencing), asks Sentinel for an
  * immediate failover when the local primary's process dies (no down-after wait), and makes a
  * replica promotable only once it has synced. Event-driven (sentinel events, the local node's
- * connection closing, SIGUSR1 from Sentinel's client-reconfig-script) with a periodic tick.
+ * connection closing, Sentinel's client-reconfig-script, SIGUSR1) with a periodic tick.
  */
 export class HostAgent extends TypedEmitter<AgentEvents> {
   #status: AgentStatus = 'idle';
@@ -115,7 +115,7 @@ export class HostAgent extends TypedEmitter<AgentEvents> {
     this.#tick();
   }
 
-  /** Look now (sentinel events, SIGUSR1 from the client-reconfig-script hook). */
+  /** Look now (sentinel events, the client-reconfig-script hook, SIGUSR1). */
   reconcile(): void {
     if (this.#status !== 'running') return;
     clearTimeout(this.#timer);
@@ -265,9 +265,9 @@ export class HostAgent extends TypedEmitter<AgentEvents> {
     const primary = this.#watcher.primary;
     const c = this.#local;
     if (!primary || primary.name === this.#node.name || !this.#watcher.verdict.confirmed) return;
+    // The watcher asks every node ROLE (every 100 ms): no need to ask the local one again.
+    if (this.#watcher.state.roles[key(this.#node)] !== 'master') return;
     if (!c || c.status !== 'ready') return;
-    const role = (await c.call('ROLE')) as unknown[];
-    if (role[0] !== 'master' || this.#watcher.primary?.name !== primary.name) return;
     await c.call('REPLICAOF', primary.host, String(primary.port));
     this.#event(
       'rejoin',

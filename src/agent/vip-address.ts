@@ -22,6 +22,11 @@ function run(cmd: string, args: readonly string[], timeoutMs = 5000): Promise<st
   });
 }
 
+/** Whether `ip -o -4 addr show` output lists the address (whatever its prefix). */
+export function carries(ipAddrOutput: string, address: string): boolean {
+  return ipAddrOutput.includes(` ${address}/`);
+}
+
 /**
  * The floating address on one interface of this host: `ip addr add/del` and a gratuitous ARP
  * so neighbours repoint their caches at once (they would otherwise keep the old host's MAC
@@ -47,7 +52,7 @@ export class VipAddress {
   /** Whether the interface carries the address now. */
   async held(): Promise<boolean> {
     const out = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', this.iface]);
-    return out.split('\n').some((l) => l.includes(` ${this.address}/`));
+    return carries(out, this.address);
   }
 
   async add(): Promise<void> {

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { RedisHaError } from '../errors/errors.js';
-import { analyzeHealth } from '../runtime/health.js';
-import { ClientPool, observe } from '../runtime/observe.js';
-import { waitFor } from '../runtime/wait.js';
+import { ClientPool } from '../runtime/observe.js';
+import { waitHealthy } from '../runtime/readiness.js';
 import type { Secrets } from '../secrets/store.js';
 import { manifest } from '../render/bundle/write-bundles.js';
 import type { HostBundle } from '../render/bundle/host-bundle.js';
@@ -11,6 +10,16 @@ import { hostOf, type BoundTopology, type NodeSpec } from '../topology/model.js'
 
 /** Where a bundle is unpacked on a host before its install script runs. */
 export const REMOTE_DIR = '/var/tmp/redis-ha-bundle';
+/** What runs on each host, over ssh: unpack the bundle from stdin, then install it. */
+const UNPACK = `rm -rf ${REMOTE_DIR} && mkdir -m 700 ${REMOTE_DIR} && tar -xf - -C ${REMOTE_DIR}`;
+const INSTALL = `sh ${REMOTE_DIR}/install.sh`;
+const tarArgs = (local: string, host: string): string[] => [
+  '-C',
+  path.join(local, host),
+  '-cf',
+  '-',
+  '.',
+];
 
 export interface SshOptions {
   /** Private key (`-i`); default: ssh's own. */
@@ -72,8 +81,8 @@ export function plan(bundles: HostBundle[], local: string, o: SshOptions): HostP
       target: b.host.ssh,
       files: manifest(b).files as HostPlan['files'],
       commands: [
-        `tar -C ${path.join(local, b.host.name)} -cf - . | ${ssh} 'rm -rf ${REMOTE_DIR} && mkdir -m 700 ${REMOTE_DIR} && tar -xf - -C ${REMOTE_DIR}'`,
-        `${ssh} sh ${REMOTE_DIR}/install.sh`,
+        `tar ${tarArgs(local, b.host.name).join(' ')} | ${ssh} '${UNPACK}'`,
+        `${ssh} ${INSTALL}`,
       ],
     };
   });
@@ -135,16 +144,11 @@ export async function runDeploy(
     }
     progress(`${b.host.name} (${b.host.ssh}): pushing ${b.files.length} files ...`);
     const args = sshArgs(b.host.ssh, o);
-    const push = await sh(
-      'ssh',
-      [...args, `rm -rf ${REMOTE_DIR} && mkdir -m 700 ${REMOTE_DIR} && tar -xf - -C ${REMOTE_DIR}`],
-      {
-        cmd: 'tar',
-        args: ['-C', path.join(local, b.host.name), '-cf', '-', '.'],
-      },
-    );
-    const install =
-      push.code === 0 ? await sh('ssh', [...args, `sh ${REMOTE_DIR}/install.sh`]) : push;
+    const push = await sh('ssh', [...args, UNPACK], {
+      cmd: 'tar',
+      args: tarArgs(local, b.host.name),
+    });
+    const install = push.code === 0 ? await sh('ssh', [...args, INSTALL]) : push;
     const output = install.out.split('\n').filter(Boolean);
     for (const l of output) progress(`  ${l}`);
     if (install.code !== 0) {
@@ -171,13 +175,8 @@ export async function runDeploy(
   }
   const pool = new ClientPool(t, secrets, 1000);
   try {
-    await waitFor(
-      async () => {
-        const h = analyzeHealth(t, await observe(pool));
-        return h.healthy ? true : { pending: h.problems[0] ?? '' };
-      },
-      { timeoutMs: 120_000, intervalMs: 250, what: 'the deployed topology to be healthy' },
-    );
+    // Applications may write meanwhile: replica offsets are compared with a tolerance.
+    await waitHealthy(pool, t, 120_000, (_m, line) => progress(line), { strictOffsets: false });
   } finally {
     pool.close();
   }

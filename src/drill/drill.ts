@@ -2,23 +2,21 @@ import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../errors/errors.js';
 import { withClient } from '../redis/client.js';
-import { analyzeHealth } from '../runtime/health.js';
-import { ClientPool, observe } from '../runtime/observe.js';
+import { ClientPool } from '../runtime/observe.js';
 import type { StateDir } from '../runtime/state-dir.js';
-import { waitFor } from '../runtime/wait.js';
+import { waitHealthy } from '../runtime/readiness.js';
 import type { Secrets } from '../secrets/store.js';
 import { runSwitchover } from '../sentinel/switchover.js';
 import { SentinelWatcher } from '../sentinel/watcher.js';
-import type { BoundTopology } from '../topology/model.js';
+import { hostOf, type BoundTopology } from '../topology/model.js';
 import { SentinelEventStream } from '../sentinel/event-stream.js';
-import { LAB_FAULTS, pidOf, type Fault } from './faults.js';
+import { failedOverFrom, LAB_FAULTS, pidOf, type Fault } from './faults.js';
 import { injectLabFault, VipSampler } from './lab-faults.js';
 import type { LabState } from '../lab/lab.js';
-import { hostOf } from '../topology/model.js';
-
-type LabFault = Parameters<typeof injectLabFault>[0];
 import { traceOf, type TimedEvent } from './trace.js';
 import { drillClient, Writer, type Ack, type ClientKind } from './writer.js';
+
+type LabFault = Parameters<typeof injectLabFault>[0];
 import { maxGap, nonPrimaryAcks, summarize, type DrillRun, type DrillSummary } from './verdict.js';
 
 export interface DrillOptions {
@@ -72,15 +70,9 @@ export async function runDrill(
       })
     : undefined;
   stream?.start();
-  const healthy = async (timeoutMs: number): Promise<void> => {
-    await waitFor(
-      async () => {
-        const h = analyzeHealth(t, await observe(pool));
-        return h.healthy ? true : { pending: h.problems[0] ?? '' };
-      },
-      { timeoutMs, intervalMs: 50, what: 'the topology to be healthy' },
-    );
-  };
+  // Writes go on during a drill: replica offsets are compared with a tolerance.
+  const healthy = (timeoutMs: number): Promise<unknown> =>
+    waitHealthy(pool, t, timeoutMs, () => undefined, { strictOffsets: false });
   const runs: DrillRun[] = [];
   try {
     for (let run = 1; run <= o.runs; run++) {
@@ -91,8 +83,9 @@ export async function runDrill(
         client,
         `drill:${Date.now()}:${run}`,
         undefined,
-        t.endpoint.mode === 'vip' ? 500 : undefined,
-        () => drillClient(t, secrets, o.client),
+        t.endpoint.mode === 'vip'
+          ? { ms: 500, renew: () => drillClient(t, secrets, o.client) }
+          : undefined,
       );
       writer.start();
       let t0 = NaN;
@@ -106,7 +99,7 @@ export async function runDrill(
           : undefined;
       sampler?.start(
         () => (Number.isNaN(t0) ? undefined : t0),
-        () => hostOf(t, t.nodes.find((n) => n.name === from) ?? t.nodes[0]!).name,
+        hostOf(t, t.nodes.find((n) => n.name === from) ?? t.nodes[0]!).name,
       );
       await sleep(500);
       t0 = performance.now();
@@ -199,15 +192,7 @@ async function inject(
       process.kill(pid, 'SIGSTOP');
       try {
         // Resume it once another node is the primary (it must then come back as a replica).
-        await waitFor(
-          () =>
-            Promise.resolve(watcher.primary && watcher.primary.name !== primary ? true : undefined),
-          {
-            timeoutMs: t.sentinel.downAfterMs + t.sentinel.failoverTimeoutMs + 10_000,
-            intervalMs: 20,
-            what: 'a failover away from the frozen primary',
-          },
-        );
+        await failedOverFrom(t, watcher, primary);
       } finally {
         process.kill(pid, 'SIGCONT');
         progress(`resumed ${primary}`);

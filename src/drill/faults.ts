@@ -1,5 +1,8 @@
 import { readPid } from '../runtime/pids.js';
 import type { StateDir } from '../runtime/state-dir.js';
+import { waitFor } from '../runtime/wait.js';
+import type { SentinelWatcher } from '../sentinel/watcher.js';
+import type { BoundTopology } from '../topology/model.js';
 
 export const FAULTS = [
   'kill',
@@ -20,4 +23,20 @@ export function pidOf(dir: StateDir, member: string): number {
   const pid = readPid(dir.childPidFile(member));
   if (pid === undefined) throw new Error(`no running process recorded for ${member}`);
   return pid;
+}
+
+/** Resolves once a node other than `primary` is the confirmed primary; bounded by a failover. */
+export function failedOverFrom(
+  t: BoundTopology,
+  watcher: SentinelWatcher,
+  primary: string,
+): Promise<true> {
+  return waitFor(
+    () => Promise.resolve(watcher.primary && watcher.primary.name !== primary ? true : undefined),
+    {
+      timeoutMs: t.sentinel.downAfterMs + t.sentinel.failoverTimeoutMs + 10_000,
+      intervalMs: 20,
+      what: `a failover away from ${primary}`,
+    },
+  );
 }

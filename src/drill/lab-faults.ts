@@ -5,7 +5,8 @@ import { unitPids, type LabHost, type LabState } from '../lab/lab.js';
 import { setLink } from '../lab/netns.js';
 import { nodeUnitName } from '../render/bundle/units.js';
 import type { SentinelWatcher } from '../sentinel/watcher.js';
-import { waitFor } from '../runtime/wait.js';
+import { failedOverFrom } from './faults.js';
+import { carries } from '../agent/vip-address.js';
 
 /** What the VIP sampler saw during one run. */
 export interface VipSamples {
@@ -49,7 +50,8 @@ export class VipSampler {
     this.#vip = vip;
   }
 
-  start(t0: () => number | undefined, from: () => string): void {
+  /** `from`: the host that held the address before the fault. */
+  start(t0: () => number | undefined, from: string): void {
     this.#running = true;
     let mac = '';
     this.#loop = (async () => {
@@ -62,7 +64,7 @@ export class VipSampler {
           ),
         ]);
         const holders = this.#hosts
-          .filter((_, i) => addrs[i]?.includes(` ${this.#vip}/`))
+          .filter((_, i) => carries(addrs[i] ?? '', this.#vip))
           .map((h) => h.name);
         const s = this.#out;
         s.samples++;
@@ -73,8 +75,8 @@ export class VipSampler {
         const start = t0();
         if (start !== undefined) {
           const at = performance.now() - start;
-          if (s.releasedAfterMs === null && !holders.includes(from())) s.releasedAfterMs = at;
-          if (s.takenAfterMs === null && holders.some((h) => h !== from())) s.takenAfterMs = at;
+          if (s.releasedAfterMs === null && !holders.includes(from)) s.releasedAfterMs = at;
+          if (s.takenAfterMs === null && holders.some((h) => h !== from)) s.takenAfterMs = at;
         }
         await next;
       }
@@ -101,15 +103,7 @@ export async function injectLabFault(
   if (!node) throw new Error(`unknown primary ${primary}`);
   const host = lab.hosts.find((h) => h.name === hostOf(t, node).name);
   if (!host) throw new Error(`no lab host for ${primary}`);
-  const movedAway = (): Promise<true> =>
-    waitFor(
-      () => Promise.resolve(watcher.primary && watcher.primary.name !== primary ? true : undefined),
-      {
-        timeoutMs: t.sentinel.downAfterMs + t.sentinel.failoverTimeoutMs + 10_000,
-        intervalMs: 20,
-        what: `a failover away from ${primary}`,
-      },
-    );
+  const movedAway = (): Promise<true> => failedOverFrom(t, watcher, primary);
   switch (fault) {
     case 'kill': {
       const pid = unitPids(host)[nodeUnitName(node)];

@@ -57,29 +57,26 @@ export class Writer {
   #running = false;
   #loop: Promise<void> | undefined;
   #r: Redis;
-  readonly #renew: (() => Redis) | undefined;
   readonly #prefix: string;
   readonly #max: number;
 
-  readonly #stallMs: number | undefined;
+  readonly #stall: { ms: number; renew: () => Redis } | undefined;
 
   /**
-   * `stallMs`: a write unanswered for that long drops the connection and reconnects, as a real
-   * client's socket timeout does. Through a floating address a cut-off host's connection never
-   * closes by itself (no RST across a partition).
+   * `stall`: a write unanswered for `ms` replaces the client with `renew()`, as a real client's
+   * socket timeout drops its connection. Through a floating address a cut-off host's connection
+   * never closes by itself (no RST across a partition).
    */
   constructor(
     r: Redis,
     prefix: string,
     maxWrites = 2_000_000,
-    stallMs?: number,
-    renew?: () => Redis,
+    stall?: { ms: number; renew: () => Redis },
   ) {
     this.#r = r;
-    this.#renew = renew;
     this.#prefix = prefix;
     this.#max = maxWrites;
-    this.#stallMs = stallMs;
+    this.#stall = stall;
   }
 
   key(seq: number): string {
@@ -98,7 +95,7 @@ export class Writer {
             .set(this.key(seq), String(seq))
             .call('CLIENT', 'INFO')
             .exec();
-          const res = this.#stallMs === undefined ? await write : await this.#bounded(write);
+          const res = this.#stall ? await this.#bounded(write, this.#stall) : await write;
           const [setErr, setOk] = res?.[0] ?? [];
           const raw = res?.[1]?.[1];
           const info = typeof raw === 'string' ? raw : '';
@@ -134,7 +131,7 @@ export class Writer {
     this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
   }
 
-  async #bounded<T>(p: Promise<T>): Promise<T> {
+  async #bounded<T>(p: Promise<T>, stall: { ms: number; renew: () => Redis }): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -142,12 +139,10 @@ export class Writer {
         // A fresh client rather than ioredis's own reconnect: after a stall through a floating
         // address it was seen to keep an established connection it no longer read (data left in
         // the socket's receive queue, every write stalling for 30 s).
-        if (this.#renew) {
-          this.#r.disconnect();
-          this.#r = this.#renew();
-        } else this.#r.disconnect(true);
+        this.#r.disconnect();
+        this.#r = stall.renew();
         reject(new Error(`stalled(${status})`));
-      }, this.#stallMs);
+      }, stall.ms);
     });
     p.catch(() => undefined);
     try {

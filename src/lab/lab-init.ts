@@ -1,5 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { writeJsonAtomic } from '../runtime/state-dir.js';
@@ -52,6 +60,8 @@ export function parseUnit(text: string): Pick<Service, 'argv' | 'restart' | 'res
 
 export const initSocket = (root: string): string => path.join(root, 'init.sock');
 export const unitsFile = (root: string): string => path.join(root, 'units.json');
+/** The host's `systemctl` (see writeShim), bind-mounted over the real one. */
+export const shimFile = (root: string): string => path.join(root, 'systemctl');
 
 /**
  * The init of one lab host, run inside the host's network namespace and a mount namespace of
@@ -62,7 +72,6 @@ export const unitsFile = (root: string): string => path.join(root, 'units.json')
  */
 export class LabInit {
   readonly #root: string;
-  readonly #shim: string;
   #services = new Map<string, Service>();
   #enabled = new Set<string>();
   #server: net.Server | undefined;
@@ -71,9 +80,8 @@ export class LabInit {
   #sshd: ChildProcess | undefined;
 
   /** `sshAddress`: run an sshd there (deploy's way in), keys in ROOT/ssh. */
-  constructor(root: string, shim: string, sshAddress?: string) {
+  constructor(root: string, sshAddress?: string) {
     this.#root = root;
-    this.#shim = shim;
     this.#sshAddress = sshAddress;
   }
 
@@ -83,9 +91,9 @@ export class LabInit {
       mkdirSync(mine, { recursive: true });
       mount(mine, d);
     }
-    mount(this.#shim, '/usr/bin/systemctl');
+    mount(shimFile(this.#root), '/usr/bin/systemctl');
     if (existsSync('/bin/systemctl') && !isSameFile('/bin/systemctl', '/usr/bin/systemctl'))
-      mount(this.#shim, '/bin/systemctl');
+      mount(shimFile(this.#root), '/bin/systemctl');
     writeFileSync(LAB_MARKER, 'this host is a redis-ha lab host\n');
     mkdirSync(path.join(this.#root, 'logs'), { recursive: true });
     if (this.#sshAddress) this.#startSshd(this.#sshAddress);
@@ -129,6 +137,7 @@ export class LabInit {
     );
     const log = openSync(path.join(this.#root, 'logs', 'sshd.log'), 'a');
     this.#sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', cfg], { stdio: ['ignore', log, log] });
+    closeSync(log);
     this.#sshd.on('error', () => undefined);
   }
 
@@ -183,6 +192,7 @@ export class LabInit {
     const log = openSync(path.join(this.#root, 'logs', `${svc.unit}.log`), 'a');
     const [cmd, ...args] = svc.argv;
     const child = spawn(cmd ?? '/bin/false', args, { stdio: ['ignore', log, log] });
+    closeSync(log); // the child has its own copy; a restart opens it again
     svc.child = child;
     child.on('error', () => undefined);
     child.on('exit', (code, signal) => {
@@ -237,7 +247,7 @@ function isSameFile(a: string, b: string): boolean {
  * every Debian) rather than Node: the agent restarts a node through it, and a Node start would
  * add ~100 ms to every rejoin.
  */
-export function writeShim(file: string, root: string): void {
+export function writeShim(root: string): void {
   const script = String.raw`#!/usr/bin/perl
 # systemctl of a redis-ha lab host: its init (redis-ha lab init) runs the units.
 use strict;
@@ -263,7 +273,7 @@ for my $u ($cmd eq 'daemon-reload' ? (undef) : @args) {
 }
 exit($ok ? 0 : ($cmd =~ /^is-/ ? 3 : 1));
 `;
-  writeFileSync(file, script, { mode: 0o755 });
+  writeFileSync(shimFile(root), script, { mode: 0o755 });
 }
 
 /** An ed25519 key pair without passphrase at `file` (and `file`.pub), made once. */

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
+  closeSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -119,18 +120,17 @@ export async function createLab(
     copyFileSync(`${key}.pub`, path.join(h.root, 'ssh', 'authorized_keys'));
   }
   for (const h of hosts) {
-    h.initPid = await startInit(h, true);
+    h.initPid = await startInit(h);
     writeJsonAtomic(labFile(t), lab, 0o600);
     progress(`  ${h.name}: ${h.address} in ${h.ns}, init pid ${h.initPid}`);
   }
   return lab;
 }
 
-async function startInit(h: LabHost, ssh: boolean): Promise<number> {
-  mkdirSync(h.root, { recursive: true, mode: 0o700 });
-  const shim = path.join(h.root, 'systemctl');
+/** The host's init, with its own sshd (deploy's way in). */
+async function startInit(h: LabHost): Promise<number> {
   const cli = process.argv[1] ?? '';
-  writeShim(shim, h.root);
+  writeShim(h.root);
   const log = openSync(path.join(h.root, 'init.log'), 'a');
   // `ip netns exec` and `unshare` exec in place: the PID is the init's own.
   const child = spawn(
@@ -149,11 +149,13 @@ async function startInit(h: LabHost, ssh: boolean): Promise<number> {
       'init',
       '--root',
       h.root,
-      ...(ssh ? ['--ssh', h.address] : []),
+      '--ssh',
+      h.address,
     ],
     { detached: true, stdio: ['ignore', log, log] },
   );
   child.unref();
+  closeSync(log);
   const pid = child.pid ?? 0;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {

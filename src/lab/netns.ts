@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { carries } from '../agent/vip-address.js';
 import { RedisHaError } from '../errors/errors.js';
 
 /** Runs `ip ARGS`; throws with its message on failure unless `allowFail`. */
@@ -68,5 +69,5 @@ export function setLink(sw: string, port: string, up: boolean): void {
 
 /** Whether a host's interface carries the address right now. */
 export function holds(ns: string, iface: string, address: string): boolean {
-  return ip(['-n', ns, '-o', '-4', 'addr', 'show', 'dev', iface], true).includes(` ${address}/`);
+  return carries(ip(['-n', ns, '-o', '-4', 'addr', 'show', 'dev', iface], true), address);
 }

@@ -1,7 +1,7 @@
 import { credentials } from '../secrets/credentials.js';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
-import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import type { BoundTopology, NodeSpec, SentinelSpec } from '../topology/model.js';
 import type { Secrets } from '../secrets/store.js';
 import type { StateDir } from '../runtime/state-dir.js';
 import { renderRedisConf } from './redis-conf.js';
@@ -49,28 +49,38 @@ export function renderNode(
   };
 }
 
+/** A sentinel's config; `reconfigScript`: the hook a VIP host's agent listens to. */
+export function renderSentinel(
+  t: BoundTopology,
+  s: SentinelSpec<number>,
+  ctx: RenderContext,
+  reconfigScript?: string,
+): RenderedFile {
+  const dir = ctx.root.memberDir('sentinel', s.name);
+  return {
+    member: s.name,
+    kind: 'sentinel',
+    path: ctx.root.configFile('sentinel', s.name),
+    content: renderSentinelConf(t, s, {
+      primary: ctx.primary,
+      auth: credentials(t, ctx.secrets, 'sentinel'),
+      sentinelPassword: ctx.secrets.sentinelPassword,
+      previousSentinelPassword: ctx.secrets.previous?.sentinelPassword,
+      dir,
+      pidFile: path.join(dir, 'sentinel.pid'),
+      logFile: ctx.root.logFile('sentinel', s.name),
+      ids: ctx.sentinelIds,
+      tls: t.tls.enabled ? hostTlsFiles(t, s.host) : undefined,
+      reconfigScript,
+    }),
+  };
+}
+
 export function renderAll(t: BoundTopology, ctx: RenderContext): RenderedFile[] {
-  const files = t.nodes.map((n) => renderNode(t, n, ctx));
-  for (const s of t.sentinels) {
-    const dir = ctx.root.memberDir('sentinel', s.name);
-    files.push({
-      member: s.name,
-      kind: 'sentinel',
-      path: ctx.root.configFile('sentinel', s.name),
-      content: renderSentinelConf(t, s, {
-        primary: ctx.primary,
-        auth: credentials(t, ctx.secrets, 'sentinel'),
-        sentinelPassword: ctx.secrets.sentinelPassword,
-        previousSentinelPassword: ctx.secrets.previous?.sentinelPassword,
-        dir,
-        pidFile: path.join(dir, 'sentinel.pid'),
-        logFile: ctx.root.logFile('sentinel', s.name),
-        ids: ctx.sentinelIds,
-        tls: t.tls.enabled ? hostTlsFiles(t, s.host) : undefined,
-      }),
-    });
-  }
-  return files;
+  return [
+    ...t.nodes.map((n) => renderNode(t, n, ctx)),
+    ...t.sentinels.map((s) => renderSentinel(t, s, ctx)),
+  ];
 }
 
 /** Configs hold passwords: directories 0700, files 0600. */

@@ -93,20 +93,26 @@ export async function waitReplicaSynced(
   progress(name, `${name} initial sync ... 100%`);
 }
 
-/** Polls until analyzeHealth says healthy, reporting sentinel agreement as it changes. */
+/**
+ * Polls until analyzeHealth says healthy, reporting sentinel agreement as it changes.
+ * `strictOffsets: false` for a topology that takes writes meanwhile (replica offsets then never
+ * match exactly); `children`: processes whose exit ends the wait.
+ */
 export async function waitHealthy(
   pool: ClientPool,
   t: BoundTopology,
   timeoutMs: number,
   progress: Progress,
-  children?: () => Child[],
+  o: { children?: () => Child[]; strictOffsets?: boolean } = {},
 ): Promise<Health> {
   let last = '';
   return waitFor<Health>(
     async () => {
-      for (const c of children?.() ?? [])
+      for (const c of o.children?.() ?? [])
         if (!c.running) throw exitedError(c, 'waiting for the cluster to become healthy');
-      const h = analyzeHealth(t, await observe(pool), { strictOffsets: true });
+      const h = analyzeHealth(t, await observe(pool), {
+        strictOffsets: o.strictOffsets ?? true,
+      });
       const reachable = h.sentinelReachable;
       const line = h.primary
         ? `sentinels agree on primary ${h.primary} (${h.agreeing}/${t.sentinels.length}), quorum ${t.quorum}/${t.sentinels.length}: ${reachable} reachable`

@@ -213,7 +213,9 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
         this.#onFailover(this.#primary, to.name, verdict.reason);
     });
     await watcher.start();
-    const h = await waitHealthy(pool, t, this.#healthTimeoutMs, progress, () => children.all());
+    const h = await waitHealthy(pool, t, this.#healthTimeoutMs, progress, {
+      children: () => children.all(),
+    });
     this.#healthKey = 'healthy';
     trigger.watch(findNode(t, this.#primary) ?? primary);
     this.#event(

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { nodeUnitName } from '../../render/bundle/units.js';
+import { RECONFIG_FLAG } from '../../render/bundle/paths.js';
 import path from 'node:path';
 import { HostAgent } from '../../agent/host-agent.js';
 import { VipAddress } from '../../agent/vip-address.js';
@@ -12,11 +13,6 @@ import { daemonLog, serveUntilStopped } from '../daemon.js';
 
 export interface AgentCommandOptions extends TopologyOptions {
   host: string;
-}
-
-/** The pid file Sentinel's client-reconfig-script hook signals (SIGUSR1: look now). */
-export function agentPidFile(stateDir: string): string {
-  return path.join(stateDir, 'run', 'agent.pid');
 }
 
 /** Runs the agent of one data host until SIGINT/SIGTERM (see HostAgent). */
@@ -46,12 +42,14 @@ export async function agentCommand(
   });
   agent.on('event', log);
   dir.ensure();
-  const pidFile = agentPidFile(dir.root);
+  // SIGUSR1 to this PID: look now.
+  const pidFile = dir.childPidFile('agent');
   writeFileSync(pidFile, `${process.pid}\n`);
   const onUsr1 = (): void => agent.reconcile();
   process.on('SIGUSR1', onUsr1);
-  // Sentinel's client-reconfig-script touches run/reconfig (it runs as another user: no signal).
-  const watcher = watch(path.dirname(pidFile), (_e, f) => f === 'reconfig' && agent.reconcile());
+  // Sentinel's client-reconfig-script touches a flag file (it runs as another user: no signal).
+  const flag = path.basename(RECONFIG_FLAG);
+  const watcher = watch(dir.runDir, (_e, f) => f === flag && agent.reconcile());
   watcher.on('error', () => undefined);
   try {
     await agent.start();

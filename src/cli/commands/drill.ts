@@ -4,7 +4,7 @@ import { runDrill } from '../../drill/drill.js';
 import { writeDrillReport } from '../../drill/report.js';
 import { FAULTS, LAB_FAULTS, type Fault } from '../../drill/faults.js';
 import { readLab, rerunInClientHost, type LabState } from '../../lab/lab.js';
-import type { DrillRun } from '../../drill/verdict.js';
+import { stats, type DrillRun } from '../../drill/verdict.js';
 import type { VipSamples } from '../../drill/lab-faults.js';
 import { labTopology, labTopologyFile } from './lab.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
@@ -82,10 +82,8 @@ export async function drillCommand(
 function vipLines(runs: readonly DrillRun[]): string[] {
   const v = runs.map((r) => r.vip).filter((x): x is VipSamples => x !== undefined);
   if (v.length === 0) return [];
-  const med = (xs: (number | null)[]): string => {
-    const n = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-    return n.length ? `${Math.round(n[Math.floor(n.length / 2)]!)}ms` : 'n/a';
-  };
+  const med = (xs: (number | null)[]): string =>
+    ms(stats(xs.filter((x): x is number => x !== null))?.median);
   return [
     `  VIP released  median ${med(v.map((x) => x.releasedAfterMs))}; taken elsewhere median ${med(v.map((x) => x.takenAfterMs))}`,
     `  VIP samples with two holders: ${v.reduce((n, x) => n + x.overlapping, 0)} of ${v.reduce((n, x) => n + x.samples, 0)} (every 50 ms on every data host)`,

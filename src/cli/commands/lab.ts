@@ -161,7 +161,7 @@ export function labStatusCommand(o: TopologyOptions): CommandResult {
 
 /** Hidden: the init of one lab host (see LabInit). */
 export async function labInitCommand(o: { root: string; ssh?: string }): Promise<CommandResult> {
-  const init = new LabInit(o.root, path.join(o.root, 'systemctl'), o.ssh);
+  const init = new LabInit(o.root, o.ssh);
   await init.start();
   await new Promise<void>((resolve) =>
     onShutdown(async () => {

@@ -11,8 +11,7 @@ import {
   type SentinelSpec,
 } from '../../topology/model.js';
 import { renderNagios } from '../nagios-conf.js';
-import { renderNode } from '../render-all.js';
-import { renderSentinelConf } from '../sentinel-conf.js';
+import { renderNode, renderSentinel } from '../render-all.js';
 import { HOST_PATHS, RECONFIG_FLAG, RECONFIG_HOOK, CLI_FILE, TOPOLOGY_FILE } from './paths.js';
 import {
   AGENT_UNIT,
@@ -119,17 +118,16 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
     ...(proxy ? [PROXY_UNIT] : []),
   ];
 
+  const rctx = {
+    root,
+    secrets: ctx.secrets,
+    primary: ctx.primary,
+    sentinelIds: ctx.sentinelIds,
+    gatePriority: true,
+  };
   for (const n of nodes) {
     // Clients reach the primary at the floating address too: it is bound (nonlocal bind) there.
-    const bound = vip ? { ...n, bind: [...n.bind, vip] } : n;
-    const rendered = renderNode(ht, bound, {
-      root,
-      secrets: ctx.secrets,
-      primary: ctx.primary,
-      sentinelIds: ctx.sentinelIds,
-      gatePriority: true,
-    });
-    const u = nodeUnit(t, n, rendered.path);
+    const rendered = renderNode(ht, vip ? { ...n, bind: [...n.bind, vip] } : n, rctx);
     files.push({
       path: `${HOST_PATHS.conf}/nodes/${n.name}/redis.conf`,
       mode: 0o600,
@@ -138,29 +136,23 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
       live: rendered.path,
       owner: 'redis',
     });
-    units.push(u);
+    units.push(nodeUnit(t, n, rendered.path));
   }
   for (const s of sentinels) {
-    const dir = root.memberDir('sentinel', s.name);
-    const conf = renderSentinelConf(ht, s, {
-      primary: ctx.primary,
-      auth: credentials(t, ctx.secrets, 'sentinel'),
-      sentinelPassword: ctx.secrets.sentinelPassword,
-      dir,
-      pidFile: `${dir}/sentinel.pid`,
-      logFile: root.logFile('sentinel', s.name),
-      ids: ctx.sentinelIds,
-      tls: t.tls.enabled ? hostTlsFiles(ht, s.host) : undefined,
-      reconfigScript: vip && nodes.length > 0 ? RECONFIG_HOOK : undefined,
-    });
+    const rendered = renderSentinel(
+      ht,
+      s,
+      rctx,
+      vip && nodes.length > 0 ? RECONFIG_HOOK : undefined,
+    );
     files.push({
-      path: root.configFile('sentinel', s.name),
+      path: rendered.path,
       mode: 0o600,
-      content: conf,
+      content: rendered.content,
       policy: 'once',
       owner: 'redis',
     });
-    units.push(sentinelUnit(t, s, root.configFile('sentinel', s.name)));
+    units.push(sentinelUnit(t, s, rendered.path));
   }
 
   // What this host's redis-ha processes log in with, and nothing else.
@@ -173,8 +165,6 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
     // The proxy checks clients' AUTH itself (multiplexing) and logs in upstream as them.
     if (proxy) keep.add(t.auth.mode === 'password' ? 'redisPassword' : 'users.app');
     if (dashboard) keep.add('dashboardToken');
-  }
-  if (runsCli) {
     files.push(
       {
         path: TOPOLOGY_FILE,
