@@ -9,7 +9,9 @@ export interface BenchCluster {
   dir: string;
   ports: number[];
   sentinelPorts: number[];
+  dashboardPort: number;
   password(): string;
+  dashboardToken(): string;
   sentinelPassword(): string;
   pidOf(member: string): number;
   up(): Promise<void>;
@@ -24,16 +26,19 @@ export async function seedCluster(extra = ''): Promise<BenchCluster> {
   const { ports: p } = await writeSeedTopology(dir, { lines: ['auth: { mode: password }', extra] });
   const ports = [p.redis01, p.redis02];
   const sentinelPorts = p.sentinels;
-  const secrets = (): { redisPassword: string; sentinelPassword: string } =>
+  const secrets = (): { redisPassword: string; sentinelPassword: string; dashboardToken: string } =>
     JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as {
       redisPassword: string;
       sentinelPassword: string;
+      dashboardToken: string;
     };
   return {
     dir,
     ports,
     sentinelPorts,
+    dashboardPort: p.dashboard,
     password: () => secrets().redisPassword,
+    dashboardToken: () => secrets().dashboardToken,
     sentinelPassword: () => secrets().sentinelPassword,
     pidOf: (m) => Number(readFileSync(path.join(dir, '.redis-ha/run', `${m}.pid`), 'utf8')),
     up: async () => {

@@ -34,7 +34,7 @@ export interface DashboardOptions {
   requireToken?: boolean;
   /** Runs a switchover/failover; undefined: the buttons are not shown. */
   runAction?: ((a: DashboardAction) => Promise<string>) | undefined;
-  /** How often the page is updated (a change shows within this + one look). */
+  /** How often the page is updated (a change shows within this + one look; a sentinel event at once). */
   periodMs?: number;
 }
 
@@ -79,6 +79,9 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
   readonly #open: boolean;
   #snapshot: Snapshot | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** A look in flight, and whether an event asked for another right after it. */
+  #looking = false;
+  #again = false;
   #lastSample = 0;
   #offMessage: (() => void) | undefined;
 
@@ -133,7 +136,7 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
   async start(): Promise<void> {
     const c = this.#o.collector;
     c.start();
-    this.#offMessage = c.on('message', (m) =>
+    this.#offMessage = c.on('message', (m) => {
       this.#push({
         at: m.at,
         source: 'sentinel',
@@ -141,8 +144,9 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
         channel: m.channel,
         text: m.payload,
         level: m.channel === '+tilt' || m.channel === '+odown' ? 'warn' : 'info',
-      }),
-    );
+      });
+      this.#lookNow();
+    });
     try {
       await listen(this.#server, this.#o.host, this.#o.port, 'dashboard');
     } catch (e) {
@@ -172,8 +176,19 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
     this.#setStatus('stopped');
   }
 
+  /** A sentinel event: something changed, so look now rather than at the next period. */
+  #lookNow(): void {
+    if (this.#looking) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#tick();
+  }
+
   #tick(): void {
     if (this.#status !== 'listening') return;
+    this.#looking = true;
     void this.#o.collector
       .gather()
       .then((d) => {
@@ -190,7 +205,10 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
       .finally(() => {
         // Nobody watching: one look a second keeps the charts' history.
         const period = this.#clients.size > 0 ? (this.#o.periodMs ?? 500) : 1000;
-        if (this.#status === 'listening') this.#timer = setTimeout(() => this.#tick(), period);
+        this.#looking = false;
+        const wait = this.#again ? 0 : period;
+        this.#again = false;
+        if (this.#status === 'listening') this.#timer = setTimeout(() => this.#tick(), wait);
       });
   }
 

@@ -9,7 +9,7 @@ import {
   type CheckRedisOptions,
   type CheckResult,
 } from './check-redis.js';
-import { CRITICAL, evaluate, OK, WARNING, type Finding } from './nagios.js';
+import { CRITICAL, evaluate, OK, stopwatch, WARNING, type Finding } from './nagios.js';
 
 export const CHECK_ENDPOINT_USAGE = `Usage: redis-ha check endpoint -H HOST -p PORT -P PASSWORD --sentinels HOST:PORT,... [options]
 
@@ -44,7 +44,7 @@ async function runIdAt(
 }
 
 export async function checkEndpoint(o: CheckRedisOptions): Promise<CheckResult> {
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   let through: Record<string, string>;
   try {
     through = await runIdAt(o.conn.host, o.conn.port, o);
@@ -60,7 +60,7 @@ export async function checkEndpoint(o: CheckRedisOptions): Promise<CheckResult> 
       okText: '',
     };
   }
-  const ms = performance.now() - t0;
+  const ms = elapsed();
   const findings: Finding[] = [
     { state: evaluate(o.t.response, ms), text: `answered in ${ms.toFixed(1)}ms` },
   ];

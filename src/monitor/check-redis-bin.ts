@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `check_redis` executable. Bundled into one CommonJS file (dist/check_redis.cjs, see
- * scripts/build.sh): Node's own start-up is ~60 ms here, module loading must add nothing.
+ * scripts/build.sh): Node's own start-up is most of a check (~22 ms of ~37 ms here).
  */
 import { runCheckRedis } from './check-redis-main.js';
 

@@ -1,7 +1,16 @@
 import { LiteClient, type LiteOptions, type Reply } from '../redis/lite-client.js';
 import { TLS_OPTIONS, hostPort, parsePluginArgs, range } from './check-args.js';
 import { parseInfoText, type CheckResult } from './check-redis.js';
-import { CRITICAL, evaluate, OK, WARNING, type Finding, type Perf, type Range } from './nagios.js';
+import {
+  CRITICAL,
+  evaluate,
+  OK,
+  stopwatch,
+  WARNING,
+  type Finding,
+  type Perf,
+  type Range,
+} from './nagios.js';
 
 export const CHECK_SENTINEL_USAGE = `Usage: check_redis_sentinel -H HOST [-p PORT] [-P PASSWORD] [options]
 
@@ -135,7 +144,7 @@ export function analyzeSentinel(
 }
 
 export async function checkSentinel(o: CheckSentinelOptions): Promise<CheckResult> {
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   let c: LiteClient;
   try {
     c = await connect(o.conn, o.password);
@@ -153,7 +162,7 @@ export async function checkSentinel(o: CheckSentinelOptions): Promise<CheckResul
     };
   }
   try {
-    const ms = performance.now() - t0;
+    const ms = elapsed();
     const info = parseInfoText(String(await c.must('INFO', 'sentinel')));
     const masterReply = await c.call('SENTINEL', 'MASTER', o.masterName);
     const ckquorum = await c.call('SENTINEL', 'CKQUORUM', o.masterName);

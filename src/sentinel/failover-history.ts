@@ -17,6 +17,11 @@ export interface FailoverEntry {
 
 const STARTS = new Set(['+sdown', '+odown', '+try-failover']);
 const KEEP = 50;
+/**
+ * After a +switch-master, the other sentinels learn the new epoch from the leader's hellos (every
+ * 2 s): for a few periods a majority may still name the old primary without anything reverting.
+ */
+const LEARN_MS = 10_000;
 
 export class FailoverHistory {
   #primary: string | undefined;
@@ -25,6 +30,8 @@ export class FailoverHistory {
   #count = 0;
   /** When the last switch was recorded: an observation begun before it cannot undo it. */
   #switchedAt = -Infinity;
+  /** The primary the last announced (+switch-master) switch left. */
+  #announcedFrom: string | undefined;
   readonly #entries: FailoverEntry[] = [];
   readonly #nameOf: (host: string, port: number) => string;
   /** An episode start older than this is stale (a recovered +sdown, a failed attempt). */
@@ -92,6 +99,8 @@ export class FailoverHistory {
       return undefined;
     }
     if (primary === this.#primary) return undefined;
+    // The sentinels that have not heard of the switch yet, not a failover back.
+    if (primary === this.#announcedFrom && at - this.#switchedAt < LEARN_MS) return undefined;
     return this.#switch(this.#primary, primary, at, true);
   }
 
@@ -109,6 +118,7 @@ export class FailoverHistory {
       durationMs: start === undefined ? undefined : at - start,
       inferred,
     };
+    this.#announcedFrom = inferred ? undefined : e.from;
     this.#primary = to;
     this.#switchedAt = at;
     this.#episodeStart = undefined;

@@ -10,6 +10,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { boundTopology } from '../helpers/bound.js';
 import { isLoopbackHost } from '../../src/util/listen.js';
 import { ARTIFACTS } from '../helpers/artifacts.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 const TOKEN = 'dashboard-test-token-0123456789abcdefghijklm';
@@ -183,5 +184,51 @@ test('names and event text containing HTML/script are shown as text, never run',
     });
   } finally {
     await browser.close();
+  }
+});
+
+/** Bounded wait for a condition checked every 5 ms. */
+async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; !pred(); await sleep(5))
+    if (Date.now() > end) assert.fail(`not within ${ms} ms: ${what}`);
+}
+
+test('a sentinel event makes the dashboard look at once; a burst costs one look more, not one each', async () => {
+  const base = fakeSource(boundTopology(undefined, 7000, 8000));
+  let gathers = 0;
+  let onMessage:
+    ((m: { sentinel: string; channel: string; payload: string; at: number }) => void) | undefined;
+  const source: DashboardSource = {
+    ...base,
+    gather: () => {
+      gathers++;
+      return base.gather();
+    },
+    on: (name: string, fn: typeof onMessage) => {
+      if (name === 'message') onMessage = fn;
+      return () => undefined;
+    },
+  };
+  // Nobody watching: the periodic look is once a second, so a look within 200 ms is the event's.
+  const d = new DashboardServer({ collector: source, host: '127.0.0.1', port: 0, token: TOKEN });
+  await d.start();
+  try {
+    await until(() => gathers >= 1, 2000, 'the first look');
+    await sleep(50);
+    const before = gathers;
+    const message = (channel: string): void =>
+      onMessage?.({
+        sentinel: 's1',
+        channel,
+        payload: 'master mymaster 127.0.0.1 7000',
+        at: Date.now(),
+      });
+    message('+switch-master');
+    await until(() => gathers > before, 200, 'a look right after the event');
+    for (let i = 0; i < 10; i++) message('+slave');
+    await sleep(300);
+    assert.equal(gathers, before + 2, 'the event look, then one more for the burst');
+  } finally {
+    await d.stop();
   }
 });

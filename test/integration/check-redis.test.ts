@@ -130,6 +130,39 @@ test('check_redis against real states: no replicas, replica, broken link, lag, a
   }
 });
 
+test('check_redis range forms against a live server: every form decides on a real figure; memory % with maxmemory set', async () => {
+  const server = await startRedis(['--requirepass', PW, '--maxmemory', '1gb']);
+  try {
+    // evicted_keys is 0 on this server: each form judges that live figure.
+    const forms: [string, string, number][] = [
+      ['--evicted-warning', '10', 0], // 0 within 0..10
+      ['--evicted-warning', '1:', 1], // 0 below 1
+      ['--evicted-critical', '~:-1', 2], // 0 above -1
+      ['--evicted-critical', '-5:5', 0],
+      ['--evicted-warning', '@0:5', 1], // @: alert inside 0..5
+      ['--evicted-warning', '@1:5', 0],
+    ];
+    for (const [option, range, code] of forms) {
+      const r = await plugin(args(server.port, option, range));
+      assert.equal(r.code, code, `${option} ${range}: ${r.out}`);
+      assert.match(
+        r.out,
+        new RegExp(`'evicted_keys'=0c;[^ ]*${range.replace(/[~@:.-]/g, '\\$&')}`),
+      );
+    }
+    // maxmemory set: the percentage is judged and the perfdata carries the maximum.
+    let r = await plugin(args(server.port, '--memory-warning', '50', '--memory-critical', '90'));
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /'used_memory'=\d+B;;;0;1073741824 /);
+    assert.match(r.out, /'memory_used_pct'=[\d.]+%;50;90;0;100/);
+    r = await plugin(args(server.port, '--memory-critical', '~:0.0001'));
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /^REDIS CRITICAL - memory [\d.]+% of maxmemory/);
+  } finally {
+    await server.stop();
+  }
+});
+
 /** A CA and a server certificate for 127.0.0.1 (openssl), in dir. */
 function makeCerts(dir: string, name: string): { ca: string; cert: string; key: string } {
   const f = (x: string): string => path.join(dir, `${name}-${x}`);

@@ -227,6 +227,11 @@ test('failover history: one entry per failover although every sentinel announces
   // A scrape begun before the switch (its sentinels answered before it) does not undo it.
   assert.equal(h.observe('redis01', 1590), undefined);
   assert.equal(h.count, 1);
+  // Looks right after the leader's +switch-master, while the other sentinels still name the old
+  // primary (they learn it from hellos, every 2 s): not a failover back.
+  assert.equal(h.observe('redis01', 1700), undefined);
+  assert.equal(h.observe('redis01', 3500), undefined);
+  assert.equal(h.count, 1);
   // A switch the event stream missed is found by the next scrape, without a duration.
   const missed = h.observe('redis01', 90_000);
   assert.equal(missed?.inferred, true);

@@ -112,7 +112,13 @@ function Chart({
             {},
             ...names.map((n, i) => ({ label: n, stroke: COLOURS[i % COLOURS.length], width: 2 })),
           ],
-          axes: [{}, { label: unit, size: 60 }],
+          // Byte ticks as KiB/MiB: raw byte counts were wider than the axis and ran into its label.
+          axes: [
+            {},
+            unit === 'bytes'
+              ? { size: 70, values: (_u: uPlot, ticks: number[]) => ticks.map((v) => fmtBytes(v)) }
+              : { label: unit, size: 60 },
+          ],
         },
         data,
         el.current,
