@@ -20,18 +20,16 @@ import {
   type Topology,
 } from '../topology/model.js';
 import type { Child, ChildExit } from './child.js';
-import { ChildTable } from './child-table.js';
-import { FailoverTrigger } from './failover-trigger.js';
 import { connectReplicaNow, demoteWhenBack } from './demote.js';
 import { decideDemotion, decideOnPrimaryExit, decideRejoin } from './decisions.js';
 import { analyzeHealth, majorityPrimary, problemKey } from './health.js';
 import { acquireLock, releaseLock } from './lock.js';
-import { ClientPool, observe } from './observe.js';
+import { observe } from './observe.js';
 import { prepareRun } from './prepare.js';
 import { startInOrder, tuneSentinel, waitHealthy, waitSentinelPing } from './readiness.js';
 import { ReconcileLoop } from './reconcile-loop.js';
+import { assembleRun, type RunParts } from './run-parts.js';
 import { StateDir } from './state-dir.js';
-import { SyncTracker } from './sync-tracker.js';
 
 export type SupervisorStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
@@ -48,15 +46,6 @@ export interface SupervisorOptions {
   healthTimeoutMs?: number;
 }
 
-interface Running {
-  t: BoundTopology;
-  secrets: Secrets;
-  pool: ClientPool;
-  children: ChildTable;
-  sync: SyncTracker;
-  trigger: FailoverTrigger;
-}
-
 /**
  * Runs every redis-server and redis-sentinel of a topology as child processes and keeps them
  * right: restarts replicas and sentinels with backoff, never restarts a dead primary as a primary
@@ -69,7 +58,7 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
   readonly #dir: StateDir;
   readonly #tickMs: number;
   readonly #healthTimeoutMs: number;
-  #run: Running | undefined;
+  #run: RunParts | undefined;
   #watcher: SentinelWatcher | undefined;
   #switchedAt = 0;
   #primary = '';
@@ -165,30 +154,14 @@ export class Supervisor extends TypedEmitter<SupervisorEvents> {
     const p = await prepareRun(this.#input, this.#dir, (msg, member) =>
       this.#event(member ? 'decision' : 'progress', msg, { member }),
     );
-    const { t, secrets, primary } = p;
-    const pool = new ClientPool(t, secrets);
-    const children = new ChildTable({
-      dir: this.#dir,
-      bins: p.bins,
-      backoffMinMs: t.supervisor.restartBackoffMinMs,
-      backoffMaxMs: t.supervisor.restartBackoffMaxMs,
-      stopTimeoutMs: t.supervisor.stopTimeoutMs,
+    const { primary } = p;
+    const run = assembleRun(p, this.#dir, {
       onExit: (m, child, exit) => this.#onExit(m, child, exit),
-    });
-    const sync = new SyncTracker(t, pool, (name, priority) =>
-      this.#event('synced', `in sync with ${this.#primary}; promotion priority ${priority}`, {
-        member: name,
-      }),
-    );
-    const trigger = new FailoverTrigger({
-      t,
-      pool,
-      auth: credentials(t, secrets, 'admin'),
-      candidates: (name) => sync.candidates(name, (n) => children.has(n)),
-      running: (name) => children.has(name),
+      primary: () => this.#primary,
       event: (kind, message, member, level) => this.#event(kind, message, { member, level }),
     });
-    this.#run = { t, secrets, pool, children, sync, trigger };
+    const { t, secrets, pool, children, sync, trigger } = run;
+    this.#run = run;
     this.#primary = primary.name;
     const progress = (member: string, msg: string): void =>
       this.#event('progress', msg, { member: member || undefined });
