@@ -34,7 +34,7 @@ export interface DashboardOptions {
   requireToken?: boolean;
   /** Runs a switchover/failover; undefined: the buttons are not shown. */
   runAction?: ((a: DashboardAction) => Promise<string>) | undefined;
-  /** How often the page is updated (a change shows within this + one look; a sentinel event at once). */
+  /** How often the page is updated (a change shows within this + one look; an event at once). */
   periodMs?: number;
 }
 
