@@ -305,13 +305,12 @@ export async function checkRedis(o: CheckRedisOptions): Promise<CheckResult> {
   }
   try {
     // AUTH, PING and INFO in one write: a check is mostly round trips once Node has started.
-    const authed = o.password
-      ? c.must(...(o.user ? ['AUTH', o.user, o.password] : ['AUTH', o.password]))
-      : undefined;
+    // (auth writes its AUTH before its first await, so the three go out in order.)
+    const authed = auth(c, o.user, o.password);
     const pong = c.must('PING');
     const infoText = c.must('INFO');
     // Settled below or abandoned with the connection: never an unhandled rejection.
-    for (const p of [authed, pong, infoText]) void p?.catch(() => undefined);
+    for (const p of [authed, pong, infoText]) void p.catch(() => undefined);
     try {
       await authed;
       await pong;

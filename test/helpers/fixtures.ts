@@ -1,4 +1,10 @@
-import type { Addr, WatchInput } from '../../src/sentinel/watch-state.js';
+import {
+  initialState,
+  reduce,
+  type Addr,
+  type WatchInput,
+  type WatchState,
+} from '../../src/sentinel/watch-state.js';
 
 /** Secrets with recognisable values (a letter per secret), for rendering tests. */
 export const FAKE_SECRETS = {
@@ -34,3 +40,9 @@ export const role = (node: Addr, r: 'master' | 'slave'): WatchInput => ({
   node,
   role: r,
 });
+
+/** The watcher's state after these inputs, from `state` (default: three sentinels s1-s3). */
+export const fold = (
+  inputs: WatchInput[],
+  state: WatchState = initialState(['s1', 's2', 's3']),
+): WatchState => inputs.reduce(reduce, state);

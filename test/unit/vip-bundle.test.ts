@@ -7,8 +7,6 @@ import path from 'node:path';
 import { decideVip } from '../../src/agent/vip-decide.js';
 import {
   analyze,
-  initialState,
-  reduce,
   type Addr,
   type WatchInput,
   type WatchState,
@@ -17,15 +15,13 @@ import { hostBundle, monitoringHost } from '../../src/render/bundle/host-bundle.
 import { renderInstallScript } from '../../src/render/bundle/install-script.js';
 import { writeHostBundles } from '../../src/render/bundle/write-bundles.js';
 import { parseUnit } from '../../src/lab/lab-init.js';
-import { FAKE_SECRETS, poll, role } from '../helpers/fixtures.js';
+import { FAKE_SECRETS, fold, poll, role } from '../helpers/fixtures.js';
 import { LAB_TOPOLOGY, LAB_SOURCE } from '../../src/topology/seed.js';
 import { resolveTopology } from '../../src/topology/load.js';
 import type { BoundTopology, NodeSpec } from '../../src/topology/model.js';
 
 const A: Addr = { host: '10.208.0.11', port: 6379 };
 const B: Addr = { host: '10.208.0.12', port: 6379 };
-const S = ['s1', 's2', 's3'];
-const fold = (inputs: WatchInput[]): WatchState => inputs.reduce(reduce, initialState(S));
 const decide = (state: WatchState, o: { holding: boolean; now: number; dead?: boolean }) =>
   decideVip({
     state,

@@ -2,22 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   analyze,
-  initialState,
   pickReadNode,
-  reduce,
   type Addr,
   type WatchInput,
-  type WatchState,
 } from '../../src/sentinel/watch-state.js';
-import { poll, role } from '../helpers/fixtures.js';
+import { fold, poll, role } from '../helpers/fixtures.js';
 
 const A: Addr = { host: '127.0.0.1', port: 6379 };
 const B: Addr = { host: '127.0.0.1', port: 6380 };
-const S = ['s1', 's2', 's3'];
-
-function run(inputs: WatchInput[], state: WatchState = initialState(S)): WatchState {
-  return inputs.reduce(reduce, state);
-}
 const ev = (sentinel: string, channel: string, payload: string): WatchInput => ({
   type: 'event',
   sentinel,
@@ -30,14 +22,14 @@ const switchAtoB = (s: string): WatchInput =>
 const healthy = [poll('s1', A), poll('s2', A), poll('s3', A), role(A, 'master'), role(B, 'slave')];
 
 test('all sentinels agree and ROLE confirms: route to it', () => {
-  const v = analyze(run(healthy));
+  const v = analyze(fold(healthy));
   assert.deepEqual(v.named, A);
   assert.equal(v.confirmed, true);
   assert.equal(v.votes, 3);
 });
 
 test('named by the majority but ROLE not master yet: not confirmed', () => {
-  const v = analyze(run([poll('s1', A), poll('s2', A), poll('s3', A)]));
+  const v = analyze(fold([poll('s1', A), poll('s2', A), poll('s3', A)]));
   assert.deepEqual(v.named, A);
   assert.equal(v.confirmed, false);
   assert.match(v.reason, /ROLE says nothing yet/);
@@ -45,7 +37,7 @@ test('named by the majority but ROLE not master yet: not confirmed', () => {
 
 test('split votes with one sentinel down: no majority, no primary', () => {
   const v = analyze(
-    run([
+    fold([
       poll('s1', A),
       poll('s2', B),
       { type: 'unreachable', sentinel: 's3', at: 3 },
@@ -59,28 +51,28 @@ test('split votes with one sentinel down: no majority, no primary', () => {
 });
 
 test("the leader's late +switch-master: observers switch first, the majority moves with them", () => {
-  let s = run(healthy);
-  s = run([switchAtoB('s2')], s);
+  let s = fold(healthy);
+  s = fold([switchAtoB('s2')], s);
   assert.deepEqual(analyze(s).named, A, 'one sentinel is not a majority');
-  s = run([switchAtoB('s3'), role(B, 'master')], s);
+  s = fold([switchAtoB('s3'), role(B, 'master')], s);
   const v = analyze(s);
   assert.deepEqual(v.named, B);
   assert.equal(v.confirmed, true);
-  s = run([switchAtoB('s1')], s);
+  s = fold([switchAtoB('s1')], s);
   assert.equal(analyze(s).votes, 3);
 });
 
 test('a sentinel in TILT does not vote', () => {
-  let s = run([poll('s1', A), poll('s2', A, { tilt: true }), poll('s3', B), role(A, 'master')]);
+  let s = fold([poll('s1', A), poll('s2', A, { tilt: true }), poll('s3', B), role(A, 'master')]);
   assert.equal(analyze(s).named, undefined);
-  s = run([ev('s2', '-tilt', '')], s);
+  s = fold([ev('s2', '-tilt', '')], s);
   assert.deepEqual(analyze(s).named, A);
-  s = run([ev('s1', '+tilt', '')], s);
+  s = fold([ev('s1', '+tilt', '')], s);
   assert.equal(analyze(s).named, undefined);
 });
 
 test('a sentinel down: two of three still decide', () => {
-  const v = analyze(run([...healthy, { type: 'unreachable', sentinel: 's2', at: 3 }]));
+  const v = analyze(fold([...healthy, { type: 'unreachable', sentinel: 's2', at: 3 }]));
   assert.deepEqual(v.named, A);
   assert.equal(v.votes, 2);
   assert.equal(v.confirmed, true);
@@ -88,7 +80,7 @@ test('a sentinel down: two of three still decide', () => {
 
 test('a stale sentinel still naming the old primary is outvoted', () => {
   const v = analyze(
-    run([poll('s1', A), poll('s2', B), poll('s3', B), role(A, 'master'), role(B, 'master')]),
+    fold([poll('s1', A), poll('s2', B), poll('s3', B), role(A, 'master'), role(B, 'master')]),
   );
   assert.deepEqual(v.named, B);
   assert.equal(v.confirmed, true);
@@ -96,18 +88,18 @@ test('a stale sentinel still naming the old primary is outvoted', () => {
 
 test('an old primary that says master but is not named is never chosen', () => {
   const v = analyze(
-    run([poll('s1', B), poll('s2', B), poll('s3', B), role(A, 'master'), role(B, 'slave')]),
+    fold([poll('s1', B), poll('s2', B), poll('s3', B), role(A, 'master'), role(B, 'slave')]),
   );
   assert.deepEqual(v.named, B);
   assert.equal(v.confirmed, false);
 });
 
 test('failover progress is tracked from events; unknown sentinels are ignored', () => {
-  let s = run([...healthy, ev('s1', '+try-failover', 'master mymaster 127.0.0.1 6379')]);
+  let s = fold([...healthy, ev('s1', '+try-failover', 'master mymaster 127.0.0.1 6379')]);
   assert.equal(s.views.s1?.failoverInProgress, true);
-  s = run([ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379')], s);
+  s = fold([ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379')], s);
   assert.equal(s.views.s1?.failoverInProgress, true, 'until +switch-master lands');
-  s = run(
+  s = fold(
     [
       ev('s1', '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380'),
       ev('nobody', '+tilt', ''),
@@ -126,20 +118,20 @@ const waitPromotion = (s: string): WatchInput =>
   );
 
 test('early switch: the leader promoted B, B says master, A is unreachable -> B before +switch-master', () => {
-  let s = run([...healthy, waitPromotion('s1')]);
+  let s = fold([...healthy, waitPromotion('s1')]);
   assert.deepEqual(analyze(s).named, A, 'B still a replica: no switch');
-  s = run([{ type: 'role', node: A, role: 'unknown' }], s);
-  s = run([role(B, 'master')], s);
+  s = fold([{ type: 'role', node: A, role: 'unknown' }], s);
+  s = fold([role(B, 'master')], s);
   const v = analyze(s);
   assert.deepEqual(v.named, B);
   assert.equal(v.confirmed, true);
   assert.match(v.reason, /promoted by failover leader s1/);
-  s = run([role(A, 'slave')], s);
+  s = fold([role(A, 'slave')], s);
   assert.deepEqual(analyze(s).named, B, 'the old primary back as a replica keeps B chosen');
 });
 
 test('early switch even when a resumed old primary still says master (the leader committed to B)', () => {
-  const s = run([...healthy, waitPromotion('s1'), role(A, 'master'), role(B, 'master')]);
+  const s = fold([...healthy, waitPromotion('s1'), role(A, 'master'), role(B, 'master')]);
   const v = analyze(s);
   assert.deepEqual(v.named, B);
   assert.equal(v.confirmed, true);
@@ -147,7 +139,7 @@ test('early switch even when a resumed old primary still says master (the leader
 });
 
 test('once a leader promotes another node, the old primary is never confirmed, even if it says master', () => {
-  const s = run([...healthy, waitPromotion('s1'), role(A, 'master'), role(B, 'slave')]);
+  const s = fold([...healthy, waitPromotion('s1'), role(A, 'master'), role(B, 'slave')]);
   const v = analyze(s);
   assert.equal(v.confirmed, false);
   assert.match(v.reason, /failover under way: s1 is promoting 127\.0\.0\.1:6380/);
@@ -155,11 +147,11 @@ test('once a leader promotes another node, the old primary is never confirmed, e
 });
 
 test('+failover-end then +switch-master never names the old primary in between', () => {
-  let s = run([...healthy, waitPromotion('s1'), role(B, 'master')]);
+  let s = fold([...healthy, waitPromotion('s1'), role(B, 'master')]);
   assert.deepEqual(analyze(s).named, B);
-  s = run([ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379')], s);
+  s = fold([ev('s1', '+failover-end', 'master mymaster 127.0.0.1 6379')], s);
   assert.deepEqual(analyze(s).named, B);
-  s = run([ev('s1', '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380')], s);
+  s = fold([ev('s1', '+switch-master', 'mymaster 127.0.0.1 6379 127.0.0.1 6380')], s);
   assert.deepEqual(analyze(s).named, B);
 });
 
@@ -169,9 +161,9 @@ test('no early switch from a sentinel in TILT, or after the failover ended witho
     role(B, 'master'),
     { type: 'role', node: A, role: 'unknown' } as WatchInput,
   ];
-  let s = run([...base, waitPromotion('s1'), ev('s1', '+tilt', '')]);
+  let s = fold([...base, waitPromotion('s1'), ev('s1', '+tilt', '')]);
   assert.equal(analyze(s).confirmed, false);
-  s = run([
+  s = fold([
     ...base,
     waitPromotion('s1'),
     ev('s1', '-failover-abort-not-elected', 'master mymaster 127.0.0.1 6379'),
@@ -195,13 +187,13 @@ test('a poll sent before a +switch-master but answered after it does not undo th
     channel: '+switch-master',
     payload: 'mymaster 127.0.0.1 6379 127.0.0.1 6380',
   });
-  let s = run([pollAt('s1', A, 1), pollAt('s2', A, 1), pollAt('s3', A, 1), role(A, 'master')]);
-  s = run([switchAt('s1', 10), switchAt('s2', 10), role(B, 'master')], s);
+  let s = fold([pollAt('s1', A, 1), pollAt('s2', A, 1), pollAt('s3', A, 1), role(A, 'master')]);
+  s = fold([switchAt('s1', 10), switchAt('s2', 10), role(B, 'master')], s);
   assert.deepEqual(analyze(s).named, B);
   // Both polls left at t=5, before the events, and came back with the old view.
-  s = run([pollAt('s1', A, 5), pollAt('s2', A, 5)], s);
+  s = fold([pollAt('s1', A, 5), pollAt('s2', A, 5)], s);
   assert.deepEqual(analyze(s).named, B, 'stale polls are ignored');
-  s = run([pollAt('s1', B, 20)], s);
+  s = fold([pollAt('s1', B, 20)], s);
   assert.deepEqual(analyze(s).named, B);
 });
 
