@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { aclRules } from '../secrets/credentials.js';
-import { ACL_USERS, type Secrets } from '../secrets/store.js';
+import { aclRules } from '../state/credentials.js';
+import { ACL_USERS, type Secrets } from '../state/secrets.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
 import { quote, header } from './common.js';
-import type { TlsFiles } from '../secrets/tls.js';
+import type { TlsFiles } from '../state/tls.js';
 
 export interface RedisConfContext {
   /** The node this one replicates from; undefined for the primary. */
