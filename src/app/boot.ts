@@ -1,4 +1,4 @@
-import type { Child } from '../backends/child.js';
+import type { ChildLike as Child } from '../backends/child.js';
 import type { LocalProcesses } from '../backends/local.js';
 import type { HaController } from '../controller/controller.js';
 import type { SentinelAuthority } from '../controller/sentinel-authority.js';

@@ -86,3 +86,6 @@ function tail(file: string, bytes = 2000): string {
   const text = readFileSync(file, 'utf8');
   return text.slice(-bytes).trim();
 }
+
+/** What the rest of redis-ha uses of a child (tests give fakes). */
+export type ChildLike = Pick<Child, 'spec' | 'pid' | 'running' | 'exited' | 'stop'>;

@@ -5,7 +5,7 @@ import type { SecretsSource } from '../state/live-secrets.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { BoundTopology, Member, NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
-import { Child, type ChildExit } from './child.js';
+import { Child, type ChildExit, type ChildLike, type ChildSpec } from './child.js';
 import type { RedisBinaries } from './redis-bin.js';
 
 export interface LocalOptions {
@@ -13,6 +13,8 @@ export interface LocalOptions {
   dir: StateDir;
   bins: RedisBinaries;
   secrets: SecretsSource;
+  /** Injected by tests. */
+  spawnChild?: (spec: ChildSpec) => ChildLike;
 }
 
 export function describeExit(exit: ChildExit): string {
@@ -28,7 +30,7 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
   readonly kind = 'local';
   readonly members: readonly Member<number>[];
   readonly #o: LocalOptions;
-  #children = new Map<string, Child>();
+  #children = new Map<string, ChildLike>();
   #closed = false;
 
   constructor(o: LocalOptions) {
@@ -42,14 +44,14 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
     return this.#children.get(name)?.running === true;
   }
 
-  children(): Child[] {
+  children(): ChildLike[] {
     return [...this.#children.values()];
   }
 
   /** Starts a member from the config already rendered for it. */
-  spawn(m: Member<number>): Child {
+  spawn(m: Member<number>): ChildLike {
     const { dir, bins } = this.#o;
-    const child = new Child({
+    const child = (this.#o.spawnChild ?? ((spec) => new Child(spec)))({
       name: m.name,
       kind: m.kind,
       binary: m.kind === 'node' ? bins.server : bins.sentinel,
@@ -98,7 +100,7 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
   /** Sentinels first (so none fails over), then replicas, then the primary; each bounded. */
   async stopAll(primary: string | undefined, graceMs: number): Promise<void> {
     this.#closed = true;
-    const stop = (pred: (c: Child) => boolean): Promise<unknown> =>
+    const stop = (pred: (c: ChildLike) => boolean): Promise<unknown> =>
       Promise.all(
         this.children()
           .filter(pred)

@@ -1,4 +1,4 @@
-import { majorityNeeded } from '../view/majority.js';
+import { majorityNeeded } from '../topology/majority.js';
 import { key, type Addr, type Verdict, type WatchState } from '../view/watch-state.js';
 
 export interface VipInput {

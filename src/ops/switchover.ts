@@ -8,7 +8,7 @@ import { formatDuration } from '../util/units.js';
 import { waitFor } from '../util/wait.js';
 import { analyzeHealth } from '../view/health.js';
 import type { Links } from '../view/links.js';
-import { majorityNeeded } from '../view/majority.js';
+import { majorityNeeded } from '../topology/majority.js';
 import type { ClusterView } from '../view/view.js';
 import { isEligible } from './failover.js';
 

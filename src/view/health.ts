@@ -1,5 +1,5 @@
 import type { BoundTopology } from '../topology/model.js';
-import { tally } from './majority.js';
+import { tally } from '../topology/majority.js';
 import type { NodeObs, Observation, SentinelObs } from './observation.js';
 import { syncOf, SYNC_LAG_BYTES } from './synced.js';
 

@@ -1,4 +1,5 @@
-import type { NodeObs } from './observation.js';
+import type { NodeSpec } from '../topology/model.js';
+import type { NodeObs, Observation } from './observation.js';
 
 /** Offsets differ a little under write load: a replica this close counts as caught up. */
 export const SYNC_LAG_BYTES = 1024 * 1024;
@@ -61,4 +62,29 @@ export function syncOf(
       'the primary holds its stream until its first ACK (writes would not reach it yet)',
     );
   return { synced: true };
+}
+
+/**
+ * Which replicas are synced with the confirmed primary after a look: newly synced by the rule
+ * above, or synced before and still holding their copy (a link blip, a dead primary). Also the
+ * replicas whose stream is all that is missing (a PUBLISH + WAIT makes it arrive now). Pure.
+ */
+export function nextSynced(
+  prev: ReadonlySet<string>,
+  obs: Observation,
+  primary: NodeSpec<number> | undefined,
+  nodes: readonly NodeSpec<number>[],
+): { synced: Set<string>; awaitingStream: NodeSpec<number>[] } {
+  if (!primary) return { synced: new Set(prev), awaitingStream: [] };
+  const byName = new Map(obs.nodes.map((n) => [n.name, n]));
+  const synced = new Set<string>();
+  const awaitingStream: NodeSpec<number>[] = [];
+  for (const n of nodes) {
+    if (n.name === primary.name) continue;
+    const s = syncOf(byName.get(n.name), byName.get(primary.name), primary, n);
+    const was = prev.has(n.name);
+    if (s.synced || (was && !losesSync(s.why))) synced.add(n.name);
+    else if (s.why === 'stream') awaitingStream.push(n);
+  }
+  return { synced, awaitingStream };
 }

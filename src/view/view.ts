@@ -10,7 +10,7 @@ import { Links } from './links.js';
 import { observe } from './observe.js';
 import type { Observation } from './observation.js';
 import type { SentinelMessage } from './sentinel-message.js';
-import { losesSync, syncOf } from './synced.js';
+import { nextSynced } from './synced.js';
 import { analyze, initialState, key, reduce, usable, type Verdict } from './watch-state.js';
 import type { WatchInput, WatchState } from './watch-state.js';
 import { pickReadNode, type ReplicaLink } from './watch-state.js';
@@ -215,19 +215,13 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   /** Which replicas are synced with the confirmed primary (the one definition, synced.ts). */
   #updateSync(obs: Observation): void {
     const p = this.#primary;
-    const byName = new Map(obs.nodes.map((n) => [n.name, n]));
-    for (const n of this.topology.nodes) {
-      if (n.name === p?.name) continue;
-      const s = p ? syncOf(byName.get(n.name), byName.get(p.name), p, n) : undefined;
-      const was = this.#synced.has(n.name);
-      // Synced since its last start: a link blip or a dead primary does not undo a full copy.
-      const now = s === undefined ? was : s.synced || (was && !losesSync(s.why));
-      if (p && s && !s.synced && s.why === 'stream' && !was) this.#probe(p, n);
-      if (now === was) continue;
-      if (now) this.#synced.add(n.name);
-      else this.#synced.delete(n.name);
-      this.emit('synced', { node: n, synced: now });
-    }
+    const { synced, awaitingStream } = nextSynced(this.#synced, obs, p, this.topology.nodes);
+    const before = this.#synced;
+    this.#synced = synced;
+    for (const n of this.topology.nodes)
+      if (synced.has(n.name) !== before.has(n.name))
+        this.emit('synced', { node: n, synced: synced.has(n.name) });
+    if (p) for (const n of awaitingStream) this.#probe(p, n);
   }
 
   /** Makes the primary's ACK from a replica arrive now (PUBLISH + WAIT) instead of within 1 s. */

@@ -1,4 +1,4 @@
-import { tally } from './majority.js';
+import { tally } from '../topology/majority.js';
 
 /**
  * The sentinel watcher's state and its pure analysis. Inputs (polls, pub/sub events, sentinel
