@@ -1,6 +1,6 @@
 import { LocalProcesses } from '../backends/local.js';
 import { sweepOrphans } from '../backends/orphans.js';
-import { findRedis } from '../backends/redis-bin.js';
+import { findRedis, type RedisBinaries } from '../backends/redis-bin.js';
 import { HaController } from '../controller/controller.js';
 import { hangGuards } from '../controller/hang-guard.js';
 import { redisNodeOps } from '../controller/node-ops.js';
@@ -11,17 +11,18 @@ import type { HaEventKind, Level } from '../events/events.js';
 import { renderAll, writeRendered } from '../render/render-all.js';
 import { LiveSecrets } from '../state/live-secrets.js';
 import { acquireLock, releaseLock } from '../state/lock.js';
-import { prepareState } from '../state/prepare.js';
+import { prepareState, type PreparedState } from '../state/prepare.js';
 import { StateDir } from '../state/state-dir.js';
 import {
   designatedPrimary,
   findNode,
   type BoundTopology,
+  type NodeSpec,
   type Topology,
 } from '../topology/model.js';
 import { problemKey } from '../view/health.js';
 import { ClusterView } from '../view/view.js';
-import { waitHealthy } from '../view/wait-healthy.js';
+import { exitedError, waitHealthy } from '../view/wait-healthy.js';
 import { bootInOrder } from './boot.js';
 import { startDaemons, type Daemons } from './run-daemons.js';
 
@@ -134,30 +135,29 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
     releaseLock(this.#dir);
   }
 
-  async #boot(): Promise<void> {
+  /** Binaries, leftovers of a dead supervisor, the state, configs rendered for the start. */
+  async #prepare(): Promise<PreparedState & { bins: RedisBinaries; primary: NodeSpec<number> }> {
     const bins = await findRedis();
     this.#event('progress', `using Redis ${bins.version} (${bins.server})`);
     this.#dir.ensure();
-    for (const s of await sweepOrphans(this.#dir, this.#input.supervisor.stopTimeoutMs))
-      this.#event(
-        'decision',
-        `stopped ${s.name} (pid ${s.pid}) left running by a previous supervisor`,
-        {
-          member: s.name,
-        },
-      );
-    const { t, state, secrets } = await prepareState(this.#input, { checkFree: true });
+    for (const s of await sweepOrphans(this.#dir, this.#input.supervisor.stopTimeoutMs)) {
+      const msg = `stopped ${s.name} (pid ${s.pid}) left running by a previous supervisor`;
+      this.#event('decision', msg, { member: s.name });
+    }
+    const p = await prepareState(this.#input, { checkFree: true });
+    const { t, state, secrets } = p;
     const primary = (state.primary && findNode(t, state.primary)) || designatedPrimary(t);
     if (primary.name !== designatedPrimary(t).name)
       this.#event('progress', `${primary.name} is the primary since the last failover (state dir)`);
-    const ctx = {
-      root: this.#dir,
-      secrets,
-      primary,
-      sentinelIds: state.sentinelIds,
-      gatePriority: true,
-    };
-    writeRendered(renderAll(t, ctx));
+    const { sentinelIds } = state;
+    writeRendered(
+      renderAll(t, { root: this.#dir, secrets, primary, sentinelIds, gatePriority: true }),
+    );
+    return { ...p, bins, primary };
+  }
+
+  async #boot(): Promise<void> {
+    const { t, secrets, bins, primary } = await this.#prepare();
     const live = new LiveSecrets(t, this.#dir, secrets);
     const backend = new LocalProcesses({ t, dir: this.#dir, bins, secrets: live });
     const view = new ClusterView({ topology: t, secrets: live, nodeUser: 'admin' });
@@ -178,16 +178,12 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
       this.#event('progress', msg, { member: member || undefined });
     await bootInOrder({ links, backend, controller, authority, primary, progress });
     await view.start();
+    const check = (): void => {
+      const dead = backend.members.find((m) => !backend.alive(m.name));
+      if (dead) throw exitedError(dead.name, 'waiting for the cluster to become healthy');
+    };
     const h = await waitHealthy(view, this.#o.healthTimeoutMs ?? 20_000, (l) => progress('', l), {
-      check: () => {
-        const dead = backend.members.find((m) => !backend.alive(m.name));
-        if (dead)
-          throw new RedisHaError(
-            'PROCESS_FAILED',
-            `${dead.name} exited while waiting for the cluster to become healthy`,
-            { hint: `see its log: \`redis-ha logs ${dead.name}\`` },
-          );
-      },
+      check,
     });
     controller.start();
     live.start();

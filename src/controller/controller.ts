@@ -4,8 +4,9 @@ import { makeEvent, TypedEmitter, type HaEvent, type HaEventKind } from '../even
 import type { Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { ClusterView } from '../view/view.js';
-import { decideOnPrimaryExit, decideRejoin, nextBackoff, staleMasters } from './decisions.js';
+import { decideOnPrimaryExit, decideRejoin, staleMasters } from './decisions.js';
 import type { NodeOps } from './node-ops.js';
+import { Restarts } from './restarts.js';
 import type { Authority } from './sentinel-authority.js';
 
 export type ControllerStatus = 'idle' | 'running' | 'stopped';
@@ -30,8 +31,6 @@ export interface ControllerOptions {
   primary: string | undefined;
   /** Watches a primary for a hang (hang-guard.ts `hangGuards`; tests inject a fake). */
   hangGuard: (node: NodeSpec<number>, onHung: (silentMs: number) => void) => { stop(): void };
-  /** Where the members it restarts count their uptime from (backoff). */
-  now?: () => number;
 }
 
 /**
@@ -59,8 +58,8 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   /** Primaries replaced by a switch, until seen as replicas (staleMasters). */
   #former = new Set<string>();
   #unplaced = new Set<string>();
-  #restarts = new Map<string, { attempts: number; startedAt: number }>();
-  #timers = new Set<NodeJS.Timeout>();
+  #exitAt = new Map<string, number>();
+  readonly #restarts: Restarts;
   #guard: { node: string; stop(): void } | undefined;
   #off: (() => void)[] = [];
 
@@ -69,6 +68,8 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#o = o;
     this.#t = o.topology;
     this.#primary = o.primary;
+    const { restartBackoffMinMs: min, restartBackoffMaxMs: max } = o.topology.supervisor;
+    this.#restarts = new Restarts(min, max);
   }
 
   get status(): ControllerStatus {
@@ -92,7 +93,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
         else this.#onSwitch(this.#primary, to, verdict.reason, wasSynced);
       }),
       view.on('synced', ({ node, synced }) => this.#onSynced(node, synced)),
-      view.on('look', () => this.#onLook()),
+      view.on('look', ({ obs }) => this.#onLook(obs.at)),
     );
     this.#arm(this.#primary === undefined ? undefined : findNode(this.#t, this.#primary));
     for (const m of backend.members)
@@ -103,7 +104,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     if (this.#status !== 'running') return;
     this.#status = 'stopped';
     for (const off of this.#off) off();
-    for (const t of this.#timers) clearTimeout(t);
+    this.#restarts.stop();
     this.#guard?.stop();
     this.emit('status', 'stopped');
   }
@@ -136,6 +137,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     if (this.#status !== 'running') return;
     this.#synced.delete(m.name);
     this.#promotable.delete(m.name);
+    this.#exitAt.set(m.name, Date.now());
     if (m.kind === 'sentinel') return this.#restartLater(m, false, 'restarting');
     if (this.#primary === undefined) {
       // Neither as a primary nor as a replica of nobody: once the view confirms one (#adopt).
@@ -174,23 +176,18 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     if (this.#dead?.name === m.name) this.#dead = undefined;
   }
 
-  /** Schedules a restart with exponential backoff (`immediate`: the first one at once). */
+  /** Restarts with backoff; a replica follows the primary of the moment it starts. */
   #restartLater(m: Member<number>, asReplica: boolean, why: string, immediate = false): void {
-    const now = this.#o.now ?? Date.now;
-    const prev = this.#restarts.get(m.name);
-    const { restartBackoffMinMs: min, restartBackoffMaxMs: max } = this.#t.supervisor;
-    const b = nextBackoff(prev?.attempts ?? 0, now() - (prev?.startedAt ?? 0), min, max);
-    const delay = immediate && b.attempts <= 1 ? 0 : b.delayMs;
+    const delay = this.#restarts.schedule(
+      m.name,
+      () => {
+        if (this.#status !== 'running') return;
+        const of = asReplica && this.#primary ? findNode(this.#t, this.#primary) : undefined;
+        void this.#start(m, of?.name === m.name ? undefined : of, why);
+      },
+      immediate,
+    );
     this.#event('restart', `restarting in ${delay}ms`, m.name);
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      if (this.#status !== 'running') return;
-      this.#restarts.set(m.name, { attempts: b.attempts, startedAt: now() });
-      // A replica follows the primary of the moment it starts, not of when it died.
-      const of = asReplica && this.#primary ? findNode(this.#t, this.#primary) : undefined;
-      void this.#start(m, of?.name === m.name ? undefined : of, why);
-    }, delay);
-    this.#timers.add(timer);
   }
 
   async #start(
@@ -345,14 +342,14 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     );
   }
 
-  #onLook(): void {
+  #onLook(at: number): void {
     if (this.#status !== 'running') return;
     const { view } = this.#o;
-    // Level-triggered: a replica the view calls synced that this process has not raised yet
-    // (restarted between two looks, or a controller that just started).
+    // Level-triggered: a replica the view calls synced that this process has not raised yet (a
+    // controller that just started), by a look begun after its last exit.
     for (const n of this.#t.nodes)
       if (n.name !== this.#primary && view.synced(n.name) && !this.#promotable.has(n.name))
-        this.#onSynced(n, true);
+        if (at > (this.#exitAt.get(n.name) ?? 0)) this.#onSynced(n, true);
     for (const n of this.#t.nodes)
       if (view.state.roles[`${n.host}:${n.port}`] === 'slave') this.#former.delete(n.name);
     for (const name of staleMasters(view.state, view.verdict, this.#t.nodes, this.#former)) {

@@ -4,6 +4,8 @@ export interface NodeObs {
   name: string;
   reachable: boolean;
   error?: string | undefined;
+  /** INFO's run_id: a new one means the process restarted (its copy is gone). */
+  runId?: string | undefined;
   role?: 'master' | 'slave' | undefined;
   loading?: boolean | undefined;
   masterHost?: string | undefined;

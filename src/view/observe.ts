@@ -1,7 +1,9 @@
-import { redisErrorText } from '../redis/client.js';
+import { redisErrorText, withClient } from '../redis/client.js';
 import { num, pairsToRecord, parseInfo, parseReplicaAcks } from '../redis/info.js';
 import { ready, type Links } from './links.js';
+import type { NodeSpec } from '../topology/model.js';
 import type { NodeObs, Observation, SentinelObs } from './observation.js';
+import type { ReplicaLink, WatchInput } from './watch-state.js';
 
 export async function observeNode(links: Links, name: string): Promise<NodeObs> {
   const node = links.topology.nodes.find((n) => n.name === name);
@@ -15,6 +17,7 @@ export async function observeNode(links: Links, name: string): Promise<NodeObs> 
     return {
       name,
       reachable: true,
+      runId: info.run_id,
       role,
       loading: info.loading === '1',
       masterHost: info.master_host,
@@ -95,4 +98,55 @@ export async function observe(
       ? []
       : await Promise.all(t.sentinels.map((s) => observeSentinel(links, s.name)));
   return { at, nodes, sentinels };
+}
+
+/** A sentinel's view for the fast loop: whom it names, TILT, a failover under way, the epoch. */
+export async function pollSentinel(links: Links, name: string): Promise<WatchInput> {
+  const s = links.topology.sentinels.find((x) => x.name === name);
+  const at = Date.now();
+  try {
+    const c = s && links.get(s);
+    if (!c || c.status !== 'ready') throw new Error('not connected');
+    const [m, info] = await Promise.all([
+      c.call('SENTINEL', 'MASTER', links.topology.masterName).then(pairsToRecord),
+      c.info('sentinel').then(parseInfo),
+    ]);
+    const master = m.ip && m.port ? { host: m.ip, port: Number(m.port) } : undefined;
+    return {
+      type: 'poll',
+      sentinel: name,
+      at,
+      master,
+      tilt: info.sentinel_tilt === '1',
+      failoverInProgress: (m.flags ?? '').includes('failover_in_progress'),
+      epoch: m['config-epoch'] === undefined ? undefined : Number(m['config-epoch']),
+    };
+  } catch {
+    return { type: 'unreachable', sentinel: name, at };
+  }
+}
+
+/** A node's ROLE for the fast loop, and what it says of its replication link. */
+export async function pollRole(
+  links: Links,
+  n: NodeSpec<number>,
+): Promise<{ input: WatchInput; link?: ReplicaLink }> {
+  const c = links.get(n);
+  try {
+    // Sentinel's CLIENT KILL on the node it promotes cuts our connection at the very moment
+    // that matters: ask on a one-shot connection while the persistent one reconnects.
+    const r = (
+      c.status === 'ready'
+        ? await c.call('ROLE')
+        : await withClient(n, { ...links.nodeAuth(), timeoutMs: 300 }, (x) => x.call('ROLE'))
+    ) as unknown[];
+    const link: ReplicaLink =
+      r[0] === 'slave'
+        ? { following: { host: String(r[1]), port: Number(r[2]) }, up: r[3] === 'connected' }
+        : { up: false };
+    const role = r[0] === 'master' ? 'master' : r[0] === 'slave' ? 'slave' : 'unknown';
+    return { input: { type: 'role', node: n, role }, link };
+  } catch {
+    return { input: { type: 'role', node: n, role: 'unknown' } };
+  }
 }

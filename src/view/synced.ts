@@ -65,25 +65,29 @@ export function syncOf(
 }
 
 /**
- * Which replicas are synced with the confirmed primary after a look: newly synced by the rule
- * above, or synced before and still holding their copy (a link blip, a dead primary). Also the
- * replicas whose stream is all that is missing (a PUBLISH + WAIT makes it arrive now). Pure.
+ * Which replicas are synced with the confirmed primary after a look, by name with the run id of
+ * the process that synced: newly synced by the rule above, or synced before by the same process
+ * and still holding its copy (a link blip, a dead primary). Also the replicas whose stream is
+ * all that is missing (a PUBLISH + WAIT makes it arrive now). Pure.
  */
 export function nextSynced(
-  prev: ReadonlySet<string>,
+  prev: ReadonlyMap<string, string | undefined>,
   obs: Observation,
   primary: NodeSpec<number> | undefined,
   nodes: readonly NodeSpec<number>[],
-): { synced: Set<string>; awaitingStream: NodeSpec<number>[] } {
-  if (!primary) return { synced: new Set(prev), awaitingStream: [] };
+): { synced: Map<string, string | undefined>; awaitingStream: NodeSpec<number>[] } {
+  if (!primary) return { synced: new Map(prev), awaitingStream: [] };
   const byName = new Map(obs.nodes.map((n) => [n.name, n]));
-  const synced = new Set<string>();
+  const synced = new Map<string, string | undefined>();
   const awaitingStream: NodeSpec<number>[] = [];
   for (const n of nodes) {
     if (n.name === primary.name) continue;
-    const s = syncOf(byName.get(n.name), byName.get(primary.name), primary, n);
-    const was = prev.has(n.name);
-    if (s.synced || (was && !losesSync(s.why))) synced.add(n.name);
+    const o = byName.get(n.name);
+    const s = syncOf(o, byName.get(primary.name), primary, n);
+    // The same process as when it synced: a restart (a new run id) starts from nothing.
+    const kept =
+      prev.has(n.name) && prev.get(n.name) === o?.runId && !s.synced && !losesSync(s.why);
+    if (s.synced || kept) synced.set(n.name, o?.runId);
     else if (s.why === 'stream') awaitingStream.push(n);
   }
   return { synced, awaitingStream };

@@ -1,13 +1,12 @@
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { withClient } from '../redis/client.js';
-import { pairsToRecord, parseInfo } from '../redis/info.js';
 import { confirmStreaming } from '../redis/streaming.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
 import { analyzeHealth, type Health } from './health.js';
 import { Links } from './links.js';
-import { observe } from './observe.js';
+import { observe, pollRole, pollSentinel } from './observe.js';
 import type { Observation } from './observation.js';
 import type { SentinelMessage } from './sentinel-message.js';
 import { nextSynced } from './synced.js';
@@ -96,7 +95,7 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   #doomed: string | undefined;
   #read: NodeSpec<number> | undefined;
   #quorumOk: boolean | undefined;
-  #synced = new Set<string>();
+  #synced = new Map<string, string | undefined>();
   #probing = new Set<string>();
   #look: Promise<Observation> | undefined;
   #lookAgain = false;
@@ -247,13 +246,16 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
         .filter((n) => !this.#rolePending.has(n.name))
         .map((n) => {
           this.#rolePending.add(n.name);
-          return this.#pollRole(n).then((i) => {
+          return pollRole(this.links, n).then(({ input, link }) => {
             this.#rolePending.delete(n.name);
-            if (this.#status === 'running') this.#apply(i);
+            if (link) this.#roleLinks[key(n)] = link;
+            if (this.#status === 'running') this.#apply(input);
           });
         });
       await Promise.all(
-        this.topology.sentinels.map((s) => this.#pollSentinel(s.name).then((i) => this.#apply(i))),
+        this.topology.sentinels.map((s) =>
+          pollSentinel(this.links, s.name).then((i) => this.#apply(i)),
+        ),
       );
       if (full) await Promise.all(roles);
     } finally {
@@ -261,52 +263,6 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
       if (this.#status === 'running')
         this.#timer = setTimeout(() => this.reconcile(), this.#again ? 0 : this.#nextDelay());
       this.#again = false;
-    }
-  }
-
-  async #pollSentinel(name: string): Promise<WatchInput> {
-    const s = this.topology.sentinels.find((x) => x.name === name);
-    const at = Date.now();
-    try {
-      const c = s && this.links.get(s);
-      if (!c || c.status !== 'ready') throw new Error('not connected');
-      const [m, info] = await Promise.all([
-        c.call('SENTINEL', 'MASTER', this.topology.masterName).then(pairsToRecord),
-        c.info('sentinel').then(parseInfo),
-      ]);
-      const master = m.ip && m.port ? { host: m.ip, port: Number(m.port) } : undefined;
-      return {
-        type: 'poll',
-        sentinel: name,
-        at,
-        master,
-        tilt: info.sentinel_tilt === '1',
-        failoverInProgress: (m.flags ?? '').includes('failover_in_progress'),
-        epoch: m['config-epoch'] === undefined ? undefined : Number(m['config-epoch']),
-      };
-    } catch {
-      return { type: 'unreachable', sentinel: name, at };
-    }
-  }
-
-  async #pollRole(n: NodeSpec<number>): Promise<WatchInput> {
-    const c = this.links.get(n);
-    try {
-      // Sentinel's CLIENT KILL on the node it promotes cuts our connection at the very moment
-      // that matters: ask on a one-shot connection while the persistent one reconnects.
-      const r = (
-        c.status === 'ready'
-          ? await c.call('ROLE')
-          : await withClient(n, { ...this.links.nodeAuth(), timeoutMs: 300 }, (x) => x.call('ROLE'))
-      ) as unknown[];
-      this.#roleLinks[key(n)] =
-        r[0] === 'slave'
-          ? { following: { host: String(r[1]), port: Number(r[2]) }, up: r[3] === 'connected' }
-          : { up: false };
-      const role = r[0] === 'master' ? 'master' : r[0] === 'slave' ? 'slave' : 'unknown';
-      return { type: 'role', node: n, role };
-    } catch {
-      return { type: 'role', node: n, role: 'unknown' };
     }
   }
 
@@ -359,7 +315,7 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
     // Sync is relative to the confirmed primary: everyone is re-judged against a new one.
     if (next && next.name !== this.#lastConfirmed) {
       this.#lastConfirmed = next.name;
-      for (const name of this.#synced) {
+      for (const name of this.#synced.keys()) {
         const node = this.topology.nodes.find((n) => n.name === name);
         if (node) this.emit('synced', { node, synced: false });
       }

@@ -30,7 +30,7 @@ export class FakeView extends TypedEmitter<ViewEvents> {
   state: WatchState;
   verdict: Verdict;
   primary: NodeSpec<number> | undefined;
-  #synced = new Set<string>();
+  #synced = new Map<string, string | undefined>();
   readonly #t: BoundTopology;
 
   constructor(t: BoundTopology) {
@@ -108,11 +108,18 @@ export function primaryObs(t: BoundTopology, name: string, ack = 100): NodeObs {
   };
 }
 
-export function replicaObs(t: BoundTopology, name: string, of: string, linkUp = true): NodeObs {
+export function replicaObs(
+  t: BoundTopology,
+  name: string,
+  of: string,
+  linkUp = true,
+  runId = 'first',
+): NodeObs {
   const p = t.nodes.find((n) => n.name === of)!;
   return {
     name,
     reachable: true,
+    runId,
     role: 'slave',
     masterHost: p.host,
     masterPort: p.port,

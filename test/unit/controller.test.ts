@@ -141,6 +141,23 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'a replica restarted between two looks is promotable again only once it has synced anew',
+    host: 'redis02',
+    async run(h) {
+      synced(h);
+      await until(() => h.ops.priorities.length === 1, 'the first priority');
+      await h.kill('redis02');
+      await until(() => h.starts.length === 1, 'the restart');
+      // The restarted process (a new run id) waits for its sync: link down, nothing raised.
+      const p = primaryObs(t, 'redis01');
+      h.view.look([p, replicaObs(t, 'redis02', 'redis01', false, 'second')]);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(h.ops.priorities.length, 1);
+      h.view.look([p, replicaObs(t, 'redis02', 'redis01', true, 'second')]);
+      await until(() => h.ops.priorities.length === 2, 'the priority after the new sync');
+    },
+  },
+  {
     name: 'a replica that dies is restarted as a replica of the current primary',
     host: 'redis02',
     async run(h) {
