@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createClient, redisErrorText, type Address, type Auth } from '../redis/client.js';
+import { ready } from '../view/links.js';
 
 export type TargetResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -48,7 +49,7 @@ export class ScrapeTarget {
     const started = Date.now();
     this.#pendingSince = started;
     const work = (async () => {
-      if (c.status !== 'ready') await once(c, this.#timeoutMs);
+      await ready(c, this.#timeoutMs);
       return fn(c);
     })();
     const settled = work.then(
@@ -100,24 +101,4 @@ export class ScrapeTarget {
     this.#closed = true;
     this.#owned?.disconnect();
   }
-}
-
-/** Resolves when the client is ready; rejects when it fails or the bound passes. */
-function once(c: Redis, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (e?: Error): void => {
-      clearTimeout(timer);
-      c.off('ready', onReady);
-      c.off('end', onEnd);
-      c.off('reconnecting', onEnd);
-      if (e) reject(e);
-      else resolve();
-    };
-    const onReady = (): void => done();
-    const onEnd = (): void => done(new Error(`not connected (${c.status})`));
-    const timer = setTimeout(() => done(new Error('connect timeout')), timeoutMs);
-    c.on('ready', onReady);
-    c.on('end', onEnd);
-    c.on('reconnecting', onEnd);
-  });
 }
