@@ -1,0 +1,141 @@
+/**
+ * `up` of a cluster topology, for the composition root: configs rendered, every node a child
+ * process, the cluster formed (or verified) and healthy. No supervision yet: the caller keeps the
+ * children (foreground) or releases them (detached; `down` stops them by their PID records).
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { RedisHaError } from '../errors/errors.js';
+import { renderAll, writeRendered } from '../render/render-all.js';
+import type { Child, ChildExit } from '../runtime/child.js';
+import { ChildTable } from '../runtime/child-table.js';
+import { ClientPool } from '../runtime/observe.js';
+import { isOurRedis, readPid } from '../runtime/pids.js';
+import { bindPorts } from '../runtime/ports.js';
+import { findRedis } from '../runtime/redis-bin.js';
+import { StateDir } from '../runtime/state-dir.js';
+import { loadOrCreateSecrets, type Secrets } from '../secrets/store.js';
+import { ensureTls, withTls } from '../secrets/tls.js';
+import { designatedPrimary, type BoundTopology, type Topology } from '../topology/model.js';
+import { formCluster, type FormResult } from './form.js';
+
+export interface ClusterRun {
+  t: BoundTopology;
+  dir: StateDir;
+  secrets: Secrets;
+  result: FormResult;
+  /** Stops every node (SIGTERM, then SIGKILL after supervisor.stopTimeout). */
+  stop: () => Promise<void>;
+  /** Leaves the nodes running and lets this process exit. */
+  release: () => void;
+}
+
+export interface StartOptions {
+  progress: (line: string) => void;
+  healthyTimeoutMs?: number;
+}
+
+/** Recorded node PIDs of this state dir that are still our redis-server processes. */
+export function liveNodes(dir: StateDir): { name: string; pid: number }[] {
+  if (!existsSync(dir.runDir)) return [];
+  return readdirSync(dir.runDir)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => ({ name: f.slice(0, -4), pid: readPid(path.join(dir.runDir, f)) }))
+    .filter((x): x is { name: string; pid: number } => x.pid !== undefined)
+    .filter((x) => isOurRedis(x.pid, dir.root));
+}
+
+/** Ports bound and kept, TLS issued, secrets created on first use, configs written. */
+export async function prepareCluster(topology: Topology): Promise<{
+  t: BoundTopology;
+  dir: StateDir;
+  secrets: Secrets;
+}> {
+  const dir = new StateDir(topology.stateDir);
+  dir.ensure();
+  const running = liveNodes(dir);
+  if (running.length > 0)
+    throw new RedisHaError(
+      'ALREADY_RUNNING',
+      `this cluster is already running (${running.map((r) => `${r.name} pid ${r.pid}`).join(', ')})`,
+      { hint: 'see `redis-ha status`; stop it with `redis-ha down`' },
+    );
+  const state = dir.readState();
+  const t = await bindPorts(topology, state, true);
+  dir.writeState(state);
+  ensureTls(t);
+  const secrets = withTls(loadOrCreateSecrets(dir), t);
+  writeRendered(
+    renderAll(t, {
+      root: dir,
+      secrets,
+      primary: designatedPrimary(t),
+      sentinelIds: {},
+      gatePriority: false,
+    }),
+  );
+  return { t, dir, secrets };
+}
+
+export async function startCluster(topology: Topology, o: StartOptions): Promise<ClusterRun> {
+  const bins = await findRedis();
+  o.progress(`using Redis ${bins.version} (${bins.server})`);
+  const { t, dir, secrets } = await prepareCluster(topology);
+  const exits = new Map<string, ChildExit>();
+  const children = new ChildTable({
+    dir,
+    bins,
+    backoffMinMs: t.supervisor.restartBackoffMinMs,
+    backoffMaxMs: t.supervisor.restartBackoffMaxMs,
+    stopTimeoutMs: t.supervisor.stopTimeoutMs,
+    onExit: (m, _c: Child, exit) => exits.set(m.name, exit),
+  });
+  const pool = new ClientPool(t, secrets, 1000);
+  const stop = async (): Promise<void> => {
+    pool.close();
+    await children.stopAll('');
+  };
+  try {
+    for (const n of t.nodes) {
+      children.spawn(n);
+      o.progress(
+        `starting ${n.name} (${n.role} of ${shardOf(t, n.name)}, ${n.host}:${n.port}) ...`,
+      );
+    }
+    const check = (): void => {
+      const [name, exit] = [...exits][0] ?? [];
+      if (name && exit)
+        throw new RedisHaError(
+          'PROCESS_FAILED',
+          `${name} exited (${exit.signal ?? `code ${exit.code}`})${exit.output ? `:\n${exit.output}` : ''}`,
+          { hint: `see \`redis-ha logs ${name}\`` },
+        );
+    };
+    const result = await formCluster(t, {
+      pool,
+      progress: o.progress,
+      check,
+      healthyTimeoutMs: o.healthyTimeoutMs,
+    });
+    return {
+      t,
+      dir,
+      secrets,
+      result,
+      stop,
+      release: () => {
+        pool.close();
+        for (const c of children.all()) c.release();
+      },
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function shardOf(t: BoundTopology, name: string): string {
+  return (
+    t.cluster?.shards.find((s) => s.primary === name || s.replicas.includes(name))?.name ?? '?'
+  );
+}
