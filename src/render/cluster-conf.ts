@@ -20,11 +20,14 @@ function announceLines(n: ClusterNodeSpec<number>, tls: boolean): string[] {
   const a = n.announce;
   if (a.ip === undefined && a.port === undefined && a.busPort === undefined) return [];
   return [
-    '# Behind NAT: what peers and clients are told instead of our own address and ports.',
-    ...(a.ip === undefined ? [] : [`cluster-announce-ip ${a.ip}`]),
+    '# Behind NAT: what peers, clients and our primary are told instead of our own address/ports.',
+    ...(a.ip === undefined ? [] : [`cluster-announce-ip ${a.ip}`, `replica-announce-ip ${a.ip}`]),
     ...(a.port === undefined
       ? []
-      : [`${tls ? 'cluster-announce-tls-port' : 'cluster-announce-port'} ${a.port}`]),
+      : [
+          `${tls ? 'cluster-announce-tls-port' : 'cluster-announce-port'} ${a.port}`,
+          `replica-announce-port ${a.port}`,
+        ]),
     ...(a.busPort === undefined ? [] : [`cluster-announce-bus-port ${a.busPort}`]),
   ];
 }
