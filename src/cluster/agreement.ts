@@ -73,3 +73,26 @@ export function flagsSeen(
   }
   return { flags: [...flags].sort(), pfailBy, failBy };
 }
+
+/**
+ * A full mesh: every reachable node has its own link to every peer (PONG received, connected)
+ * and knows whom each replica follows. Right after a MEET a node may know a peer from gossip only
+ * ("slave -", no link): formed, not yet healthy. Peers we cannot reach ourselves are left out.
+ */
+export function meshProblems(snaps: readonly NodeSnapshot[]): string[] {
+  const down = new Set(snaps.filter((s) => !s.reachable).map((s) => `${s.host}:${s.port}`));
+  const nameOf = (e: ClusterNodeEntry): string =>
+    snaps.find((s) => s.myId === e.id)?.name ?? `${e.ip}:${e.port}`;
+  const out: string[] = [];
+  for (const s of snaps) {
+    if (!s.reachable) continue;
+    for (const e of s.nodes ?? []) {
+      if (e.myself || down.has(`${e.ip}:${e.port}`)) continue;
+      if (!e.linkConnected || e.pongReceived === 0)
+        out.push(`${s.name}: no link to ${nameOf(e)} yet`);
+      else if (e.role === 'replica' && !e.primaryId)
+        out.push(`${s.name}: does not know whom ${nameOf(e)} replicates`);
+    }
+  }
+  return out;
+}

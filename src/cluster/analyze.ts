@@ -12,7 +12,7 @@ import {
   type ClusterNodeEntry,
   type SlotRange,
 } from './parse.js';
-import { majorityMap, flagsSeen, type SlotMapVerdict } from './agreement.js';
+import { majorityMap, flagsSeen, meshProblems, type SlotMapVerdict } from './agreement.js';
 
 export interface ReplicationState {
   role: 'primary' | 'replica';
@@ -52,6 +52,9 @@ export interface MemberView {
   /** A replica's bytes behind its primary (both looked at once, so approximate under load). */
   lagBytes: number | null;
   linkUp: boolean | null;
+  /** A replica's state as its primary lists it: online, wait_bgsave, send_bulk (null: not listed). */
+  primarySees: string | null;
+  /** A full sync under way: the replica says so, or its primary prepares or sends the RDB. */
   syncing: boolean;
   /** Its primary has an acknowledgement from it after its sync (the stream flows). */
   streamConfirmed: boolean;
@@ -238,6 +241,8 @@ function memberView(
   const streamConfirmed =
     isReplica && (c.o.confirmed?.has(s.name) ?? (ack?.state === 'online' && ack.offset > 0));
   const caughtUp = lag !== null && (lag === 0 || c.o.strictOffsets === false);
+  const syncing =
+    !!rep?.syncing || (isReplica && (ack?.state === 'wait_bgsave' || ack?.state === 'send_bulk'));
   return {
     name: s.name,
     shard,
@@ -249,10 +254,10 @@ function memberView(
     offset: rep?.offset ?? 0,
     lagBytes: lag,
     linkUp: isReplica ? (rep?.linkUp ?? false) : null,
-    syncing: rep?.syncing ?? false,
+    primarySees: isReplica ? (ack?.state ?? null) : null,
+    syncing,
     streamConfirmed,
-    synced:
-      isReplica && s.reachable && !!rep?.linkUp && !rep.syncing && caughtUp && streamConfirmed,
+    synced: isReplica && s.reachable && !!rep?.linkUp && !syncing && caughtUp && streamConfirmed,
     flags: seen.flags,
     pfailBy: seen.pfailBy,
     failBy: seen.failBy,
@@ -310,6 +315,7 @@ function clusterProblems(
     p.push(
       `primaries: ${v.primaries.reachable} of ${v.primaries.total} reachable, ${v.primaries.needed} needed`,
     );
+  p.push(...meshProblems(snaps));
   for (const s of v.shards) p.push(...s.problems);
   for (const s of v.shards)
     for (const mv of s.members)
