@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { RedisHaError } from '../errors/errors.js';
+import { redisErrorText } from '../redis/client.js';
 import { clusterProbe, confirmStreaming } from '../redis/streaming.js';
 import type { ClientPool } from '../runtime/observe.js';
 import { waitFor } from '../runtime/wait.js';
@@ -48,46 +49,65 @@ export async function snapshotAll(
   return Promise.all(nodes.map((n) => snapshotNode(pool.get(n), n)));
 }
 
-export async function formCluster(t: BoundTopology, o: FormOptions): Promise<FormResult> {
-  const layout = layoutOf(t);
-  const nodes = clusterNodes(t);
-  const client = (name: string): Redis => o.pool.get(nodeOf(t, name));
-  const snaps = await waitFor(
+/** A formation command; Redis's refusal becomes a RedisHaError naming the node and the step. */
+async function step(c: Redis, node: string, ...args: string[]): Promise<void> {
+  try {
+    await c.call('CLUSTER', ...args);
+  } catch (e) {
+    throw new RedisHaError(
+      'UNHEALTHY',
+      `${node} refused CLUSTER ${args[0] ?? ''}: ${redisErrorText(e)}`,
+      {
+        hint: `see \`redis-ha status\` and \`redis-ha logs ${node}\`; a half-formed cluster is safest recreated from an empty state dir (\`redis-ha down\`, then remove it)`,
+        cause: e,
+      },
+    );
+  }
+}
+
+/** Every node answering (a restart may be loading its dataset: up to replication.syncTimeout). */
+async function answering(t: BoundTopology, o: FormOptions): Promise<NodeSnapshot[]> {
+  return waitFor(
     async () => {
       o.check?.();
-      const s = await snapshotAll(o.pool, nodes);
+      const s = await snapshotAll(o.pool, clusterNodes(t));
       const down = s.filter((x) => !x.reachable);
       return down.length
         ? { pending: down.map((x) => `${x.name}: ${x.error ?? '?'}`).join('; ') }
         : s;
     },
-    { timeoutMs: 15_000, intervalMs: 20, what: 'every cluster node to answer' },
+    {
+      timeoutMs: Math.max(15_000, t.replication.syncTimeoutMs),
+      intervalMs: 20,
+      what: 'every cluster node to answer',
+    },
   );
-  const plan = planFormation(layout, snaps);
+}
+
+export async function formCluster(t: BoundTopology, o: FormOptions): Promise<FormResult> {
+  const layout = layoutOf(t);
+  const client = (name: string): Redis => o.pool.get(nodeOf(t, name));
+  const plan = planFormation(layout, await answering(t, o));
   const steps = plan.epochs.length + plan.slots.length + plan.meet.length + plan.replicate.length;
+  const size = `${layout.length} shards, ${t.nodes.length} nodes`;
   o.progress(
     plan.fresh
-      ? `forming a new cluster: ${layout.length} shards, ${nodes.length} nodes`
+      ? `forming a new cluster: ${size}`
       : steps
-        ? `completing the cluster: ${steps} steps missing`
-        : `cluster already formed (${nodes.length} nodes): verifying`,
+        ? `completing the cluster (${size}): ${steps} steps missing`
+        : `cluster already formed (${size}): verifying`,
   );
   for (const e of plan.epochs)
-    await client(e.node).call('CLUSTER', 'SET-CONFIG-EPOCH', String(e.epoch));
+    await step(client(e.node), e.node, 'SET-CONFIG-EPOCH', String(e.epoch));
   for (const s of plan.slots) {
-    await client(s.node).call(
-      'CLUSTER',
-      'ADDSLOTSRANGE',
-      String(s.range.start),
-      String(s.range.end),
-    );
+    const { start, end } = s.range;
+    await step(client(s.node), s.node, 'ADDSLOTSRANGE', String(start), String(end));
     o.progress(`${s.shard}: slots ${formatSlots([s.range])} -> ${s.node}`);
   }
   const seed = nodeOf(t, plan.seed);
   const at = knownAddress(seed);
-  const bus = seed.announce.busPort ?? seed.busPort;
-  for (const m of plan.meet)
-    await client(m).call('CLUSTER', 'MEET', at.host, String(at.port), String(bus));
+  const bus = String(seed.announce.busPort ?? seed.busPort);
+  for (const m of plan.meet) await step(client(m), m, 'MEET', at.host, String(at.port), bus);
   if (plan.meet.length) o.progress(`${plan.meet.length} nodes meet ${seed.name}`);
   await replicateAll(t, plan, o, client);
   const view = await waitHealthy(t, o, client);
@@ -121,7 +141,7 @@ async function replicateAll(
           !mine?.nodes?.some((e) => e.id === ownerId && !e.flags.includes('handshake'))
         )
           continue;
-        await client(r.node).call('CLUSTER', 'REPLICATE', ownerId);
+        await step(client(r.node), r.node, 'REPLICATE', ownerId);
         o.progress(
           `${r.shard}: ${r.node} replicates ${snaps.find((s) => s.myId === ownerId)?.name ?? ownerId}`,
         );

@@ -112,13 +112,9 @@ export async function bindClusterPorts(
     let port: number;
     let bus: number;
     if (n.port === 'auto') {
-      [port, bus] = await pickPair(
-        b,
-        n,
-        state.ports[n.name],
-        state.ports[busKey(n.name)],
-        PREFERRED_CLUSTER_PORT + i,
-      );
+      // Another machine's ports are its own: 7000, 7001, ... per host.
+      const from = isLocalAddress(n.host) ? PREFERRED_CLUSTER_PORT + i : PREFERRED_CLUSTER_PORT;
+      [port, bus] = await pickPair(b, n, state.ports[n.name], state.ports[busKey(n.name)], from);
     } else {
       port = n.port;
       await explicit(b, n, port, 'port');

@@ -212,7 +212,7 @@ test('bus ports: port + 10000 by default, explicit busPort kept, announce carrie
   assert.equal(c?.busPort, 'auto');
 });
 
-test('bindPorts on other machines: 7000+i and 17000+i per host, kept in the state', async () => {
+test('bindPorts on other machines: 7000, 7001, ... and their bus ports per host, kept in the state', async () => {
   const t = load(HOSTS);
   const state = emptyState();
   const b = await bindPorts(t, state, false);
@@ -220,11 +220,11 @@ test('bindPorts on other machines: 7000+i and 17000+i per host, kept in the stat
     clusterNodes(b).map((n) => `${n.host}:${n.port}@${n.busPort}`),
     [
       '10.0.0.1:7000@17000',
+      '10.0.0.2:7000@17000',
       '10.0.0.2:7001@17001',
-      '10.0.0.2:7002@17002',
-      '10.0.0.3:7003@17003',
-      '10.0.0.3:7004@17004',
-      '10.0.0.1:7005@17005',
+      '10.0.0.3:7000@17000',
+      '10.0.0.3:7001@17001',
+      '10.0.0.1:7001@17001',
     ],
   );
   assert.equal(state.ports['shard1-1'], 7000);
