@@ -82,13 +82,20 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
   o.progress(`using Redis ${bins.version} (${bins.server})`);
   const { t, dir, secrets } = await prepareCluster(topology);
   const exits = new Map<string, ChildExit>();
+  let formed = false;
   const children = new ChildTable({
     dir,
     bins,
     backoffMinMs: t.supervisor.restartBackoffMinMs,
     backoffMaxMs: t.supervisor.restartBackoffMaxMs,
     stopTimeoutMs: t.supervisor.stopTimeoutMs,
-    onExit: (m, _c: Child, exit) => exits.set(m.name, exit),
+    onExit: (m, _c: Child, exit) => {
+      exits.set(m.name, exit);
+      if (formed)
+        o.progress(
+          `${m.name} exited (${exit.signal ?? `code ${exit.code}`}): not restarted, no supervision yet`,
+        );
+    },
   });
   const pool = new ClientPool(t, secrets, 1000);
   const stop = async (): Promise<void> => {
@@ -102,21 +109,14 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
         `starting ${n.name} (${n.role} of ${shardOf(t, n.name)}, ${n.host}:${n.port}) ...`,
       );
     }
-    const check = (): void => {
-      const [name, exit] = [...exits][0] ?? [];
-      if (name && exit)
-        throw new RedisHaError(
-          'PROCESS_FAILED',
-          `${name} exited (${exit.signal ?? `code ${exit.code}`})${exit.output ? `:\n${exit.output}` : ''}`,
-          { hint: `see \`redis-ha logs ${name}\`` },
-        );
-    };
+    const check = (): void => throwIfExited(exits);
     const result = await formCluster(t, {
       pool,
       progress: o.progress,
       check,
       healthyTimeoutMs: o.healthyTimeoutMs,
     });
+    formed = true;
     return {
       t,
       dir,
@@ -132,6 +132,17 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
     await stop();
     throw e;
   }
+}
+
+/** Ends a formation wait at once when a node's process is gone, with its output. */
+function throwIfExited(exits: ReadonlyMap<string, ChildExit>): void {
+  const [name, exit] = [...exits][0] ?? [];
+  if (name && exit)
+    throw new RedisHaError(
+      'PROCESS_FAILED',
+      `${name} exited (${exit.signal ?? `code ${exit.code}`})${exit.output ? `:\n${exit.output}` : ''}`,
+      { hint: `see \`redis-ha logs ${name}\`` },
+    );
 }
 
 function shardOf(t: BoundTopology, name: string): string {
