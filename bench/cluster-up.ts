@@ -19,9 +19,10 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formCluster } from '../src/cluster/form.js';
 import { prepareCluster, startCluster } from '../src/cluster/start.js';
-import { ChildTable } from '../src/runtime/child-table.js';
-import { ClientPool } from '../src/runtime/observe.js';
-import { findRedis } from '../src/runtime/redis-bin.js';
+import { LocalProcesses } from '../src/backends/local.js';
+import { fixedSecrets } from '../src/state/live-secrets.js';
+import { Links } from '../src/view/links.js';
+import { findRedis } from '../src/backends/redis-bin.js';
 import { loadTopology } from '../src/topology/load.js';
 import { clusterNodes, type BoundTopology } from '../src/topology/model.js';
 import { parseClusterNodes } from '../src/cluster/parse.js';
@@ -87,24 +88,17 @@ async function redisCli(lines: string[] = []): Promise<Sample> {
     const { file, ports } = await writeClusterTopology(dir, { lines: [...LINES, ...lines] });
     const bins = await findRedis();
     const { t, dir: state, secrets } = await prepareCluster(loadTopology({ file }));
-    const table = new ChildTable({
-      dir: state,
-      bins,
-      backoffMinMs: 200,
-      backoffMaxMs: 1000,
-      stopTimeoutMs: 5000,
-      onExit: () => undefined,
-    });
-    const pool = new ClientPool(t, secrets, 1000);
+    const procs = new LocalProcesses({ t, dir: state, bins, secrets: fixedSecrets(secrets) });
+    const links = new Links(t, fixedSecrets(secrets));
     const nodes = clusterNodes(t);
     try {
       const t0 = performance.now();
-      for (const n of t.nodes) table.spawn(n);
+      for (const n of t.nodes) procs.spawn(n);
       const ping = async (): Promise<boolean> =>
         (
           await Promise.all(
             nodes.map((n) =>
-              pool
+              links
                 .get(n)
                 .ping()
                 .catch(() => ''),
@@ -120,7 +114,7 @@ async function redisCli(lines: string[] = []): Promise<Sample> {
         while (Number.isNaN(allOk) && performance.now() < until) {
           const infos = await Promise.all(
             nodes.map((n) =>
-              pool
+              links
                 .get(n)
                 .call('CLUSTER', 'INFO')
                 .then(String)
@@ -147,22 +141,22 @@ async function redisCli(lines: string[] = []): Promise<Sample> {
       const created = performance.now() - t0;
       // redis-cli pairs replicas with primaries at random (equal-score anti-affinity swaps are
       // kept): verify against the pairing it made.
-      await formCluster(await asFormed(t, pool), { pool, progress: () => undefined });
+      await formCluster(await asFormed(t, links), { links, progress: () => undefined });
       const healthy = performance.now() - t0;
       await poller;
       return { answering, created, allOk, healthy, fromAnswering: healthy - answering };
     } finally {
-      pool.close();
-      await table.stopAll('');
+      links.close();
+      await procs.stopAll(undefined, 5000);
     }
   });
 }
 
 /** The topology with its shards as the cluster has them (each node's own CLUSTER NODES line). */
-async function asFormed(t: BoundTopology, pool: ClientPool): Promise<BoundTopology> {
+async function asFormed(t: BoundTopology, links: Links): Promise<BoundTopology> {
   const selves = await Promise.all(
     clusterNodes(t).map(async (n) => {
-      const me = parseClusterNodes(String(await pool.get(n).call('CLUSTER', 'NODES'))).find(
+      const me = parseClusterNodes(String(await links.get(n).call('CLUSTER', 'NODES'))).find(
         (e) => e.myself,
       );
       return { name: n.name, id: me?.id, primaryId: me?.primaryId, slots: me?.slots.length ?? 0 };

@@ -5,10 +5,10 @@
  */
 import { RedisHaError } from '../errors/errors.js';
 import { startCluster, type ClusterRun } from '../cluster/start.js';
-import { acquireLock, releaseLock, runningSupervisor } from '../runtime/lock.js';
-import { onShutdown } from '../runtime/signals.js';
-import { StateDir } from '../runtime/state-dir.js';
-import { caFile } from '../secrets/tls.js';
+import { acquireLock, releaseLock, runningSupervisor } from '../state/lock.js';
+import { onShutdown } from '../util/signals.js';
+import { StateDir } from '../state/state-dir.js';
+import { caFile } from '../state/tls.js';
 import { clusterNodes, type Topology } from '../topology/model.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { UpOptions } from './commands/up.js';

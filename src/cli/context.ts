@@ -1,11 +1,8 @@
 import path from 'node:path';
-import { RedisHaError } from '../errors/errors.js';
-import { bindPorts } from '../runtime/ports.js';
-import { StateDir, type PersistedState } from '../runtime/state-dir.js';
-import { readSecrets, type Secrets } from '../secrets/store.js';
-import { withTls } from '../secrets/tls.js';
+import { openState, type PreparedState } from '../state/prepare.js';
 import { loadTopology } from '../topology/load.js';
-import type { BoundTopology, Topology, TopologyKind } from '../topology/model.js';
+import { RedisHaError } from '../errors/errors.js';
+import type { Topology, TopologyKind } from '../topology/model.js';
 
 /** What a command returns; `main` alone prints it and sets the exit code. */
 export interface CommandResult {
@@ -54,31 +51,10 @@ export function topologyFrom(
   return Object.freeze({ ...t, stateDir: path.resolve(o.stateDir) });
 }
 
-export interface Started {
-  t: BoundTopology;
-  dir: StateDir;
-  secrets: Secrets;
-  state: PersistedState;
-}
-
 /** A topology that `up` has started (or rendered) before: its ports, state and secrets. */
-export async function startedTopology(
+export function startedTopology(
   o: TopologyOptions,
   kinds: readonly TopologyKind[] = ['sentinel'],
-): Promise<Started> {
-  const topology = topologyFrom(o, kinds);
-  const dir = new StateDir(topology.stateDir);
-  const secrets = readSecrets(dir);
-  if (!secrets) {
-    throw new RedisHaError('NOT_RUNNING', `nothing has been started from ${dir.root}`, {
-      hint: 'start it with `redis-ha up`',
-    });
-  }
-  const state = dir.readState();
-  return {
-    t: await bindPorts(topology, state, false),
-    dir,
-    secrets: withTls(secrets, topology),
-    state,
-  };
+): Promise<PreparedState> {
+  return openState(topologyFrom(o, kinds));
 }

@@ -4,6 +4,7 @@
  * so the same function serves `up`, `status`, and the later cluster view and controller.
  */
 import type { ReplicaAck } from '../redis/info.js';
+import { majorityNeeded } from '../topology/majority.js';
 import type { ShardSpec } from '../topology/model.js';
 import {
   SLOT_COUNT,
@@ -138,7 +139,8 @@ export function analyzeCluster(
     snaps.some((s) => s.myId === id && !s.reachable) ||
     snaps.some((s) => (s.nodes ?? []).some((e) => e.id === id && !e.myself && isDown(e)));
   const reachable = owners.filter((e) => !flagged(e.id)).length;
-  const needed = Math.floor(owners.length / 2) + 1;
+  // Redis Cluster's own rule (clusterUpdateState: size / 2 + 1) is redis-ha's majority.
+  const needed = majorityNeeded(owners.length);
   const epochs = owners.map((e) => e.configEpoch);
   const view: Omit<ClusterView, 'healthy' | 'problems'> = {
     at: Math.max(0, ...snaps.map((s) => s.at)),

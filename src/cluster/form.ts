@@ -8,8 +8,8 @@ import type { Redis } from 'ioredis';
 import { RedisHaError } from '../errors/errors.js';
 import { redisErrorText } from '../redis/client.js';
 import { clusterProbe, confirmStreaming } from '../redis/streaming.js';
-import type { ClientPool } from '../runtime/observe.js';
-import { waitFor } from '../runtime/wait.js';
+import type { Links } from '../view/links.js';
+import { waitFor } from '../util/wait.js';
 import {
   clusterNodes,
   type BoundTopology,
@@ -22,7 +22,8 @@ import { planFormation, type FormationPlan } from './plan.js';
 import { knownAddress, snapshotNode } from './snapshot.js';
 
 export interface FormOptions {
-  pool: ClientPool;
+  /** The process's connections to the nodes (as admin). */
+  links: Links;
   progress: (line: string) => void;
   /** Throws when a node's process is gone (ends every wait early). */
   check?: () => void;
@@ -43,10 +44,10 @@ function layoutOf(t: BoundTopology): readonly ShardSpec[] {
 }
 
 export async function snapshotAll(
-  pool: ClientPool,
+  links: Links,
   nodes: readonly ClusterNodeSpec<number>[],
 ): Promise<NodeSnapshot[]> {
-  return Promise.all(nodes.map((n) => snapshotNode(pool.get(n), n)));
+  return Promise.all(nodes.map((n) => snapshotNode(links.get(n), n)));
 }
 
 /** A formation command; Redis's refusal becomes a RedisHaError naming the node and the step. */
@@ -70,7 +71,7 @@ async function answering(t: BoundTopology, o: FormOptions): Promise<NodeSnapshot
   return waitFor(
     async () => {
       o.check?.();
-      const s = await snapshotAll(o.pool, clusterNodes(t));
+      const s = await snapshotAll(o.links, clusterNodes(t));
       const down = s.filter((x) => !x.reachable);
       return down.length
         ? { pending: down.map((x) => `${x.name}: ${x.error ?? '?'}`).join('; ') }
@@ -86,7 +87,7 @@ async function answering(t: BoundTopology, o: FormOptions): Promise<NodeSnapshot
 
 export async function formCluster(t: BoundTopology, o: FormOptions): Promise<FormResult> {
   const layout = layoutOf(t);
-  const client = (name: string): Redis => o.pool.get(nodeOf(t, name));
+  const client = (name: string): Redis => o.links.get(nodeOf(t, name));
   const plan = planFormation(layout, await answering(t, o));
   const steps = plan.epochs.length + plan.slots.length + plan.meet.length + plan.replicate.length;
   const size = `${layout.length} shards, ${t.nodes.length} nodes`;
@@ -128,7 +129,7 @@ async function replicateAll(
   await waitFor(
     async () => {
       o.check?.();
-      const snaps = await snapshotAll(o.pool, nodes);
+      const snaps = await snapshotAll(o.links, nodes);
       for (const r of [...left]) {
         const shard = layout.find((s) => s.name === r.shard);
         const members = new Set(shard ? [shard.primary, ...shard.replicas] : []);
@@ -175,7 +176,7 @@ async function waitHealthy(
   return waitFor(
     async () => {
       o.check?.();
-      const view = analyzeCluster(layout, await snapshotAll(o.pool, nodes), { confirmed });
+      const view = analyzeCluster(layout, await snapshotAll(o.links, nodes), { confirmed });
       await Promise.all(
         view.shards.flatMap((s) =>
           s.members

@@ -6,16 +6,16 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { RedisHaError } from '../errors/errors.js';
+import { Child, type ChildExit } from '../backends/child.js';
+import { LocalProcesses } from '../backends/local.js';
+import { findRedis } from '../backends/redis-bin.js';
 import { renderAll, writeRendered } from '../render/render-all.js';
-import type { Child, ChildExit } from '../runtime/child.js';
-import { ChildTable } from '../runtime/child-table.js';
-import { ClientPool } from '../runtime/observe.js';
-import { isOurRedis, readPid } from '../runtime/pids.js';
-import { bindPorts } from '../runtime/ports.js';
-import { findRedis } from '../runtime/redis-bin.js';
-import { StateDir } from '../runtime/state-dir.js';
-import { loadOrCreateSecrets, type Secrets } from '../secrets/store.js';
-import { ensureTls, withTls } from '../secrets/tls.js';
+import { fixedSecrets } from '../state/live-secrets.js';
+import { prepareState } from '../state/prepare.js';
+import type { Secrets } from '../state/secrets.js';
+import { StateDir } from '../state/state-dir.js';
+import { isOurRedis, readPid } from '../util/pids.js';
+import { Links } from '../view/links.js';
 import { designatedPrimary, type BoundTopology, type Topology } from '../topology/model.js';
 import { formCluster, type FormResult } from './form.js';
 
@@ -60,11 +60,7 @@ export async function prepareCluster(topology: Topology): Promise<{
       `this cluster is already running (${running.map((r) => `${r.name} pid ${r.pid}`).join(', ')})`,
       { hint: 'see `redis-ha status`; stop it with `redis-ha down`' },
     );
-  const state = dir.readState();
-  const t = await bindPorts(topology, state, true);
-  dir.writeState(state);
-  ensureTls(t);
-  const secrets = withTls(loadOrCreateSecrets(dir), t);
+  const { t, secrets } = await prepareState(topology, { checkFree: true });
   writeRendered(
     renderAll(t, {
       root: dir,
@@ -81,39 +77,30 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
   const bins = await findRedis();
   o.progress(`using Redis ${bins.version} (${bins.server})`);
   const { t, dir, secrets } = await prepareCluster(topology);
+  const procs = new LocalProcesses({ t, dir, bins, secrets: fixedSecrets(secrets) });
+  const links = new Links(t, fixedSecrets(secrets));
   const exits = new Map<string, ChildExit>();
   let formed = false;
-  const children = new ChildTable({
-    dir,
-    bins,
-    backoffMinMs: t.supervisor.restartBackoffMinMs,
-    backoffMaxMs: t.supervisor.restartBackoffMaxMs,
-    stopTimeoutMs: t.supervisor.stopTimeoutMs,
-    onExit: (m, _c: Child, exit) => {
-      exits.set(m.name, exit);
-      if (formed)
-        o.progress(
-          `${m.name} exited (${exit.signal ?? `code ${exit.code}`}): not restarted, no supervision yet`,
-        );
-    },
-  });
-  const pool = new ClientPool(t, secrets, 1000);
   const stop = async (): Promise<void> => {
-    pool.close();
-    await children.stopAll('');
+    links.close();
+    await procs.stopAll(undefined, t.supervisor.stopTimeoutMs);
   };
   try {
     for (const n of t.nodes) {
-      children.spawn(n);
+      const child = procs.spawn(n);
       o.progress(
         `starting ${n.name} (${n.role} of ${shardOf(t, n.name)}, ${n.host}:${n.port}) ...`,
       );
+      void child.exited.then((exit) => {
+        exits.set(n.name, exit);
+        if (formed && procs.alive(n.name) === false)
+          o.progress(`${n.name} exited (${describe(exit)}): not restarted, no supervision yet`);
+      });
     }
-    const check = (): void => throwIfExited(exits);
     const result = await formCluster(t, {
-      pool,
+      links,
       progress: o.progress,
-      check,
+      check: () => throwIfExited(exits),
       healthyTimeoutMs: o.healthyTimeoutMs,
     });
     formed = true;
@@ -124,8 +111,8 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
       result,
       stop,
       release: () => {
-        pool.close();
-        for (const c of children.all()) c.release();
+        links.close();
+        for (const c of procs.children()) if (c instanceof Child) c.release();
       },
     };
   } catch (e) {
@@ -134,13 +121,15 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
   }
 }
 
+const describe = (exit: ChildExit): string => exit.signal ?? `code ${exit.code}`;
+
 /** Ends a formation wait at once when a node's process is gone, with its output. */
 function throwIfExited(exits: ReadonlyMap<string, ChildExit>): void {
   const [name, exit] = [...exits][0] ?? [];
   if (name && exit)
     throw new RedisHaError(
       'PROCESS_FAILED',
-      `${name} exited (${exit.signal ?? `code ${exit.code}`})${exit.output ? `:\n${exit.output}` : ''}`,
+      `${name} exited (${describe(exit)})${exit.output ? `:\n${exit.output}` : ''}`,
       { hint: `see \`redis-ha logs ${name}\`` },
     );
 }

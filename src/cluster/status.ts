@@ -1,6 +1,6 @@
 /** One look at a running cluster: every node's replies, analysed per shard (for `status`). */
-import { credentials } from '../secrets/credentials.js';
-import type { Secrets } from '../secrets/store.js';
+import { credentials } from '../state/credentials.js';
+import type { Secrets } from '../state/secrets.js';
 import { redisErrorText, withClient } from '../redis/client.js';
 import { clusterNodes, type BoundTopology } from '../topology/model.js';
 import { analyzeCluster, type ClusterView, type NodeSnapshot } from './analyze.js';

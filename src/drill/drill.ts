@@ -1,15 +1,11 @@
-import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../errors/errors.js';
-import { withClient } from '../redis/client.js';
-import { ClientPool } from '../runtime/observe.js';
-import type { StateDir } from '../runtime/state-dir.js';
-import { waitHealthy } from '../runtime/readiness.js';
-import type { Secrets } from '../secrets/store.js';
-import { runSwitchover } from '../sentinel/switchover.js';
-import { SentinelWatcher } from '../sentinel/watcher.js';
+import { withClient, type Auth } from '../redis/client.js';
+import type { StateDir } from '../state/state-dir.js';
+import { runSwitchover } from '../ops/switchover.js';
 import { hostOf, type BoundTopology } from '../topology/model.js';
-import { SentinelEventStream } from '../sentinel/event-stream.js';
+import type { ClusterView } from '../view/view.js';
+import { waitHealthy } from '../view/wait-healthy.js';
 import { failedOverFrom, LAB_FAULTS, pidOf, type Fault } from './faults.js';
 import { injectLabFault, VipSampler } from './lab-faults.js';
 import type { LabState } from '../lab/lab.js';
@@ -37,13 +33,18 @@ export interface DrillReport {
   summary: DrillSummary;
 }
 
-/** Runs the fault N times against a running local topology and measures what clients saw. */
+/**
+ * Runs the fault N times against a running topology and measures what clients saw, with this
+ * process's view (started, admin: it reads every key back).
+ */
 export async function runDrill(
-  t: BoundTopology,
-  secrets: Secrets,
+  view: ClusterView,
   dir: StateDir,
   o: DrillOptions,
 ): Promise<DrillReport> {
+  const t = view.topology;
+  const secrets = view.links.secrets.current;
+  const admin = view.links.nodeAuth();
   if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy' && !o.lab) {
     throw new RedisHaError(
       'USAGE',
@@ -55,29 +56,25 @@ export async function runDrill(
     throw new RedisHaError('USAGE', `fault "${o.fault}" needs hosts of their own`, {
       hint: 'bring them up with `redis-ha lab up` and run the drill against the lab topology',
     });
-  const pool = new ClientPool(t, secrets, 1000);
-  const watcher = new SentinelWatcher({ topology: t, secrets, pollMs: 100 });
   const timeline: { at: number; primary: string | undefined }[] = [];
-  watcher.on('primary', ({ to }) => timeline.push({ at: performance.now(), primary: to?.name }));
-  await watcher.start();
-  timeline.push({ at: performance.now(), primary: watcher.primary?.name });
+  const offPrimary = view.on('primary', ({ to }) =>
+    timeline.push({ at: performance.now(), primary: to?.name }),
+  );
+  timeline.push({ at: performance.now(), primary: view.primary?.name });
   const events: TimedEvent[] = [];
-  const stream = o.trace
-    ? new SentinelEventStream(t, sentinelCredentials(t, secrets), (m) => {
-        // Only the master's +sdown starts a failover (not a replica's or a sentinel's).
-        if (m.channel !== '+sdown' || m.payload.startsWith('master '))
-          events.push({ at: performance.now(), channel: m.channel });
-      })
-    : undefined;
-  stream?.start();
+  const offEvents = view.on('sentinel', (m) => {
+    // Only the master's +sdown starts a failover (not a replica's or a sentinel's).
+    if (o.trace && (m.channel !== '+sdown' || m.payload.startsWith('master ')))
+      events.push({ at: performance.now(), channel: m.channel });
+  });
   // Writes go on during a drill: replica offsets are compared with a tolerance.
   const healthy = (timeoutMs: number): Promise<unknown> =>
-    waitHealthy(pool, t, timeoutMs, () => undefined, { strictOffsets: false });
+    waitHealthy(view, timeoutMs, () => undefined, { strictOffsets: false });
   const runs: DrillRun[] = [];
   try {
     for (let run = 1; run <= o.runs; run++) {
       await healthy(60_000);
-      const from = watcher.primary?.name ?? '?';
+      const from = view.primary?.name ?? '?';
       const client = drillClient(t, secrets, o.client);
       const writer = new Writer(
         client,
@@ -104,8 +101,8 @@ export async function runDrill(
       await sleep(500);
       t0 = performance.now();
       if (o.lab && (o.fault === 'kill' || LAB_FAULTS.includes(o.fault)))
-        await injectLabFault(o.fault as LabFault, t, o.lab, from, watcher, o.progress);
-      else await inject(o.fault, t, secrets, dir, watcher, from, o.progress);
+        await injectLabFault(o.fault as LabFault, t, o.lab, from, view, o.progress);
+      else await inject(o.fault, view, dir, from, o.progress);
       let healthyAfterMs = NaN;
       let stoppedAt = NaN;
       try {
@@ -118,11 +115,11 @@ export async function runDrill(
         writer.client.disconnect();
       }
       const vip = await sampler?.stop();
-      const to = watcher.primary?.name ?? '?';
+      const to = view.primary?.name ?? '?';
       const after = writer.acks.find((a) => a.issuedAt >= t0);
-      const lost = await countLost(t, secrets, to, writer, writer.acks);
+      const lost = await countLost(t, admin, to, writer, writer.acks);
       // Every run starts from the same dataset (a growing one would slow later resyncs).
-      await removeKeys(t, secrets, to, writer).catch(() => undefined);
+      await removeKeys(t, admin, to, writer).catch(() => undefined);
       const r: DrillRun = {
         run,
         fault: o.fault,
@@ -147,9 +144,8 @@ export async function runDrill(
       );
     }
   } finally {
-    stream?.stop();
-    watcher.stop();
-    pool.close();
+    offPrimary();
+    offEvents();
   }
   return { fault: o.fault, client: o.client, runs, summary: summarize(runs) };
 }
@@ -166,13 +162,12 @@ const fmt = (x: number | null): string => (x === null ? 'n/a' : `${Math.round(x)
 
 async function inject(
   fault: Fault,
-  t: BoundTopology,
-  secrets: Secrets,
+  view: ClusterView,
   dir: StateDir,
-  watcher: SentinelWatcher,
   primary: string,
   progress: (l: string) => void,
 ): Promise<void> {
+  const t = view.topology;
   const replica = t.nodes.find((n) => n.name !== primary)?.name ?? '';
   switch (fault) {
     case 'kill':
@@ -185,14 +180,14 @@ async function inject(
       process.kill(pidOf(dir, t.sentinels[0]?.name ?? ''), 'SIGKILL');
       return;
     case 'switchover':
-      await runSwitchover(t, secrets, () => undefined);
+      await runSwitchover(view, () => undefined);
       return;
     case 'freeze': {
       const pid = pidOf(dir, primary);
       process.kill(pid, 'SIGSTOP');
       try {
         // Resume it once another node is the primary (it must then come back as a replica).
-        await failedOverFrom(t, watcher, primary);
+        await failedOverFrom(t, view, primary);
       } finally {
         process.kill(pid, 'SIGCONT');
         progress(`resumed ${primary}`);
@@ -205,14 +200,14 @@ async function inject(
 /** Acknowledged writes missing or wrong on the primary after convergence. */
 async function countLost(
   t: BoundTopology,
-  secrets: Secrets,
+  admin: Auth,
   primary: string,
   w: Writer,
   acks: readonly Ack[],
 ): Promise<number> {
   const node = t.nodes.find((n) => n.name === primary);
   if (!node) return acks.length;
-  return withClient(node, { ...credentials(t, secrets, 'admin'), timeoutMs: 5000 }, async (c) => {
+  return withClient(node, { ...admin, timeoutMs: 5000 }, async (c) => {
     let lost = 0;
     for (let i = 0; i < acks.length; i += 1000) {
       const batch = acks.slice(i, i + 1000);
@@ -226,13 +221,13 @@ async function countLost(
 /** Unlinks every key the writer may have written (run after the verification). */
 async function removeKeys(
   t: BoundTopology,
-  secrets: Secrets,
+  admin: Auth,
   primary: string,
   w: Writer,
 ): Promise<void> {
   const node = t.nodes.find((n) => n.name === primary);
   if (!node) return;
-  await withClient(node, { ...credentials(t, secrets, 'admin'), timeoutMs: 5000 }, async (c) => {
+  await withClient(node, { ...admin, timeoutMs: 5000 }, async (c) => {
     for (let i = 0; i < w.issued; i += 1000) {
       const keys = Array.from({ length: Math.min(1000, w.issued - i) }, (_, k) => w.key(i + k));
       await c.unlink(...keys);

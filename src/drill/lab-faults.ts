@@ -4,9 +4,9 @@ import { hostOf, type BoundTopology } from '../topology/model.js';
 import { unitPids, type LabHost, type LabState } from '../lab/lab.js';
 import { setLink } from '../lab/netns.js';
 import { nodeUnitName } from '../render/bundle/units.js';
-import type { SentinelWatcher } from '../sentinel/watcher.js';
+import type { ClusterView } from '../view/view.js';
 import { failedOverFrom } from './faults.js';
-import { carries } from '../agent/vip-address.js';
+import { carries } from '../endpoint/vip-address.js';
 
 /** What the VIP sampler saw during one run. */
 export interface VipSamples {
@@ -96,7 +96,7 @@ export async function injectLabFault(
   t: BoundTopology,
   lab: LabState,
   primary: string,
-  watcher: SentinelWatcher,
+  watcher: ClusterView,
   progress: (l: string) => void,
 ): Promise<void> {
   const node = t.nodes.find((n) => n.name === primary);

@@ -1,7 +1,7 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials } from '../state/credentials.js';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Secrets } from '../secrets/store.js';
+import type { Secrets } from '../state/secrets.js';
 import type { BoundTopology } from '../topology/model.js';
 
 export interface Ack {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { BoundTopology, ClusterNodeSpec } from '../topology/model.js';
 import { quote } from './common.js';
-import type { TlsFiles } from '../secrets/tls.js';
+import type { TlsFiles } from '../state/tls.js';
 
 /** What the cluster lines of one node's redis.conf need from its context. */
 export interface ClusterConfContext {

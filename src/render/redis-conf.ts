@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { aclRules } from '../secrets/credentials.js';
-import { ACL_USERS, type Secrets } from '../secrets/store.js';
+import { aclRules } from '../state/credentials.js';
+import { ACL_USERS, type Secrets } from '../state/secrets.js';
 import { isClusterNode, type BoundTopology, type NodeSpec } from '../topology/model.js';
 import { quote, header } from './common.js';
 import { clusterLines, clusterMonitorRules } from './cluster-conf.js';
-import type { TlsFiles } from '../secrets/tls.js';
+import type { TlsFiles } from '../state/tls.js';
 
 export interface RedisConfContext {
   /** The node this one replicates from; undefined for the primary. */

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isPortFree } from '../../src/runtime/ports.js';
+import { isPortFree } from '../../src/state/ports.js';
 
 const taken = new Set<number>();
 

@@ -14,12 +14,12 @@ import { analyzeCluster, type ClusterView } from '../../src/cluster/analyze.js';
 import { readReplies, snapshotFromReplies, type RawReplies } from '../../src/cluster/snapshot.js';
 import { startCluster } from '../../src/cluster/start.js';
 import { createClient } from '../../src/redis/client.js';
-import { credentials } from '../../src/secrets/credentials.js';
-import { Child } from '../../src/runtime/child.js';
-import { findRedis } from '../../src/runtime/redis-bin.js';
+import { credentials } from '../../src/state/credentials.js';
+import { Child } from '../../src/backends/child.js';
+import { findRedis } from '../../src/backends/redis-bin.js';
 import { loadTopology } from '../../src/topology/load.js';
 import { clusterNodes, type BoundTopology } from '../../src/topology/model.js';
-import type { Secrets } from '../../src/secrets/store.js';
+import type { Secrets } from '../../src/state/secrets.js';
 import { writeClusterTopology } from './cluster-topology.js';
 
 export interface FixtureNode {

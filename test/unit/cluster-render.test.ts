@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderAll } from '../../src/render/render-all.js';
-import { bindPorts } from '../../src/runtime/ports.js';
-import { StateDir, emptyState } from '../../src/runtime/state-dir.js';
+import { bindPorts } from '../../src/state/ports.js';
+import { StateDir, emptyState } from '../../src/state/state-dir.js';
 import { parseTopologyText } from '../../src/topology/load.js';
 import { designatedPrimary } from '../../src/topology/model.js';
 import { SEED_TOPOLOGY } from '../../src/topology/seed.js';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { RedisHaError } from '../../src/errors/errors.js';
 import { parseTopologyText } from '../../src/topology/load.js';
 import { clusterNodes, type Topology } from '../../src/topology/model.js';
-import { bindPorts } from '../../src/runtime/ports.js';
-import { emptyState } from '../../src/runtime/state-dir.js';
+import { bindPorts } from '../../src/state/ports.js';
+import { emptyState } from '../../src/state/state-dir.js';
 
 const OK = 'cluster:\n  shards: 3\n';
 

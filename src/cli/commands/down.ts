@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runningSupervisor } from '../../runtime/lock.js';
-import { sweepOrphans } from '../../runtime/orphans.js';
-import { isAlive } from '../../runtime/pids.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { runningSupervisor } from '../../state/lock.js';
+import { sweepOrphans } from '../../backends/orphans.js';
+import { isAlive } from '../../util/pids.js';
+import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 

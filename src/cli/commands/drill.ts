@@ -1,6 +1,7 @@
 import { RedisHaError } from '../../errors/errors.js';
 import path from 'node:path';
 import { runDrill } from '../../drill/drill.js';
+import type { ClientKind } from '../../drill/writer.js';
 import { writeDrillReport } from '../../drill/report.js';
 import { FAULTS, LAB_FAULTS, type Fault } from '../../drill/faults.js';
 import { readLab, rerunInClientHost, type LabState } from '../../lab/lab.js';
@@ -9,6 +10,7 @@ import type { VipSamples } from '../../drill/lab-faults.js';
 import { labTopology, labTopologyFile } from './lab.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
+import { withView } from '../../app/open.js';
 
 export interface DrillCliOptions extends TopologyOptions {
   fault: string;
@@ -52,15 +54,20 @@ export async function drillCommand(
     throw new RedisHaError('USAGE', `fault "${o.fault}" needs hosts of their own`, {
       hint: 'bring them up with `redis-ha lab up`, then `redis-ha drill --lab --fault ...`',
     });
-  const { t: bound, dir, secrets } = await startedTopology(topo);
-  const r = await runDrill(bound, secrets, dir, {
-    lab,
-    fault: o.fault as Fault,
-    runs,
-    client: o.client,
-    progress: (l) => ctx.progress(l),
-    trace: o.report !== undefined,
-  });
+  const p = await startedTopology(topo);
+  const r = await withView(
+    p,
+    (view) =>
+      runDrill(view, p.dir, {
+        lab,
+        fault: o.fault as Fault,
+        runs,
+        client: o.client as ClientKind,
+        progress: (l) => ctx.progress(l),
+        trace: o.report !== undefined,
+      }),
+    { pollMs: 100 },
+  );
   const files = o.report ? await writeDrillReport(path.resolve(o.report), r) : undefined;
   const s = r.summary;
   const text = [

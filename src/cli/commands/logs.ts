@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { RedisHaError } from '../../errors/errors.js';
 import { formatEvent, type HaEvent } from '../../events/events.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { StateDir } from '../../state/state-dir.js';
 import { redact } from '../../util/redact.js';
-import { readSecrets } from '../../secrets/store.js';
+import { readSecrets } from '../../state/secrets.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 

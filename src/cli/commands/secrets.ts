@@ -1,9 +1,9 @@
-import { StateDir } from '../../runtime/state-dir.js';
-import { ACL_USERS, readSecrets } from '../../secrets/store.js';
+import { StateDir } from '../../state/state-dir.js';
+import { ACL_USERS, readSecrets } from '../../state/secrets.js';
 import { RedisHaError } from '../../errors/errors.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology, topologyFrom } from '../context.js';
-import { rotateSecrets } from '../../secrets/rotate.js';
+import { rotateSecrets } from '../../ops/rotate.js';
 
 /** The one place that prints passwords, because the user asked for them. */
 export function secretsCommand(o: TopologyOptions, action = 'show'): Promise<CommandResult> {

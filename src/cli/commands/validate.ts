@@ -1,7 +1,7 @@
 import { RedisHaError } from '../../errors/errors.js';
-import { runningSupervisor } from '../../runtime/lock.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { runningSupervisor } from '../../state/lock.js';
+import { bindPorts } from '../../state/ports.js';
+import { StateDir } from '../../state/state-dir.js';
 import { formatBytes, formatDuration } from '../../util/units.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
