@@ -76,6 +76,11 @@ export class Child {
     await this.exited;
   }
 
+  /** Lets this process exit while the child runs on (a detached cluster `up`, unsupervised). */
+  release(): void {
+    this.#proc.unref();
+  }
+
   kill(signal: NodeJS.Signals): void {
     if (this.running) this.#proc.kill(signal);
   }

@@ -10,6 +10,7 @@ import {
 } from '../topology/defaults.js';
 import { deepFreeze, type BoundTopology, type Port, type Topology } from '../topology/model.js';
 import type { PersistedState } from './state-dir.js';
+import { bindClusterPorts } from './cluster-ports.js';
 
 /** Loopback, a wildcard, or an address of this machine's interfaces: ports can be probed. */
 export function isLocalAddress(host: string): boolean {
@@ -63,6 +64,7 @@ export async function bindPorts(
   state: PersistedState,
   checkFree: boolean,
 ): Promise<BoundTopology> {
+  if (t.kind === 'cluster') return bindClusterPorts(t, state, checkFree);
   const proxy = t.endpoint.mode === 'proxy';
   const taken = new Set<string>();
   const read = proxy ? t.endpoint.readListen : undefined;

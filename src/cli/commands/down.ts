@@ -8,7 +8,7 @@ import { topologyFrom } from '../context.js';
 
 /** Stops the supervisor by PID (it stops its children in order), then any leftover child by PID. */
 export async function downCommand(o: TopologyOptions, ctx: CommandContext): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
   const dir = new StateDir(t.stateDir);
   const pid = runningSupervisor(dir);
   let supervisor: 'stopped' | 'killed' | 'none' = 'none';

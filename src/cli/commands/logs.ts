@@ -13,7 +13,7 @@ export interface LogsOptions extends TopologyOptions {
 
 /** Without a member: the supervisor's event log. With one: that server's own log. */
 export function logsCommand(member: string | undefined, o: LogsOptions): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
   const dir = new StateDir(t.stateDir);
   readSecrets(dir); // registers secrets so redaction covers server logs too
   const n = Math.max(1, Number(o.lines ?? 50) || 50);

@@ -6,7 +6,7 @@ import type { Observation } from '../../view/observation.js';
 import type { BoundTopology } from '../../topology/model.js';
 import { formatBytes } from '../../util/units.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
-import { startedTopology } from '../context.js';
+import { startedTopology, topologyFrom } from '../context.js';
 
 export interface StatusReport {
   healthy: boolean;
@@ -137,6 +137,8 @@ export async function collectStatus(o: TopologyOptions): Promise<StatusReport> {
 }
 
 export async function statusCommand(o: TopologyOptions): Promise<CommandResult> {
+  if (topologyFrom(o, ['sentinel', 'cluster']).kind === 'cluster')
+    return (await import('../cluster-status.js')).clusterStatusCommand(o);
   const r = await collectStatus(o);
   return { text: formatReport(r), json: r, exitCode: r.healthy ? 0 : 1 };
 }

@@ -58,7 +58,8 @@ function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): s
 }
 
 export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
+  if (t.kind === 'cluster') return (await import('../cluster-up.js')).clusterUp(t, o, ctx);
   const dir = new StateDir(t.stateDir);
   const running = runningSupervisor(dir);
   if (running !== undefined) {

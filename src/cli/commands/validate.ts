@@ -7,7 +7,8 @@ import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
 export async function validateCommand(o: TopologyOptions): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
+  if (t.kind === 'cluster') return (await import('../cluster-status.js')).clusterValidate(t);
   const dir = new StateDir(t.stateDir);
   const running = runningSupervisor(dir);
   // Ports of a running topology are in use by itself; check only when it is not running.
