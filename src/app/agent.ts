@@ -58,6 +58,7 @@ export class HostAgent extends TypedEmitter<AgentEvents> {
       node,
       configFile: o.dir.configFile('node', node.name),
       unit: nodeUnitName(node),
+      minReplicasToWrite: t.replication.minReplicasToWrite,
       auth: () => this.#view.links.nodeAuth(),
     });
   }

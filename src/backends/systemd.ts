@@ -13,6 +13,8 @@ export interface SystemdOptions {
   /** Its live config (Redis and Sentinel rewrite it: edited in place, never re-rendered). */
   configFile: string;
   unit: string;
+  /** The topology's min-replicas-to-write: a restart never keeps a lowered one. */
+  minReplicasToWrite: number;
   /** The admin credentials, for the connection that watches the node. */
   auth: () => Auth;
   /** Injected by tests. */
@@ -41,13 +43,27 @@ function systemctl(args: string[]): Promise<void> {
   );
 }
 
-/** The node's config pointing at `primary` (priority 0 until synced), or at nothing. Pure. */
-export function replicaConfig(conf: string, primary: NodeSpec<number> | undefined): string {
+/**
+ * The node's config pointing at `primary` (priority 0 until synced), or at nothing, with the
+ * topology's write quorum (a lowered one may have been written by a CONFIG REWRITE). Pure.
+ */
+export function replicaConfig(
+  conf: string,
+  primary: NodeSpec<number> | undefined,
+  minReplicasToWrite: number,
+): string {
   const lines = conf
     .split('\n')
-    .filter((l) => !/^\s*(replicaof|slaveof|replica-priority|slave-priority)\s/i.test(l));
-  if (primary) lines.push(`replicaof ${primary.host} ${primary.port}`, 'replica-priority 0', '');
-  return lines.join('\n').replace(/\n{3,}$/, '\n');
+    .filter(
+      (l) =>
+        !/^\s*(replicaof|slaveof|replica-priority|slave-priority|min-replicas-to-write|min-slaves-to-write)\s/i.test(
+          l,
+        ),
+    );
+  while (lines.at(-1)?.trim() === '') lines.pop();
+  lines.push(`min-replicas-to-write ${minReplicasToWrite}`);
+  if (primary) lines.push(`replicaof ${primary.host} ${primary.port}`, 'replica-priority 0');
+  return lines.join('\n') + '\n';
 }
 
 /**
@@ -117,7 +133,10 @@ export class SystemdUnits extends TypedEmitter<BackendEvents> implements Backend
   async start(m: Member<number>, replicaOf?: NodeSpec<number>): Promise<void> {
     const { configFile, unit } = this.#o;
     if (m.kind === 'node' && existsSync(configFile))
-      writeFileSync(configFile, replicaConfig(readFileSync(configFile, 'utf8'), replicaOf));
+      writeFileSync(
+        configFile,
+        replicaConfig(readFileSync(configFile, 'utf8'), replicaOf, this.#o.minReplicasToWrite),
+      );
     // Now, instead of after the unit's RestartSec (which keeps systemd from restarting a dead
     // primary as a primary before the failover).
     await (this.#o.systemctl ?? systemctl)(['restart', unit]);

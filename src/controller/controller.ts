@@ -1,12 +1,20 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../backends/backend.js';
 import { makeEvent, TypedEmitter, type HaEvent, type HaEventKind } from '../events/events.js';
 import type { Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { ClusterView } from '../view/view.js';
-import { decideOnPrimaryExit, decideRejoin, staleMasters } from './decisions.js';
+import type { Observation } from '../view/observation.js';
+import {
+  decideOnPrimaryExit,
+  decideRejoin,
+  isolated,
+  staleMasters,
+  writeQuorum,
+} from './decisions.js';
+import { ImmediateFailover } from './immediate.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
+import { WriteQuorums } from './write-quorum.js';
 import type { Authority } from './sentinel-authority.js';
 
 export type ControllerStatus = 'idle' | 'running' | 'stopped';
@@ -51,7 +59,6 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   readonly #t: BoundTopology;
   #primary: string | undefined;
   #dead: { name: string; since: number; warned: boolean } | undefined;
-  #askedFor: string | undefined;
   #synced = new Set<string>();
   #promotable = new Set<string>();
   #demoting = new Set<string>();
@@ -60,7 +67,8 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   #unplaced = new Set<string>();
   #exitAt = new Map<string, number>();
   readonly #restarts: Restarts;
-  #guard: { node: string; stop(): void } | undefined;
+  readonly #quorums: WriteQuorums;
+  readonly #immediate: ImmediateFailover;
   #off: (() => void)[] = [];
 
   constructor(o: ControllerOptions) {
@@ -70,6 +78,17 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#primary = o.primary;
     const { restartBackoffMinMs: min, restartBackoffMaxMs: max } = o.topology.supervisor;
     this.#restarts = new Restarts(min, max);
+    const event = (...a: Parameters<HaController['report']>): void => this.report(...a);
+    this.#quorums = new WriteQuorums(o.topology, o.nodes, event);
+    this.#immediate = new ImmediateFailover({
+      t: o.topology,
+      authority: o.authority,
+      hangGuard: o.hangGuard,
+      runs: (name) => o.backend.alive(name),
+      candidates: (name) => this.#candidates(name),
+      primary: () => (this.#status === 'running' ? this.#primary : undefined),
+      event,
+    });
   }
 
   get status(): ControllerStatus {
@@ -93,9 +112,17 @@ export class HaController extends TypedEmitter<ControllerEvents> {
         else this.#onSwitch(this.#primary, to, verdict.reason, wasSynced);
       }),
       view.on('synced', ({ node, synced }) => this.#onSynced(node, synced)),
-      view.on('look', ({ obs }) => this.#onLook(obs.at)),
+      view.on('look', ({ obs }) => this.#onLook(obs)),
+      view.on(
+        'state',
+        () =>
+          isolated(this.#t, this.#o.view.state) &&
+          this.#quorums.restoreAll('cut off from the sentinels'),
+      ),
     );
-    this.#arm(this.#primary === undefined ? undefined : findNode(this.#t, this.#primary));
+    this.#immediate.watch(
+      this.#primary === undefined ? undefined : findNode(this.#t, this.#primary),
+    );
     for (const m of backend.members)
       if (backend.alive(m.name) === false) this.#onExit(m, 'not running');
   }
@@ -105,7 +132,8 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#status = 'stopped';
     for (const off of this.#off) off();
     this.#restarts.stop();
-    this.#guard?.stop();
+    this.#quorums.stop();
+    this.#immediate.stop();
     this.emit('status', 'stopped');
   }
 
@@ -115,9 +143,15 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     await this.#raise(node);
   }
 
-  #event(kind: HaEventKind, message: string, member?: string, level?: Level, data?: object): void {
-    const e = makeEvent(kind, message, { member, level, data: data as Record<string, unknown> });
-    this.emit('event', e);
+  /** An event of the policy (its parts report through here too). */
+  report(
+    kind: HaEventKind,
+    message: string,
+    member?: string,
+    level?: Level,
+    data?: Record<string, unknown>,
+  ): void {
+    this.emit('event', makeEvent(kind, message, { member, level, data }));
   }
 
   #managed(name: string): boolean {
@@ -142,7 +176,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     if (this.#primary === undefined) {
       // Neither as a primary nor as a replica of nobody: once the view confirms one (#adopt).
       this.#unplaced.add(m.name);
-      return this.#event(
+      return this.report(
         'warning',
         `${m.name} is down; no confirmed primary yet to rejoin`,
         m.name,
@@ -155,19 +189,16 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     });
     if (d.action === 'wait-for-failover') {
       this.#dead = { name: m.name, since: Date.now(), warned: false };
-      this.#event(
+      this.report(
         'primary-down',
         `primary died: not restarting it as a primary; waiting for Sentinel to promote one of ${d.candidates.join(', ')} (${how})`,
         m.name,
         'warn',
       );
-      void this.#failoverNow(
-        m.name,
-        `the primary's process exited: asked {by} for an immediate failover (no down-after wait)`,
-      );
+      this.#immediate.exited(m.name);
       return;
     }
-    this.#event('decision', d.reason, m.name, d.dataLost ? 'error' : 'warn');
+    this.report('decision', d.reason, m.name, d.dataLost ? 'error' : 'warn');
     // Back before down-after, Sentinel never acts on stale replica state.
     this.#restartLater(m, false, 'restarted as primary', true);
   }
@@ -187,7 +218,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       },
       immediate,
     );
-    this.#event('restart', `restarting in ${delay}ms`, m.name);
+    this.report('restart', `restarting in ${delay}ms`, m.name);
   }
 
   async #start(
@@ -199,69 +230,14 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#o.nodes.reset(m.name);
     if (m.kind === 'sentinel') return;
     const tail = replicaOf ? ` of ${replicaOf.name} (promotion priority 0 until synced)` : '';
-    this.#event('decision', `${why}${tail}`, m.name);
+    this.report('decision', `${why}${tail}`, m.name);
     if (replicaOf) void this.#o.nodes.connectReplicaNow(m, replicaOf).catch(() => undefined);
-  }
-
-  /** Once per primary; retried while a just-synced replica may still look unpromotable. */
-  async #failoverNow(name: string, started: string): Promise<void> {
-    if (this.#askedFor === name) return;
-    this.#askedFor = name;
-    const deadline = Date.now() + this.#t.sentinel.downAfterMs;
-    for (;;) {
-      const r = await this.#o.authority.failover(name);
-      if (this.#askedFor !== name || this.#status !== 'running') return; // switched meanwhile
-      if (!r.started && !r.inProgress && Date.now() < deadline) {
-        await sleep(100);
-        continue;
-      }
-      this.#event(
-        'decision',
-        r.started
-          ? started.replace('{by}', r.by ?? '?')
-          : `immediate failover not started (${r.text}); Sentinel's own detection continues`,
-        name,
-      );
-      return;
-    }
-  }
-
-  /** Watches the primary for a hang when this controller runs it. */
-  #arm(primary: NodeSpec<number> | undefined): void {
-    if (this.#guard?.node === primary?.name) return;
-    this.#guard?.stop();
-    this.#guard = undefined;
-    if (!primary || !this.#managed(primary.name)) return;
-    const g = this.#o.hangGuard(primary, (ms) => this.#onHung(primary.name, ms));
-    this.#guard = { node: primary.name, stop: () => g.stop() };
-  }
-
-  #onHung(name: string, silentMs: number): void {
-    if (this.#o.backend.alive(name) === false || name !== this.#primary) return;
-    const d = this.#t.sentinel.downAfterMs;
-    if (this.#candidates(name).length === 0)
-      return this.#event(
-        'warning',
-        `no answer to PING for ${silentMs}ms (down-after ${d}ms) but no synced replica to promote: not failing over`,
-        name,
-        'warn',
-      );
-    this.#event(
-      'primary-down',
-      `no answer to PING for ${silentMs}ms (down-after ${d}ms) while its process runs: hung`,
-      name,
-      'warn',
-    );
-    void this.#failoverNow(
-      name,
-      `hung primary: asked {by} for a failover now rather than after Sentinel's ping, vote and election`,
-    );
   }
 
   /** The first primary this controller learns of (an agent started without one confirmed). */
   #adopt(to: NodeSpec<number>): void {
     this.#primary = to.name;
-    this.#arm(to);
+    this.#immediate.watch(to);
     for (const name of this.#unplaced) {
       const m = findNode(this.#t, name);
       if (m && this.#o.backend.alive(name) === false) this.#onExit(m, 'not running');
@@ -272,26 +248,33 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   #onSwitch(from: string, to: NodeSpec<number>, how: string, wasSynced: boolean): void {
     const toWasSynced = wasSynced || this.#synced.has(to.name);
     this.#primary = to.name;
-    this.#askedFor = undefined;
     this.#synced.delete(to.name);
     this.#synced.delete(from);
     this.#former.add(from);
     this.#former.delete(to.name);
-    this.#arm(to);
-    this.#event('failover', `failover: ${from} -> ${to.name} (${how})`, undefined, 'info', {
+    this.#immediate.watch(to);
+    // Its replicas (the old primary among them) cannot confirm writes yet: keep it writable.
+    if (this.#o.backend.alive(to.name))
+      this.#quorums.set(
+        to,
+        writeQuorum(this.#t, undefined, () => false),
+        'promoted, no replica confirms writes yet',
+      );
+    this.report('failover', `failover: ${from} -> ${to.name} (${how})`, undefined, 'info', {
       from,
       to: to.name,
     });
     this.emit('failover', { from, to: to.name, how });
     const node = findNode(this.#t, from);
     if (!node || !this.#managed(from)) return;
+    this.#quorums.set(node, this.#quorums.configured, 'no longer the primary');
     if (this.#dead?.name !== from) {
       if (this.#o.backend.alive(from)) this.#demote(node, to);
       return;
     }
     this.#dead = undefined;
     const d = decideRejoin({ promoted: to.name, promotedWasSynced: toWasSynced, oldPrimary: from });
-    if (d.action === 'hold') return this.#event('error', d.reason, from);
+    if (d.action === 'hold') return this.report('error', d.reason, from);
     void this.#start(node, to, `rejoining as a replica (the seed's manual "fallback")`);
   }
 
@@ -313,7 +296,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       })
       .then((r) => {
         const msg = `still said role:master after the switch to ${to.name}: REPLICAOF ${to.name} sent`;
-        if (r === 'demoted') this.#event('decision', msg, old.name);
+        if (r === 'demoted') this.report('decision', msg, old.name);
       })
       .catch(() => undefined)
       .finally(() => this.#demoting.delete(old.name));
@@ -335,15 +318,25 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       this.#promotable.delete(node.name);
       throw e;
     }
-    this.#event(
+    this.report(
       'synced',
       `in sync with ${this.#primary}; promotion priority ${node.priority}`,
       node.name,
     );
   }
 
-  #onLook(at: number): void {
+  #onLook(obs: Observation): void {
     if (this.#status !== 'running') return;
+    const at = obs.at;
+    const p = this.#o.view.primary;
+    const runs = (name: string): boolean => this.#o.backend.alive(name) === true;
+    this.#quorums.adjust(
+      p,
+      obs,
+      (name) => this.#synced.has(name),
+      runs,
+      isolated(this.#t, this.#o.view.state),
+    );
     const { view } = this.#o;
     // Level-triggered: a replica the view calls synced that this process has not raised yet (a
     // controller that just started), by a look begun after its last exit.
@@ -360,7 +353,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     const dead = this.#dead;
     if (dead && !dead.warned && Date.now() - dead.since > this.#t.supervisor.failoverWaitMs) {
       dead.warned = true;
-      this.#event(
+      this.report(
         'warning',
         `no failover ${Math.round((Date.now() - dead.since) / 1000)}s after the primary died; still waiting (check quorum: \`redis-ha status\`)`,
         dead.name,

@@ -1,5 +1,13 @@
-import type { NodeSpec, PersistenceMode } from '../topology/model.js';
-import { key, usable, type Verdict, type WatchState } from '../view/watch-state.js';
+import type { BoundTopology, NodeSpec, PersistenceMode } from '../topology/model.js';
+import type { NodeObs } from '../view/observation.js';
+import { majorityNeeded } from '../topology/majority.js';
+import {
+  key,
+  reachableWithin,
+  usable,
+  type Verdict,
+  type WatchState,
+} from '../view/watch-state.js';
 
 /**
  * What to do when the primary's process has exited. Pure, and the heart of "never lose data":
@@ -88,4 +96,35 @@ export function staleMasters(
   return nodes
     .filter((n) => among.has(n.name) && key(n) !== primary && state.roles[key(n)] === 'master')
     .map((n) => n.name);
+}
+
+/**
+ * The write quorum (min-replicas-to-write) the confirmed primary should have now: the
+ * topology's, lowered to the replicas able to confirm writes (synced, online on the primary,
+ * acknowledging within minReplicasMaxLag) when singleCopyWrites allows it. Called only for the
+ * node the view confirms: an old primary cut off with a minority keeps the topology's. Pure.
+ */
+export function writeQuorum(
+  t: Pick<BoundTopology, 'replication' | 'nodes'>,
+  primary: Pick<NodeObs, 'name' | 'acks'> | undefined,
+  synced: (name: string) => boolean,
+): number {
+  const { minReplicasToWrite: n, minReplicasMaxLagMs: maxLag, singleCopyWrites } = t.replication;
+  if (!singleCopyWrites || n === 0) return n;
+  const confirming = t.nodes.filter((r) => {
+    if (r.name === primary?.name || !synced(r.name)) return false;
+    const ack = primary?.acks?.find((a) => a.port === r.port && a.ip === r.host);
+    return ack?.state === 'online' && (ack.lag ?? 0) * 1000 <= maxLag;
+  }).length;
+  return Math.min(n, confirming);
+}
+
+/** No answer from a sentinel majority within the fence timeout: cut off, maybe a minority. Pure. */
+export function isolated(
+  t: Pick<BoundTopology, 'endpoint' | 'sentinels'>,
+  state: WatchState,
+  now = Date.now(),
+): boolean {
+  const reachable = reachableWithin(state, now, t.endpoint.fenceTimeoutMs);
+  return reachable < majorityNeeded(t.sentinels.length);
 }

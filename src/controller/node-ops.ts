@@ -7,6 +7,8 @@ import type { Links } from '../view/links.js';
 export interface NodeOps {
   /** CONFIG SET replica-priority; `persist`: CONFIG REWRITE too (a host's live config). */
   setPriority(node: NodeSpec<number>, priority: number, persist: boolean): Promise<void>;
+  /** CONFIG SET min-replicas-to-write, never persisted: a restart comes back with the topology's. */
+  setWriteQuorum(node: NodeSpec<number>, replicas: number): Promise<void>;
   demoteWhenBack(o: Omit<DemoteOptions, 'auth'>): Promise<DemoteResult>;
   connectReplicaNow(node: NodeSpec<number>, primary: NodeSpec<number>): Promise<boolean>;
   /** A process restarted: drop the cached connection to it. */
@@ -20,6 +22,16 @@ export function redisNodeOps(links: Links): NodeOps {
       const c = links.get(node);
       await c.config('SET', 'replica-priority', String(priority));
       if (persist) await c.call('CONFIG', 'REWRITE').catch(() => undefined);
+    },
+    setWriteQuorum: async (node, replicas) => {
+      const args = ['SET', 'min-replicas-to-write', String(replicas)];
+      const c = links.get(node);
+      // Sentinel kills the clients of the node it promotes: do not wait for our reconnection.
+      if (c.status === 'ready') await c.call('CONFIG', ...args);
+      else
+        await withClient(node, { ...links.nodeAuth(), timeoutMs: 300 }, (x) =>
+          x.call('CONFIG', ...args),
+        );
     },
     demoteWhenBack: (o) => demoteWhenBack({ ...o, auth: links.nodeAuth() }),
     connectReplicaNow: (node, primary) => connectReplicaNow(node, primary, links.nodeAuth()),

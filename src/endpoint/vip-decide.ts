@@ -1,5 +1,11 @@
 import { majorityNeeded } from '../topology/majority.js';
-import { key, type Addr, type Verdict, type WatchState } from '../view/watch-state.js';
+import {
+  key,
+  reachableWithin,
+  type Addr,
+  type Verdict,
+  type WatchState,
+} from '../view/watch-state.js';
 
 export interface VipInput {
   state: WatchState;
@@ -20,14 +26,6 @@ export const FENCE_MARGIN_MS = 250;
 export interface VipDecision {
   hold: boolean;
   reason: string;
-}
-
-/**
- * Sentinels that answered within the window: fresh evidence only (a poll hanging on a cut link
- * keeps the old view, so the age of the last answer is what counts, not the view).
- */
-export function reachableWithin(state: WatchState, now: number, windowMs: number): number {
-  return Object.values(state.views).filter((v) => v.reachable && now - v.seenAt <= windowMs).length;
 }
 
 /**

@@ -19,6 +19,7 @@ export type HaEventKind =
   | 'status'
   | 'warning'
   | 'secrets-reloaded'
+  | 'single-copy'
   | 'error';
 
 export type Level = 'info' | 'warn' | 'error';

@@ -139,6 +139,7 @@ export function toClusterModel(
     replication: {
       minReplicasToWrite: 0,
       minReplicasMaxLagMs: 0,
+      singleCopyWrites: false,
       disklessSyncDelayMs: disklessDelayMs(t.replication.disklessSyncDelay, perPrimary),
       syncTimeoutMs: t.replication.syncTimeout,
     },

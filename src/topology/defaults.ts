@@ -22,6 +22,7 @@ export const DEFAULTS = {
   replication: {
     minReplicasToWrite: 1,
     minReplicasMaxLag: '3s',
+    singleCopyWrites: true,
     disklessSyncDelay: 'auto',
     syncTimeout: '60s',
   },
@@ -166,6 +167,11 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'replication.minReplicasMaxLag',
     default: DEFAULTS.replication.minReplicasMaxLag,
     doc: 'Replica lag (seconds of silence) tolerated by minReplicasToWrite; shorter than downAfter + failover so an isolated primary stops before another is promoted.',
+  },
+  {
+    key: 'replication.singleCopyWrites',
+    default: String(DEFAULTS.replication.singleCopyWrites),
+    doc: "While a sentinel majority confirms the primary and its replicas cannot confirm writes (dead, restarting, resyncing, frozen, cut off), the primary keeps taking writes: its min-replicas-to-write is lowered to the replicas there are, and restored the moment one is synced. Writes are then on one node only: the single-copy window, reported (event, `redis_ha_single_copy_seconds`, status, dashboard, drills). An old primary cut off with a minority is never relaxed (its host's agent restores it when it loses the sentinels). false: refuse writes until a replica is back and synced (a blackout as long as the failure plus a full resync).",
   },
   {
     key: 'replication.disklessSyncDelay',

@@ -240,6 +240,7 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
     replication: {
       minReplicasToWrite: t.replication.minReplicasToWrite,
       minReplicasMaxLagMs: t.replication.minReplicasMaxLag,
+      singleCopyWrites: t.replication.singleCopyWrites,
       disklessSyncDelayMs: disklessDelayMs(t.replication.disklessSyncDelay, replicas),
       syncTimeoutMs: t.replication.syncTimeout,
     },

@@ -93,6 +93,8 @@ export interface Topology<P extends Port = Port> {
   readonly replication: {
     readonly minReplicasToWrite: number;
     readonly minReplicasMaxLagMs: number;
+    /** Keep the confirmed primary writable while no replica can confirm writes (reported). */
+    readonly singleCopyWrites: boolean;
     /** Resolved from 'auto'. */
     readonly disklessSyncDelayMs: number;
     readonly syncTimeoutMs: number;

@@ -178,6 +178,7 @@ export const topologySchema = z
           .min(0)
           .default(DEFAULTS.replication.minReplicasToWrite),
         minReplicasMaxLag: duration.default(DEFAULTS.replication.minReplicasMaxLag),
+        singleCopyWrites: z.boolean().default(DEFAULTS.replication.singleCopyWrites),
         disklessSyncDelay: z
           .union([z.literal('auto'), duration])
           .default(DEFAULTS.replication.disklessSyncDelay),

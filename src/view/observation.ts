@@ -20,7 +20,11 @@ export interface NodeObs {
   priority?: number | undefined;
   keys?: number | undefined;
   /** On a primary: what each replica last acknowledged. */
-  acks?: { ip: string; port: number; state: string; offset: number }[] | undefined;
+  acks?:
+    | { ip: string; port: number; state: string; offset: number; lag?: number | undefined }[]
+    | undefined;
+  /** On a primary: whether it enforces a write quorum now (INFO's min_slaves_good_slaves). */
+  quorumEnforced?: boolean | undefined;
 }
 
 export interface SentinelObs {

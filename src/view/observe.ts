@@ -35,6 +35,7 @@ export async function observeNode(links: Links, name: string): Promise<NodeObs> 
       priority: info.slave_priority === undefined ? undefined : num(info, 'slave_priority'),
       keys: keys === undefined ? 0 : Number(keys),
       acks: role === 'master' ? parseReplicaAcks(info) : undefined,
+      quorumEnforced: role === 'master' ? info.min_slaves_good_slaves !== undefined : undefined,
     };
   } catch (e) {
     return { name, reachable: false, error: redisErrorText(e), offset: 0 };
@@ -130,7 +131,7 @@ export async function pollSentinel(links: Links, name: string): Promise<WatchInp
 export async function pollRole(
   links: Links,
   n: NodeSpec<number>,
-): Promise<{ input: WatchInput; link?: ReplicaLink }> {
+): Promise<{ input: WatchInput; link?: ReplicaLink; replicas?: number }> {
   const c = links.get(n);
   try {
     // Sentinel's CLIENT KILL on the node it promotes cuts our connection at the very moment
@@ -145,7 +146,9 @@ export async function pollRole(
         ? { following: { host: String(r[1]), port: Number(r[2]) }, up: r[3] === 'connected' }
         : { up: false };
     const role = r[0] === 'master' ? 'master' : r[0] === 'slave' ? 'slave' : 'unknown';
-    return { input: { type: 'role', node: n, role }, link };
+    // A primary lists its online replicas with their ACK offsets.
+    const replicas = role === 'master' && Array.isArray(r[2]) ? r[2].length : undefined;
+    return { input: { type: 'role', node: n, role }, link, replicas };
   } catch {
     return { input: { type: 'role', node: n, role: 'unknown' } };
   }

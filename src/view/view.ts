@@ -97,6 +97,8 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   #quorumOk: boolean | undefined;
   #synced = new Map<string, string | undefined>();
   #probing = new Set<string>();
+  /** How many online replicas each primary listed in its last ROLE. */
+  #replicas = new Map<string, number>();
   #look: Promise<Observation> | undefined;
   #lookAgain = false;
   #last: { obs: Observation; health: Health } | undefined;
@@ -246,9 +248,10 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
         .filter((n) => !this.#rolePending.has(n.name))
         .map((n) => {
           this.#rolePending.add(n.name);
-          return pollRole(this.links, n).then(({ input, link }) => {
+          return pollRole(this.links, n).then(({ input, link, replicas }) => {
             this.#rolePending.delete(n.name);
             if (link) this.#roleLinks[key(n)] = link;
+            this.#replicasOf(n.name, replicas);
             if (this.#status === 'running') this.#apply(input);
           });
         });
@@ -264,6 +267,18 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
         this.#timer = setTimeout(() => this.reconcile(), this.#again ? 0 : this.#nextDelay());
       this.#again = false;
     }
+  }
+
+  /**
+   * A replica leaving the primary's list (dead, restarted, cut off) changes what may confirm
+   * writes: look now rather than at the next full look.
+   */
+  #replicasOf(name: string, n: number | undefined): void {
+    const before = this.#replicas.get(name);
+    if (n === undefined) this.#replicas.delete(name);
+    else this.#replicas.set(name, n);
+    if (n !== undefined && before !== undefined && n !== before && name === this.#primary?.name)
+      void this.look().catch(() => undefined);
   }
 
   /** Poll fast while a failover is under way or the named primary does not answer. */

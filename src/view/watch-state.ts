@@ -280,3 +280,11 @@ export function pickReadNode<N extends Addr>(
     nodes.find((n) => key(n) === key(primary))
   );
 }
+
+/**
+ * Sentinels that answered within the window: fresh evidence only (a poll hanging on a cut link
+ * keeps the old view, so the age of the last answer is what counts, not the view).
+ */
+export function reachableWithin(state: WatchState, now: number, windowMs: number): number {
+  return Object.values(state.views).filter((v) => v.reachable && now - v.seenAt <= windowMs).length;
+}

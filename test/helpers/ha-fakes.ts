@@ -56,6 +56,13 @@ export class FakeView extends TypedEmitter<ViewEvents> {
       this.primary = next;
       this.emit('primary', { from, to: next, verdict: v, wasSynced });
     }
+    this.emit('state', this.state);
+  }
+
+  /** These sentinels stop answering (a partition, from this host's side). */
+  lose(...sentinels: string[]): void {
+    const at = Date.now();
+    this.feed(...sentinels.map((sentinel): WatchInput => ({ type: 'unreachable', sentinel, at })));
   }
 
   /** `tilt` sentinels in TILT; the others (all by default) name `name`, which says master. */
@@ -142,6 +149,11 @@ export class FakeNodeOps implements NodeOps {
   readonly priorities: [string, number][] = [];
   readonly demoted: string[] = [];
   readonly connected: string[] = [];
+  readonly quorums: [string, number][] = [];
+  setWriteQuorum(node: NodeSpec<number>, replicas: number): Promise<void> {
+    this.quorums.push([node.name, replicas]);
+    return Promise.resolve();
+  }
   setPriority(node: NodeSpec<number>, priority: number): Promise<void> {
     this.priorities.push([node.name, priority]);
     return Promise.resolve();
@@ -263,6 +275,7 @@ export function harness(
       node,
       configFile: conf,
       unit: 'redis-ha-node',
+      minReplicasToWrite: t.replication.minReplicasToWrite,
       auth: () => ({}),
       systemctl: () => {
         starts.push({ name: local, replicaOf: replicaofOf(readFileSync(conf, 'utf8'), t) });

@@ -158,6 +158,63 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'the promoted replica takes writes alone at once (single copy), restored when the old primary has synced',
+    host: 'redis02',
+    async run(h) {
+      synced(h);
+      await h.kill('redis01');
+      h.view.confirm('redis02');
+      await until(() => h.ops.quorums.length === 1, 'the lowered quorum');
+      assert.deepEqual(h.ops.quorums, [['redis02', 0]]);
+      assert.ok(said(h, /takes writes with no replica to confirm them/));
+      // redis01 back as its replica, syncing: still alone.
+      const p = primaryObs(t, 'redis02');
+      h.view.look([{ ...p, acks: [] }, replicaObs(t, 'redis01', 'redis02', false)]);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(h.ops.quorums, [['redis02', 0]]);
+      h.view.look([p, replicaObs(t, 'redis01', 'redis02')]);
+      await until(() => h.ops.quorums.length === 2, 'the restored quorum');
+      assert.deepEqual(h.ops.quorums[1], ['redis02', 1]);
+      assert.ok(said(h, /confirm its writes again: min-replicas-to-write 1 .*single copy for/));
+    },
+  },
+  {
+    name: 'a primary whose replica dies keeps taking writes, and is restored once the replica is back',
+    host: 'redis01',
+    async run(h) {
+      synced(h);
+      const p = primaryObs(t, 'redis01');
+      h.view.look([
+        { ...p, acks: [] },
+        { name: 'redis02', reachable: false, offset: 0 },
+      ]);
+      await until(() => h.ops.quorums.length === 1, 'the lowered quorum');
+      assert.deepEqual(h.ops.quorums, [['redis01', 0]]);
+      h.view.look([p, replicaObs(t, 'redis02', 'redis01', true, 'second')]);
+      await until(() => h.ops.quorums.length === 2, 'the restored quorum');
+      assert.deepEqual(h.ops.quorums[1], ['redis01', 1]);
+    },
+  },
+  {
+    name: 'a lowered primary cut off from the sentinel majority is restored at once, and never lowered again while cut off',
+    host: 'redis01',
+    async run(h) {
+      const p = primaryObs(t, 'redis01');
+      h.view.look([{ ...p, acks: [] }]);
+      await until(() => h.ops.quorums.length === 1, 'the lowered quorum');
+      const [s1, s2] = t.sentinels.map((s) => s.name);
+      h.view.lose(s1!, s2!);
+      await until(() => h.ops.quorums.length === 2, 'the restored quorum');
+      assert.deepEqual(h.ops.quorums, [
+        ['redis01', 0],
+        ['redis01', 1],
+      ]);
+      h.view.look([{ ...p, acks: [] }]);
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(h.ops.quorums.length, 2, 'a minority side never takes writes alone');
+    },
+  },
+  {
     name: 'a replica that dies is restarted as a replica of the current primary',
     host: 'redis02',
     async run(h) {
