@@ -49,6 +49,8 @@ export function clusterLines(
     'repl-diskless-sync yes',
     `# ${delay === 0 ? 'One replica per shard: nothing to batch, sync at once' : 'Several replicas per shard: wait briefly so one transfer serves them all'} (Redis's default is 5s).`,
     `repl-diskless-sync-delay ${Math.round(delay / 1000)}`,
+    '# A node back within this much of the writes resyncs partially, not the whole dataset.',
+    `repl-backlog-size ${t.replication.backlogBytes}`,
     '# No min-replicas-to-write: a shard whose replicas are gone keeps taking writes (reported).',
     '',
     `# --- Cluster: shard ${n.shard} ---`,

@@ -131,6 +131,8 @@ function replicationLines(
     'repl-diskless-sync yes',
     `# ${r.disklessSyncDelayMs === 0 ? 'One replica: nothing to batch, sync at once' : 'Several replicas: wait briefly so one transfer serves them all'} (Redis's default is 5s).`,
     `repl-diskless-sync-delay ${Math.round(r.disklessSyncDelayMs / 1000)}`,
+    '# A node back within this much of the writes resyncs partially, not the whole dataset.',
+    `repl-backlog-size ${r.backlogBytes}`,
     '# Refuse writes unless enough replicas are connected and recent: an isolated primary stops',
     '# accepting writes that a failover elsewhere would discard (applies once this node is primary).',
     `min-replicas-to-write ${r.minReplicasToWrite}`,

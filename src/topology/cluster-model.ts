@@ -140,6 +140,7 @@ export function toClusterModel(
       minReplicasToWrite: 0,
       minReplicasMaxLagMs: 0,
       singleCopyWrites: false,
+      backlogBytes: t.replication.backlogSize,
       disklessSyncDelayMs: disklessDelayMs(t.replication.disklessSyncDelay, perPrimary),
       syncTimeoutMs: t.replication.syncTimeout,
     },

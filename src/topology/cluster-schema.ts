@@ -9,6 +9,7 @@ import {
   name,
   persistence,
   port,
+  size,
   supervisor,
   tls,
 } from './schema.js';
@@ -69,6 +70,7 @@ export const clusterTopologySchema = z
           .union([z.literal('auto'), duration])
           .default(DEFAULTS.replication.disklessSyncDelay),
         syncTimeout: duration.default(DEFAULTS.replication.syncTimeout),
+        backlogSize: size.default(DEFAULTS.replication.backlogSize),
       })
       .strict()
       .default({}),

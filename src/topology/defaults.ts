@@ -23,6 +23,7 @@ export const DEFAULTS = {
     minReplicasToWrite: 1,
     minReplicasMaxLag: '3s',
     singleCopyWrites: true,
+    backlogSize: '64mb',
     disklessSyncDelay: 'auto',
     syncTimeout: '60s',
   },
@@ -172,6 +173,11 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'replication.singleCopyWrites',
     default: String(DEFAULTS.replication.singleCopyWrites),
     doc: "While a sentinel majority confirms the primary and its replicas cannot confirm writes (dead, restarting, resyncing, frozen, cut off), the primary keeps taking writes: its min-replicas-to-write is lowered to the replicas there are, and restored the moment one is synced. Writes are then on one node only: the single-copy window, reported (event, `redis_ha_single_copy_seconds`, status, dashboard, drills). An old primary cut off with a minority is never relaxed (its host's agent restores it when it loses the sentinels). false: refuse writes until a replica is back and synced (a blackout as long as the failure plus a full resync).",
+  },
+  {
+    key: 'replication.backlogSize',
+    default: DEFAULTS.replication.backlogSize,
+    doc: "repl-backlog-size. A replica back within this much of the primary's writes resyncs partially (the missing bytes) instead of fully (the whole dataset): a frozen or cut-off old primary demoted after a failover, a replica whose link dropped. Redis's default, 1mb, is a second or two of a busy primary. Memory: one buffer of this size per primary.",
   },
   {
     key: 'replication.disklessSyncDelay',

@@ -241,6 +241,7 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       minReplicasToWrite: t.replication.minReplicasToWrite,
       minReplicasMaxLagMs: t.replication.minReplicasMaxLag,
       singleCopyWrites: t.replication.singleCopyWrites,
+      backlogBytes: t.replication.backlogSize,
       disklessSyncDelayMs: disklessDelayMs(t.replication.disklessSyncDelay, replicas),
       syncTimeoutMs: t.replication.syncTimeout,
     },

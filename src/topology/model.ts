@@ -95,6 +95,8 @@ export interface Topology<P extends Port = Port> {
     readonly minReplicasMaxLagMs: number;
     /** Keep the confirmed primary writable while no replica can confirm writes (reported). */
     readonly singleCopyWrites: boolean;
+    /** repl-backlog-size in bytes. */
+    readonly backlogBytes: number;
     /** Resolved from 'auto'. */
     readonly disklessSyncDelayMs: number;
     readonly syncTimeoutMs: number;

@@ -179,6 +179,7 @@ export const topologySchema = z
           .default(DEFAULTS.replication.minReplicasToWrite),
         minReplicasMaxLag: duration.default(DEFAULTS.replication.minReplicasMaxLag),
         singleCopyWrites: z.boolean().default(DEFAULTS.replication.singleCopyWrites),
+        backlogSize: size.default(DEFAULTS.replication.backlogSize),
         disklessSyncDelay: z
           .union([z.literal('auto'), duration])
           .default(DEFAULTS.replication.disklessSyncDelay),

@@ -1,7 +1,7 @@
 import type { BoundTopology } from '../topology/model.js';
 import { tally } from '../topology/majority.js';
 import type { NodeObs, Observation, SentinelObs } from './observation.js';
-import { syncOf, SYNC_LAG_BYTES } from './synced.js';
+import { singleCopy, syncOf, SYNC_LAG_BYTES } from './synced.js';
 
 export interface ReplicaState {
   name: string;
@@ -82,6 +82,10 @@ export function analyzeHealth(
       );
     else if (p.loading) problems.push(`primary ${majority} is still loading its dataset`);
     else primary = majority;
+    if (primary && singleCopy(t, p))
+      problems.push(
+        `single copy: primary ${primary} takes writes with no replica confirming them (a failover now would lose them)`,
+      );
   } else if (obs.sentinels.length > 0) {
     problems.push(
       `no sentinel majority names a primary (views: ${Object.entries(sentinelViews)

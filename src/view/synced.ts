@@ -92,3 +92,20 @@ export function nextSynced(
   }
   return { synced, awaitingStream };
 }
+
+/**
+ * The primary acknowledges writes that exist on it alone: it enforces no write quorum (INFO has
+ * no min_slaves_good_slaves) although the topology asks for one, i.e. the controller lowered it
+ * while no replica could confirm writes (replication.singleCopyWrites). Pure.
+ */
+export function singleCopy(
+  t: { replication: { minReplicasToWrite: number } },
+  primary: NodeObs | undefined,
+): boolean {
+  return (
+    t.replication.minReplicasToWrite > 0 &&
+    primary?.reachable === true &&
+    primary.role === 'master' &&
+    primary.quorumEnforced === false
+  );
+}
