@@ -107,11 +107,17 @@ test("lab: the seed's hosts in namespaces, a fenced floating address, drills, id
       assert.equal(run.vip.overlapping, 0, `${fault}: two hosts held the address`);
       assert.ok(run.vip.releasedAfterMs !== null && run.vip.takenAfterMs !== null);
       assert.ok(run.vip.releasedAfterMs <= run.vip.takenAfterMs, `${fault}: released before taken`);
-      if (fault === 'partition')
+      if (fault === 'partition') {
         assert.ok(
           run.vip.releasedAfterMs < 2000,
           `fenced within down-after: ${run.vip.releasedAfterMs}ms`,
         );
+        // Cut off with a minority, the old primary is never kept writable alone: it refuses
+        // writes within min-replicas-max-lag (3 s) of the cut (probed every 100 ms from inside).
+        const refused = run.isolatedRefusedAfterMs;
+        assert.ok(refused !== null && refused !== undefined, 'the isolated primary took writes');
+        assert.ok(refused <= 4000, `the isolated primary refused writes after ${refused}ms`);
+      }
     }
     // After the heal: healthy (the drill waited for it), one holder, every Nagios check OK.
     const status = await cli(['lab', 'status', '-f', file, '--json'], dir);
