@@ -56,6 +56,8 @@ export interface Snapshot {
   sentinels: SentinelView[];
   endpoints: EndpointView[];
   failovers: { count: number; inProgress: boolean; last?: FailoverEntry | undefined };
+  /** Seconds the primary has taken writes no replica confirms (single copy); absent: none. */
+  singleCopySeconds?: number | undefined;
 }
 
 export function buildSnapshot(t: BoundTopology, d: ScrapeData): Snapshot {
@@ -124,7 +126,10 @@ export function buildSnapshot(t: BoundTopology, d: ScrapeData): Snapshot {
   });
   const reachable = sentinels.filter((s) => s.up).length;
   const agree = majority !== undefined && votes === reachable;
+  const singleCopySeconds =
+    d.singleCopySince === undefined ? undefined : Math.max(0, (d.at - d.singleCopySince) / 1000);
   const healthy =
+    singleCopySeconds === undefined &&
     primary !== undefined &&
     agree &&
     reachable === t.sentinels.length &&
@@ -142,5 +147,6 @@ export function buildSnapshot(t: BoundTopology, d: ScrapeData): Snapshot {
     sentinels,
     endpoints,
     failovers: d.failovers,
+    singleCopySeconds,
   };
 }

@@ -5,7 +5,7 @@ import type { BoundTopology } from '../topology/model.js';
 import { FailoverHistory, type FailoverEntry } from '../view/failover-history.js';
 import type { SentinelMessage } from '../view/sentinel-message.js';
 import type { ClusterView } from '../view/view.js';
-import { nodeNamer, scrapedMajority, type ScrapeData } from './ha-metrics.js';
+import { nodeNamer, scrapedMajority, scrapedSingleCopy, type ScrapeData } from './ha-metrics.js';
 import { ScrapeTarget } from './target.js';
 
 export interface CollectorEvents extends Record<string, unknown> {
@@ -31,6 +31,7 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
   #off: (() => void) | undefined;
   #inflight: Promise<ScrapeData> | undefined;
   #down = new Set<string>();
+  #singleCopySince: number | undefined;
   #users = 0;
 
   constructor(view: ClusterView, timeoutMs: number) {
@@ -143,6 +144,9 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
       last: this.#history.last,
       inProgress: this.#history.inProgress,
     };
+    const alone = scrapedSingleCopy(this.topology, data);
+    this.#singleCopySince = alone ? (this.#singleCopySince ?? at) : undefined;
+    data.singleCopySince = this.#singleCopySince;
     return data;
   }
 

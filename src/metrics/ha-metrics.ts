@@ -1,5 +1,6 @@
 import type { InfoMap } from '../redis/info.js';
 import { majorityPrimary } from '../view/health.js';
+import { singleCopy } from '../view/synced.js';
 import type { FailoverEntry } from '../view/failover-history.js';
 import type { BoundTopology } from '../topology/model.js';
 import { MetricSet } from './exposition.js';
@@ -18,6 +19,21 @@ export interface ScrapeData {
     error?: string | undefined;
   }[];
   failovers: { count: number; last?: FailoverEntry | undefined; inProgress: boolean };
+  /** Since when the primary takes writes no replica confirms (single copy), if it does now. */
+  singleCopySince?: number | undefined;
+}
+
+/** The scrape's confirmed primary enforces no write quorum although the topology asks one. */
+export function scrapedSingleCopy(t: BoundTopology, d: ScrapeData): boolean {
+  const name = scrapedMajority(t, d).name;
+  const info = d.nodes.find((n) => n.name === name)?.info;
+  return singleCopy(t, {
+    name: name ?? '',
+    reachable: info !== undefined,
+    role: info?.role === 'master' ? 'master' : 'slave',
+    offset: 0,
+    quorumEnforced: info?.min_slaves_good_slaves !== undefined,
+  });
 }
 
 export function nodeNamer(t: BoundTopology): (host: string, port: number) => string {
@@ -121,6 +137,11 @@ export function buildMetrics(t: BoundTopology, d: ScrapeData): MetricSet {
       );
   }
 
+  m.gauge(
+    'redis_ha_single_copy_seconds',
+    'How long the primary has taken writes that no replica confirms (0: every write has two copies)',
+    d.singleCopySince === undefined ? 0 : Math.max(0, (d.at - d.singleCopySince) / 1000),
+  );
   const f = d.failovers;
   m.counter('redis_ha_failovers_total', 'Failovers seen since the exporter started', f.count);
   const flagged = d.sentinels.some((s) =>

@@ -248,6 +248,14 @@ function App(): unknown {
           ><button onClick=${() => void act('failover')}>Failover…</button>
         </div>`
       }
+      ${
+        view.singleCopySeconds !== undefined &&
+        html`<div class="bad" id="single-copy">
+          Single copy for ${view.singleCopySeconds.toFixed(1)} s: ${primary ?? 'the primary'} takes
+          writes that no replica confirms (a replica is resyncing or gone); a failover now would
+          lose them.
+        </div>`
+      }
     </header>
     <h2>Topology</h2>
     <div class="row">
