@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { RedisHaError } from '../errors/errors.js';
 import type { LabState } from '../lab/lab.js';
 import type { StateDir } from '../state/state-dir.js';
@@ -23,11 +24,15 @@ export interface DrillOptions {
   forMs?: number | undefined;
   /** Bytes loaded (through the drill's client path) before the runs, removed after. */
   datasetBytes?: number | undefined;
+  /** Another client to write with (benchmarks: HAProxy, clients with their default options). */
+  connect?: (() => Redis) | undefined;
+  /** How the report names that client. */
+  label?: string | undefined;
 }
 
 export interface DrillReport {
   fault: Fault;
-  client: ClientKind;
+  client: string;
   runs: DrillRun[];
   summary: DrillSummary;
 }
@@ -96,5 +101,5 @@ export async function runDrill(
     offPrimary();
     offEvents();
   }
-  return { fault: o.fault, client: o.client, runs, summary: summarize(runs) };
+  return { fault: o.fault, client: o.label ?? o.client, runs, summary: summarize(runs) };
 }

@@ -36,7 +36,8 @@ export async function runOnce(ctx: RunContext, run: number): Promise<DrillRun> {
   const secrets = view.links.secrets.current;
   await ctx.healthy();
   const from = view.primary?.name ?? '?';
-  const renew = (): ReturnType<typeof drillClient> => drillClient(t, secrets, o.client);
+  const renew =
+    o.connect ?? ((): ReturnType<typeof drillClient> => drillClient(t, secrets, o.client));
   const stall = t.endpoint.mode === 'vip' ? { ms: 500, renew } : undefined;
   const writer = new Writer(renew(), `drill:${Date.now()}:${run}`, undefined, stall);
   writer.start();
