@@ -7,54 +7,20 @@ import { startProxyEndpoint } from '../../endpoint/run.js';
 import { startDashboard } from './dashboard.js';
 import { makeCollector, startExporter } from './exporter.js';
 import { SecretsReloader } from '../../secrets/reload.js';
-import { caFile } from '../../secrets/tls.js';
 import { runningSupervisor } from '../../runtime/lock.js';
 import { isAlive } from '../../runtime/pids.js';
 import { keepAliveOnStrayRejections, onShutdown } from '../../runtime/signals.js';
 import { StateDir } from '../../runtime/state-dir.js';
 import { Supervisor } from '../../runtime/supervisor.js';
-import type { BoundTopology } from '../../topology/model.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology, topologyFrom } from '../context.js';
+import { connectionHelp } from '../connection-help.js';
+import { newLoginToken } from '../../dashboard/login.js';
 
 export interface UpOptions extends TopologyOptions {
   detach?: boolean;
   /** Internal: the detached supervisor process itself. */
   supervise?: boolean;
-}
-
-function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): string {
-  const p = t.nodes.find((n) => n.name === primaryName) ?? t.nodes[0];
-  const ep =
-    t.endpoint.mode === 'proxy'
-      ? [
-          `endpoint (always the primary): ${t.endpoint.listen.host}:${t.endpoint.listen.port}`,
-          ...(t.endpoint.readListen
-            ? [
-                `read endpoint (an in-sync replica, else the primary): ${t.endpoint.readListen.host}:${t.endpoint.readListen.port}`,
-              ]
-            : []),
-        ]
-      : [];
-  if (t.dashboard.enabled) {
-    const { host, port } = t.dashboard.listen;
-    ep.push(
-      `dashboard: http://${host.includes(':') ? `[${host}]` : host}:${port}/ (token required: open /?token=TOKEN once, see \`redis-ha secrets\`)`,
-    );
-  }
-  if (t.exporter.enabled)
-    ep.push(
-      `metrics: http://${t.exporter.listen.host}:${t.exporter.listen.port}/metrics (Prometheus; HTTP Basic as the monitor user)`,
-    );
-  const tls = t.tls.enabled ? `--tls --cacert ${caFile(t)} ` : '';
-  return [
-    ...ep,
-    `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
-    t.auth.mode === 'acl'
-      ? `applications connect as user app (ACL users; passwords: \`npx redis-ha secrets\`, stored 0600 in ${dir.secretsFile}); e.g. redis-cli ${tls}-h ${p?.host} -p ${p?.port} --user app --askpass`
-      : `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli ${tls}-h ${p?.host} -p ${p?.port} --askpass`,
-    ...(t.tls.enabled ? [`TLS only (plain ports off); clients trust the CA ${caFile(t)}`] : []),
-  ].join('\n');
 }
 
 export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<CommandResult> {
@@ -120,7 +86,7 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
   log(makeEvent('ready', 'ready'));
   if (!o.supervise)
     ctx.progress(
-      `${connectionHelp(sup.topology, sup.primary, dir)}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
+      `${connectionHelp(sup.topology, sup.primary, dir, { dashboardLogin: newLoginToken(sup.secrets.dashboardToken) })}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
     );
   await stopped;
   unregister();
@@ -156,9 +122,9 @@ async function detach(o: UpOptions, dir: StateDir, ctx: CommandContext): Promise
         const e = JSON.parse(line) as HaEvent;
         ctx.progress(formatEvent(e));
         if (e.kind === 'ready') {
-          const { t: bound, state } = await startedTopology(o);
+          const { t: bound, state, secrets } = await startedTopology(o);
           return {
-            text: `${connectionHelp(bound, state.primary ?? '?', dir)}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
+            text: `${connectionHelp(bound, state.primary ?? '?', dir, { dashboardLogin: newLoginToken(secrets.dashboardToken) })}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
             json: { pid, primary: state.primary, stateDir: dir.root },
           };
         }
