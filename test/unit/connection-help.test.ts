@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectionHelp } from '../../src/cli/connection-help.js';
+import { nextSteps } from '../../src/cli/commands/next-steps.js';
 import { checkLoginToken, LOGIN_TTL_MS, loginToken } from '../../src/dashboard/login.js';
 import { LAB_TOPOLOGY, SEED_TOPOLOGY } from '../../src/topology/seed.js';
 import { redact, redactLoginLinks } from '../../src/util/redact.js';
@@ -85,4 +86,19 @@ test('one-time login tokens: signed by the dashboard token, after the start, 10 
   assert.equal(why('x'.repeat(43), tok, at + 1000, at), 'forged');
   assert.equal(why(key, `${tok}x`, at + 1000, at), 'malformed');
   assert.equal(why(key, '', at, at), 'malformed');
+});
+
+test('`redis-ha` alone: the five commands a newcomer needs next', () => {
+  const text = nextSteps().text ?? '';
+  const commands = text
+    .split('\n')
+    .filter((l) => l.startsWith('  npx redis-ha '))
+    .map((l) => l.trim().split(/\s{2,}/)[0]);
+  assert.deepEqual(commands, [
+    'npx redis-ha status',
+    'npx redis-ha endpoint',
+    'npx redis-ha dashboard --url',
+    'npx redis-ha drill --fault kill',
+    'npx redis-ha down',
+  ]);
 });
