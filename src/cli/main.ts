@@ -237,7 +237,7 @@ export function buildProgram(): Command {
       .command('secrets')
       .argument(
         '[action]',
-        '`show` (default): print the passwords; `rotate`: replace them, no restart',
+        '`show` (default): print the passwords; `app`, `sentinels`, ...: one alone; `rotate`: replace them, no restart',
       )
       .description(
         'print the generated passwords (the only command that does), or rotate them without downtime',
