@@ -21,6 +21,8 @@ const FORBIDDEN = [
   ['SLAVEOF', 'NO', 'ONE'],
   ['FLUSHALL'],
   ['FLUSHDB'],
+  ['KEYS', '*'],
+  ['MONITOR'],
 ];
 
 /** What ioredis (and libraries calling INFO or CLIENT) do with default options, as app. */

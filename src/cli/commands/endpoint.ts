@@ -33,5 +33,6 @@ export async function dashboardUrlCommand(
     newLoginToken(secrets.dashboardToken),
   );
   const url = line.replace(/^dashboard: (\S+).*$/, '$1');
-  return { text: line.replace(/^dashboard: /, ''), json: { url } };
+  // A login link alone (for `xdg-open "$(...)"`); beyond loopback, how to log in.
+  return { text: url.includes('?once=') ? url : line.replace(/^dashboard: /, ''), json: { url } };
 }
