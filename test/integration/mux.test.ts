@@ -170,7 +170,7 @@ test('multiplexed: wrong or missing password gets the server own errors; node-re
   });
 });
 
-test("multiplexed: ioredis's ready check (INFO) keeps clients on the shared connection; CLIENT SETNAME moves one to its own", async () => {
+test("multiplexed: ioredis's ready check (INFO) and CLIENT SETINFO keep default clients on the shared connection; CLIENT SETNAME moves one to its own", async () => {
   await withMux(async (port, upstream) => {
     const direct = quiet(new Redis({ port: upstream, password: PASSWORD }));
     const connections = async (): Promise<number> =>

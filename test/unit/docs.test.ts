@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
+import { resolveTopology } from '../../src/topology/load.js';
+import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 /** Pages another change is writing; a link to them may come first. */
@@ -44,4 +47,9 @@ test('no table row wider than 120 characters (prettier pads every row to the wid
         assert.ok(line.length <= 120, `${page}:${i + 1} is ${line.length} characters wide`);
     });
   }
+});
+
+test('examples/redis-ha.yaml is the built-in seed written out (its endpoint included)', () => {
+  const file = parse(readFileSync(path.join(ROOT, 'examples/redis-ha.yaml'), 'utf8')) as unknown;
+  assert.deepEqual(resolveTopology(file, 'x', '/tmp'), resolveTopology(SEED_TOPOLOGY, 'x', '/tmp'));
 });
