@@ -47,7 +47,9 @@ async function readmeCommands(clone: string, out: string, endpoint: number): Pro
   );
   assert.ok(written.length >= 3, `README shell commands: ${written.join('; ')}`);
   for (const command of written) sh(command, clone);
-  // The dashboard link logs in: a cookie, then the page.
+  // The dashboard links log in: the one printed, then a fresh one; a cookie, then the page.
+  const printed = /^dashboard: (\S+) \(logs you in/m.exec(out)?.[1] ?? '';
+  assert.equal((await fetch(printed, { redirect: 'manual' })).status, 303, printed);
   const link = sh('npx redis-ha dashboard --url', clone).trim();
   const login = await fetch(link, { redirect: 'manual' });
   assert.equal(login.status, 303, link);

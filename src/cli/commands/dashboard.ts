@@ -7,6 +7,8 @@ import type { CommandContext, CommandResult, TopologyOptions } from '../context.
 import { startedTopology } from '../context.js';
 import { daemonLog, serveUntilStopped } from '../daemon.js';
 import { makeCollector, parseListen } from './exporter.js';
+import { dashboardLine } from '../connection-help.js';
+import { newLoginToken } from '../../dashboard/login.js';
 
 export interface DashboardCommandOptions extends TopologyOptions {
   listen?: string;
@@ -64,6 +66,9 @@ export async function dashboardCommand(
   let addEvent = (e: HaEvent): void => void timeline.push(e);
   const log = daemonLog(dir, ctx, (e) => addEvent(e));
   const d = await startDashboard(makeCollector(t, secrets, log), secrets, o, log, listen);
+  // Whoever started it gets in without looking the token up (on loopback: a one-time link).
+  const bound = { ...t, dashboard: { ...t.dashboard, listen: d.address } };
+  ctx.progress(dashboardLine(bound, newLoginToken(secrets.dashboardToken)));
   // What was logged while it started goes in first.
   for (const e of timeline.splice(0)) d.addEvent(e);
   addEvent = (e) => d.addEvent(e);
