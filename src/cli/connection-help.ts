@@ -60,7 +60,7 @@ export function connectionLines(t: BoundTopology, primary: string, paths: HelpPa
       ? [`read endpoint (an in-sync replica, else the primary): ${hostPort(read.host, read.port)}`]
       : []),
     ...(t.tls.enabled ? [`TLS only (plain ports off); clients trust the CA ${caFile(t)}`] : []),
-    `connect to ${scheme}://${user}${hostPort(a.host, a.port)} (${a.what}); ${acl ? "user app's " : 'the '}password: \`${CLI_NAME} secrets\`, in ${paths.secretsFile}`,
+    `connect to ${scheme}://${user}${hostPort(a.host, a.port)} (${a.what}); ${acl ? "user app's " : 'the '}password: \`${CLI_NAME} secrets ${acl ? 'app' : 'password'}\`, in ${paths.secretsFile}`,
     `  redis-cli ${tls}-h ${a.host} -p ${a.port}${acl ? ' --user app' : ''} --askpass`,
   ];
 }

@@ -17,7 +17,7 @@ test('the seed: its endpoint, a redis:// URL without the password, the redis-cli
     'dashboard: http://127.0.0.1:9122/login?once=LOGIN (logs you in; the link works once, for 10 minutes; a new one: `npx redis-ha dashboard --url`)',
     'metrics: http://127.0.0.1:9121/metrics (Prometheus; HTTP Basic as the monitor user)',
     'sentinels 127.0.0.1:7002, 127.0.0.1:7003, 127.0.0.1:7004 (master name mymaster); primary redis01 at 127.0.0.1:7000',
-    "connect to redis://app@127.0.0.1:6390 (the endpoint: always the primary); user app's password: `npx redis-ha secrets`, in /srv/app/.redis-ha/secrets.json",
+    "connect to redis://app@127.0.0.1:6390 (the endpoint: always the primary); user app's password: `npx redis-ha secrets app`, in /srv/app/.redis-ha/secrets.json",
     '  redis-cli -h 127.0.0.1 -p 6390 --user app --askpass',
   ]);
   // Printed output is redacted, but a login link is not a secret of the redaction list.
@@ -29,7 +29,7 @@ test('without an endpoint the primary (and why it changes); a VIP; TLS; password
   const none = boundTopology({ ...SEED_TOPOLOGY, endpoint: { mode: 'none' } });
   const last = connectionHelp(none, 'redis02', paths).split('\n').slice(-2);
   assert.deepEqual(last, [
-    "connect to redis://app@127.0.0.1:7001 (the primary redis02 for now; set endpoint.mode: proxy for one address); user app's password: `npx redis-ha secrets`, in /srv/app/.redis-ha/secrets.json",
+    "connect to redis://app@127.0.0.1:7001 (the primary redis02 for now; set endpoint.mode: proxy for one address); user app's password: `npx redis-ha secrets app`, in /srv/app/.redis-ha/secrets.json",
     '  redis-cli -h 127.0.0.1 -p 7001 --user app --askpass',
   ]);
   const vip = connectionHelp(boundTopology(LAB_TOPOLOGY), 'redis01', paths);
@@ -41,7 +41,7 @@ test('without an endpoint the primary (and why it changes); a VIP; TLS; password
   const help = connectionHelp(tls, 'redis01', paths);
   assert.match(
     help,
-    /^connect to rediss:\/\/127\.0\.0\.1:6390 \(the endpoint: always the primary\); the password/m,
+    /^connect to rediss:\/\/127\.0\.0\.1:6390 \(the endpoint: always the primary\); the password: `npx redis-ha secrets password`/m,
   );
   assert.match(
     help,
