@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../src/runtime/ports.js';
+import { freePort } from '../src/state/ports.js';
 import { median, seedCluster } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);

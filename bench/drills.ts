@@ -6,14 +6,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { withView } from '../src/app/open.js';
 import { runDrill, type DrillReport } from '../src/drill/drill.js';
 import type { Fault } from '../src/drill/faults.js';
 import type { ClientKind } from '../src/drill/writer.js';
-import { bindPorts } from '../src/runtime/ports.js';
-import { StateDir } from '../src/runtime/state-dir.js';
-import { readSecrets } from '../src/secrets/store.js';
+import { freePort } from '../src/state/ports.js';
+import { openState } from '../src/state/prepare.js';
 import { loadTopology } from '../src/topology/load.js';
-import { freePort } from '../src/runtime/ports.js';
 import { seedCluster } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -21,20 +20,17 @@ const c = await seedCluster(`endpoint: { mode: proxy, listen: "127.0.0.1:${await
 const reports: DrillReport[] = [];
 try {
   await c.up();
-  const t = loadTopology({ file: path.join(c.dir, 'redis-ha.yaml') });
-  const dir = new StateDir(t.stateDir);
-  const bound = await bindPorts(t, dir.readState(), false);
-  const secrets = readSecrets(dir)!;
+  const p = await openState(loadTopology({ file: path.join(c.dir, 'redis-ha.yaml') }));
   for (const fault of ['kill', 'freeze', 'switchover'] as Fault[]) {
     for (const client of ['endpoint', 'sentinel'] as ClientKind[]) {
-      reports.push(
-        await runDrill(bound, secrets, dir, {
+      const run = (view: Parameters<typeof runDrill>[0]): Promise<DrillReport> =>
+        runDrill(view, p.dir, {
           fault,
           runs: RUNS,
           client,
           progress: (l) => process.stderr.write(`${fault}/${client} ${l}\n`),
-        }),
-      );
+        });
+      reports.push(await withView(p, run, { pollMs: 100 }));
     }
   }
 } finally {

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from '../src/runtime/ports.js';
-import { terminate } from '../src/runtime/pids.js';
+import { freePort } from '../src/state/ports.js';
+import { terminate } from '../src/util/pids.js';
 import { haproxyConfig } from './haproxy.js';
 import { seedCluster, stats, type BenchCluster } from './lib.js';
 

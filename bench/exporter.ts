@@ -11,8 +11,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../src/runtime/ports.js';
-import { terminate } from '../src/runtime/pids.js';
+import { freePort } from '../src/state/ports.js';
+import { terminate } from '../src/util/pids.js';
 import { CLI } from '../test/helpers/cluster.js';
 import { median, seedCluster } from './lib.js';
 

@@ -1,6 +1,6 @@
 import type { BoundTopology } from '../topology/model.js';
 import { isLoopbackHost } from '../util/listen.js';
-import { caFile } from '../secrets/tls.js';
+import { caFile } from '../state/tls.js';
 
 /** How the README runs the CLI (from the clone, where the state dir is). */
 export const CLI_NAME = 'npx redis-ha';

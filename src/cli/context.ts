@@ -1,11 +1,8 @@
 import path from 'node:path';
-import { RedisHaError } from '../errors/errors.js';
-import { bindPorts } from '../runtime/ports.js';
-import { StateDir, type PersistedState } from '../runtime/state-dir.js';
-import { readSecrets, type Secrets } from '../secrets/store.js';
-import { withTls } from '../secrets/tls.js';
+import { openState, type PreparedState } from '../state/prepare.js';
 import { loadTopology } from '../topology/load.js';
-import type { BoundTopology, Topology } from '../topology/model.js';
+import { RedisHaError } from '../errors/errors.js';
+import type { Topology, TopologyKind } from '../topology/model.js';
 
 /** What a command returns; `main` alone prints it and sets the exit code. */
 export interface CommandResult {
@@ -32,35 +29,32 @@ export interface TopologyOptions {
   json?: boolean;
 }
 
-/** Loads the topology named by -f (or the default), with --state-dir applied. */
-export function topologyFrom(o: TopologyOptions): Topology {
+/** The commands that take a cluster topology so far. */
+export const CLUSTER_COMMANDS = 'up, down, status, validate, logs';
+
+/**
+ * Loads the topology named by -f (or the default), with --state-dir applied. A command accepts
+ * the kinds it knows: Sentinel topologies unless it says otherwise.
+ */
+export function topologyFrom(
+  o: TopologyOptions,
+  kinds: readonly TopologyKind[] = ['sentinel'],
+): Topology {
   const t = loadTopology({ file: o.file });
+  if (!kinds.includes(t.kind))
+    throw new RedisHaError(
+      'USAGE',
+      `${t.source} is a ${t.kind} topology: this command supports ${kinds.join(' and ')} topologies only`,
+      { hint: `commands that run a cluster topology so far: ${CLUSTER_COMMANDS}` },
+    );
   if (!o.stateDir) return t;
   return Object.freeze({ ...t, stateDir: path.resolve(o.stateDir) });
 }
 
-export interface Started {
-  t: BoundTopology;
-  dir: StateDir;
-  secrets: Secrets;
-  state: PersistedState;
-}
-
 /** A topology that `up` has started (or rendered) before: its ports, state and secrets. */
-export async function startedTopology(o: TopologyOptions): Promise<Started> {
-  const topology = topologyFrom(o);
-  const dir = new StateDir(topology.stateDir);
-  const secrets = readSecrets(dir);
-  if (!secrets) {
-    throw new RedisHaError('NOT_RUNNING', `nothing has been started from ${dir.root}`, {
-      hint: 'start it with `redis-ha up`',
-    });
-  }
-  const state = dir.readState();
-  return {
-    t: await bindPorts(topology, state, false),
-    dir,
-    secrets: withTls(secrets, topology),
-    state,
-  };
+export function startedTopology(
+  o: TopologyOptions,
+  kinds: readonly TopologyKind[] = ['sentinel'],
+): Promise<PreparedState> {
+  return openState(topologyFrom(o, kinds));
 }

@@ -1,15 +1,13 @@
 import { errorMessage } from '../errors/errors.js';
 import { appendEvent, formatEvent, makeEvent, type HaEvent } from '../events/events.js';
-import { keepAliveOnStrayRejections, onShutdown } from '../runtime/signals.js';
-import type { StateDir } from '../runtime/state-dir.js';
+import type { StateDir } from '../state/state-dir.js';
+import { keepAliveOnStrayRejections, onShutdown } from '../util/signals.js';
 import type { CommandContext } from './context.js';
-import { SecretsReloader } from '../secrets/reload.js';
-import type { Secrets } from '../secrets/store.js';
-import type { Topology } from '../topology/model.js';
 
 /**
- * The log of a daemon run alone (proxy, exporter, dashboard): the events file and a progress
- * line, plus `also`; a stray promise rejection is reported there instead of killing the daemon.
+ * The log of a daemon run alone (proxy, exporter, dashboard, agent): the events file and a
+ * progress line, plus `also`; a stray promise rejection is reported there instead of killing
+ * the daemon.
  */
 export function daemonLog(
   dir: StateDir,
@@ -27,34 +25,15 @@ export function daemonLog(
   return log;
 }
 
-/** What a daemon needs to follow `secrets rotate` while it serves. */
-export interface SecretsWatch {
-  t: Topology;
-  dir: StateDir;
-  secrets: Secrets;
-  log: (e: HaEvent) => void;
-}
-
-/**
- * Resolves once the daemon has stopped; SIGINT/SIGTERM stop it through the one registry. Until
- * then its secrets follow `secrets rotate` (see SecretsReloader).
- */
+/** Resolves once the daemon has stopped; SIGINT/SIGTERM stop it through the one registry. */
 export async function serveUntilStopped(
   daemon: { on(name: 'status', fn: (s: string) => void): unknown },
   stop: () => Promise<void>,
-  watch: SecretsWatch,
 ): Promise<void> {
   const stopped = new Promise<void>((resolve) =>
     daemon.on('status', (s) => s === 'stopped' && resolve()),
   );
-  const reloader = new SecretsReloader(watch.t, watch.dir, watch.secrets);
-  reloader.on('event', watch.log);
-  reloader.start();
-  const unregister = onShutdown(async () => {
-    reloader.stop();
-    await stop();
-  });
+  const unregister = onShutdown(stop);
   await stopped;
-  reloader.stop();
   unregister();
 }

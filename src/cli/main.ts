@@ -161,6 +161,14 @@ export function buildProgram(): Command {
       )
       .option('--runs <n>', 'how many runs', '3')
       .option(
+        '--for <duration>',
+        'freeze, partition, host-freeze: how long the fault lasts (e.g. 12s; default: until another node is primary)',
+      )
+      .option(
+        '--dataset <size>',
+        'load this much data (10 KB values, e.g. 1gb) through the client path before the runs, remove it after',
+      )
+      .option(
         '--client <kind>',
         'endpoint (through the proxy) or sentinel (ioredis Sentinel client)',
         'endpoint',
@@ -177,6 +185,8 @@ export function buildProgram(): Command {
         client: string;
         report?: string;
         lab?: boolean;
+        for?: string;
+        dataset?: string;
       },
     ) => run(o, async (ctx) => (await import('./commands/drill.js')).drillCommand(o, ctx)),
   );

@@ -4,7 +4,7 @@
  */
 import { nodeNamer, scrapedMajority, type ScrapeData } from '../metrics/ha-metrics.js';
 import { num, parseReplicaAcks } from '../redis/info.js';
-import type { FailoverEntry } from '../sentinel/failover-history.js';
+import type { FailoverEntry } from '../view/failover-history.js';
 import type { BoundTopology } from '../topology/model.js';
 
 export interface NodeView {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { RedisHaError } from '../errors/errors.js';
-import { ClientPool } from '../runtime/observe.js';
-import { waitHealthy } from '../runtime/readiness.js';
-import type { Secrets } from '../secrets/store.js';
+import { fixedSecrets } from '../state/live-secrets.js';
+import { ClusterView } from '../view/view.js';
+import { waitHealthy } from '../view/wait-healthy.js';
+import type { Secrets } from '../state/secrets.js';
 import { manifest } from '../render/bundle/write-bundles.js';
 import type { HostBundle } from '../render/bundle/host-bundle.js';
 import { hostOf, type BoundTopology, type NodeSpec } from '../topology/model.js';
@@ -173,12 +174,12 @@ export async function runDeploy(
       },
     );
   }
-  const pool = new ClientPool(t, secrets, 1000);
+  const view = new ClusterView({ topology: t, secrets: fixedSecrets(secrets), lookMs: 0 });
   try {
     // Applications may write meanwhile: replica offsets are compared with a tolerance.
-    await waitHealthy(pool, t, 120_000, (_m, line) => progress(line), { strictOffsets: false });
+    await waitHealthy(view, 120_000, progress, { strictOffsets: false });
   } finally {
-    pool.close();
+    view.stop();
   }
   return outcomes;
 }

@@ -1,23 +1,14 @@
-import { credentials, sentinelCredentials } from '../secrets/credentials.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError } from '../errors/errors.js';
-import { withClient } from '../redis/client.js';
-import { ClientPool } from '../runtime/observe.js';
-import type { StateDir } from '../runtime/state-dir.js';
-import { waitHealthy } from '../runtime/readiness.js';
-import type { Secrets } from '../secrets/store.js';
-import { runSwitchover } from '../sentinel/switchover.js';
-import { SentinelWatcher } from '../sentinel/watcher.js';
-import { hostOf, type BoundTopology } from '../topology/model.js';
-import { SentinelEventStream } from '../sentinel/event-stream.js';
-import { failedOverFrom, LAB_FAULTS, pidOf, type Fault } from './faults.js';
-import { injectLabFault, VipSampler } from './lab-faults.js';
 import type { LabState } from '../lab/lab.js';
-import { traceOf, type TimedEvent } from './trace.js';
-import { drillClient, Writer, type Ack, type ClientKind } from './writer.js';
-
-type LabFault = Parameters<typeof injectLabFault>[0];
-import { maxGap, nonPrimaryAcks, summarize, type DrillRun, type DrillSummary } from './verdict.js';
+import type { StateDir } from '../state/state-dir.js';
+import type { ClusterView } from '../view/view.js';
+import { waitHealthy } from '../view/wait-healthy.js';
+import { checkDatasetFits, loadDataset, removeDataset } from './dataset.js';
+import { LAB_FAULTS, type Fault } from './faults.js';
+import { runOnce, type RunContext } from './run-once.js';
+import type { TimedEvent } from './trace.js';
+import { summarize, type DrillRun, type DrillSummary } from './verdict.js';
+import { drillClient, type ClientKind } from './writer.js';
 
 export interface DrillOptions {
   fault: Fault;
@@ -28,6 +19,10 @@ export interface DrillOptions {
   trace?: boolean;
   /** A lab (vip mode): faults act on its hosts, the floating address is sampled. */
   lab?: LabState | undefined;
+  /** freeze, partition, host-freeze: how long the fault lasts (default: until a failover). */
+  forMs?: number | undefined;
+  /** Bytes loaded (through the drill's client path) before the runs, removed after. */
+  datasetBytes?: number | undefined;
 }
 
 export interface DrillReport {
@@ -37,205 +32,69 @@ export interface DrillReport {
   summary: DrillSummary;
 }
 
-/** Runs the fault N times against a running local topology and measures what clients saw. */
-export async function runDrill(
-  t: BoundTopology,
-  secrets: Secrets,
-  dir: StateDir,
-  o: DrillOptions,
-): Promise<DrillReport> {
-  if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy' && !o.lab) {
+function checkOptions(view: ClusterView, o: DrillOptions): void {
+  const t = view.topology;
+  if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy' && !o.lab)
     throw new RedisHaError(
       'USAGE',
       'the drill writes through the endpoint, but endpoint.mode is not "proxy"',
       { hint: 'set `endpoint: { mode: proxy }`, or use `--client sentinel`' },
     );
-  }
   if (LAB_FAULTS.includes(o.fault) && !o.lab)
     throw new RedisHaError('USAGE', `fault "${o.fault}" needs hosts of their own`, {
       hint: 'bring them up with `redis-ha lab up` and run the drill against the lab topology',
     });
-  const pool = new ClientPool(t, secrets, 1000);
-  const watcher = new SentinelWatcher({ topology: t, secrets, pollMs: 100 });
-  const timeline: { at: number; primary: string | undefined }[] = [];
-  watcher.on('primary', ({ to }) => timeline.push({ at: performance.now(), primary: to?.name }));
-  await watcher.start();
-  timeline.push({ at: performance.now(), primary: watcher.primary?.name });
-  const events: TimedEvent[] = [];
-  const stream = o.trace
-    ? new SentinelEventStream(t, sentinelCredentials(t, secrets), (m) => {
-        // Only the master's +sdown starts a failover (not a replica's or a sentinel's).
-        if (m.channel !== '+sdown' || m.payload.startsWith('master '))
-          events.push({ at: performance.now(), channel: m.channel });
-      })
-    : undefined;
-  stream?.start();
-  // Writes go on during a drill: replica offsets are compared with a tolerance.
-  const healthy = (timeoutMs: number): Promise<unknown> =>
-    waitHealthy(pool, t, timeoutMs, () => undefined, { strictOffsets: false });
+  if (o.datasetBytes) checkDatasetFits(t, o.datasetBytes);
+}
+
+/**
+ * Runs the fault N times against a running topology and measures what clients saw, with this
+ * process's view (started, admin: it reads every key back). With a dataset, it is loaded first
+ * through the same client path and removed after the runs.
+ */
+export async function runDrill(
+  view: ClusterView,
+  dir: StateDir,
+  o: DrillOptions,
+): Promise<DrillReport> {
+  checkOptions(view, o);
+  const t = view.topology;
+  const ctx: RunContext = {
+    view,
+    dir,
+    o,
+    timeline: [{ at: performance.now(), primary: view.primary?.name }],
+    events: [] as TimedEvent[],
+    // Writes go on during a drill: replica offsets are compared with a tolerance; a large
+    // dataset's full resync follows each fault.
+    healthy: () =>
+      waitHealthy(view, Math.max(60_000, t.replication.syncTimeoutMs + 30_000), () => undefined, {
+        strictOffsets: false,
+      }),
+  };
+  const offPrimary = view.on('primary', ({ to }) =>
+    ctx.timeline.push({ at: performance.now(), primary: to?.name }),
+  );
+  const offEvents = view.on('sentinel', (m) => {
+    // Only the master's +sdown starts a failover (not a replica's or a sentinel's).
+    if (o.trace && (m.channel !== '+sdown' || m.payload.startsWith('master ')))
+      ctx.events.push({ at: performance.now(), channel: m.channel });
+  });
+  const loader = o.datasetBytes ? drillClient(t, view.links.secrets.current, o.client) : undefined;
   const runs: DrillRun[] = [];
   try {
-    for (let run = 1; run <= o.runs; run++) {
-      await healthy(60_000);
-      const from = watcher.primary?.name ?? '?';
-      const client = drillClient(t, secrets, o.client);
-      const writer = new Writer(
-        client,
-        `drill:${Date.now()}:${run}`,
-        undefined,
-        t.endpoint.mode === 'vip'
-          ? { ms: 500, renew: () => drillClient(t, secrets, o.client) }
-          : undefined,
-      );
-      writer.start();
-      let t0 = NaN;
-      const sampler =
-        o.lab && t.endpoint.address
-          ? new VipSampler(
-              o.lab,
-              [...new Set(t.nodes.map((n) => hostOf(t, n).name))],
-              t.endpoint.address,
-            )
-          : undefined;
-      sampler?.start(
-        () => (Number.isNaN(t0) ? undefined : t0),
-        hostOf(t, t.nodes.find((n) => n.name === from) ?? t.nodes[0]!).name,
-      );
-      await sleep(500);
-      t0 = performance.now();
-      if (o.lab && (o.fault === 'kill' || LAB_FAULTS.includes(o.fault)))
-        await injectLabFault(o.fault as LabFault, t, o.lab, from, watcher, o.progress);
-      else await inject(o.fault, t, secrets, dir, watcher, from, o.progress);
-      let healthyAfterMs = NaN;
-      let stoppedAt = NaN;
-      try {
-        await healthy(60_000);
-        healthyAfterMs = performance.now() - t0;
-      } finally {
-        await sleep(500);
-        await writer.stop();
-        stoppedAt = performance.now();
-        writer.client.disconnect();
-      }
-      const vip = await sampler?.stop();
-      const to = watcher.primary?.name ?? '?';
-      const after = writer.acks.find((a) => a.issuedAt >= t0);
-      const lost = await countLost(t, secrets, to, writer, writer.acks);
-      // Every run starts from the same dataset (a growing one would slow later resyncs).
-      await removeKeys(t, secrets, to, writer).catch(() => undefined);
-      const r: DrillRun = {
-        run,
-        fault: o.fault,
-        from,
-        to,
-        blackoutMs: after ? after.ackedAt - t0 : null,
-        acked: writer.acks.length,
-        maxGapMs: maxGap(writer.acks, t0, stoppedAt),
-        lost,
-        nonPrimaryAcks: nonPrimaryAcks(t, writer.acks, timeline),
-        errors: writer.errors,
-        errorKinds: writer.errorKinds,
-        healthyAfterMs,
-        trace: o.trace
-          ? traceOf(writer.acks, t0, stoppedAt, events, timeline, after ? after.ackedAt - t0 : null)
-          : undefined,
-        vip,
-      };
-      runs.push(r);
-      o.progress(
-        `run ${run}/${o.runs} ${o.fault}: ${from} -> ${to}, blackout ${r.blackoutMs === null ? 'n/a' : `${Math.round(r.blackoutMs)}ms`}, max write gap ${Math.round(r.maxGapMs)}ms, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${Math.round(healthyAfterMs)}ms${kinds(writer.errorKinds)}${vip ? `; VIP: released ${fmt(vip.releasedAfterMs)}, taken ${fmt(vip.takenAfterMs)}, ${vip.overlapping}/${vip.samples} samples with two holders` : ''}`,
-      );
+    await ctx.healthy();
+    const data =
+      loader && o.datasetBytes && (await loadDataset(loader, o.datasetBytes, o.progress));
+    try {
+      for (let run = 1; run <= o.runs; run++) runs.push(await runOnce(ctx, run));
+    } finally {
+      if (loader && data) await removeDataset(loader, data).catch(() => undefined);
     }
   } finally {
-    stream?.stop();
-    watcher.stop();
-    pool.close();
+    loader?.disconnect();
+    offPrimary();
+    offEvents();
   }
   return { fault: o.fault, client: o.client, runs, summary: summarize(runs) };
-}
-
-/** The most frequent kinds of failed writes, for the progress line. */
-const kinds = (k: Record<string, number>): string => {
-  const top = Object.entries(k)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 3);
-  return top.length ? `, failed writes: ${top.map(([n, c]) => `${n} ${c}`).join(', ')}` : '';
-};
-
-const fmt = (x: number | null): string => (x === null ? 'n/a' : `${Math.round(x)}ms`);
-
-async function inject(
-  fault: Fault,
-  t: BoundTopology,
-  secrets: Secrets,
-  dir: StateDir,
-  watcher: SentinelWatcher,
-  primary: string,
-  progress: (l: string) => void,
-): Promise<void> {
-  const replica = t.nodes.find((n) => n.name !== primary)?.name ?? '';
-  switch (fault) {
-    case 'kill':
-      process.kill(pidOf(dir, primary), 'SIGKILL');
-      return;
-    case 'kill-replica':
-      process.kill(pidOf(dir, replica), 'SIGKILL');
-      return;
-    case 'kill-sentinel':
-      process.kill(pidOf(dir, t.sentinels[0]?.name ?? ''), 'SIGKILL');
-      return;
-    case 'switchover':
-      await runSwitchover(t, secrets, () => undefined);
-      return;
-    case 'freeze': {
-      const pid = pidOf(dir, primary);
-      process.kill(pid, 'SIGSTOP');
-      try {
-        // Resume it once another node is the primary (it must then come back as a replica).
-        await failedOverFrom(t, watcher, primary);
-      } finally {
-        process.kill(pid, 'SIGCONT');
-        progress(`resumed ${primary}`);
-      }
-      return;
-    }
-  }
-}
-
-/** Acknowledged writes missing or wrong on the primary after convergence. */
-async function countLost(
-  t: BoundTopology,
-  secrets: Secrets,
-  primary: string,
-  w: Writer,
-  acks: readonly Ack[],
-): Promise<number> {
-  const node = t.nodes.find((n) => n.name === primary);
-  if (!node) return acks.length;
-  return withClient(node, { ...credentials(t, secrets, 'admin'), timeoutMs: 5000 }, async (c) => {
-    let lost = 0;
-    for (let i = 0; i < acks.length; i += 1000) {
-      const batch = acks.slice(i, i + 1000);
-      const vals = await c.mget(batch.map((a) => w.key(a.seq)));
-      batch.forEach((a, j) => vals[j] !== String(a.seq) && lost++);
-    }
-    return lost;
-  });
-}
-
-/** Unlinks every key the writer may have written (run after the verification). */
-async function removeKeys(
-  t: BoundTopology,
-  secrets: Secrets,
-  primary: string,
-  w: Writer,
-): Promise<void> {
-  const node = t.nodes.find((n) => n.name === primary);
-  if (!node) return;
-  await withClient(node, { ...credentials(t, secrets, 'admin'), timeoutMs: 5000 }, async (c) => {
-    for (let i = 0; i < w.issued; i += 1000) {
-      const keys = Array.from({ length: Math.min(1000, w.issued - i) }, (_, k) => w.key(i + k));
-      await c.unlink(...keys);
-    }
-  });
 }

@@ -1,7 +1,7 @@
-import { readPid } from '../runtime/pids.js';
-import type { StateDir } from '../runtime/state-dir.js';
-import { waitFor } from '../runtime/wait.js';
-import type { SentinelWatcher } from '../sentinel/watcher.js';
+import { readPid } from '../util/pids.js';
+import type { StateDir } from '../state/state-dir.js';
+import { waitFor } from '../util/wait.js';
+import type { ClusterView } from '../view/view.js';
 import type { BoundTopology } from '../topology/model.js';
 
 export const FAULTS = [
@@ -28,7 +28,7 @@ export function pidOf(dir: StateDir, member: string): number {
 /** Resolves once a node other than `primary` is the confirmed primary; bounded by a failover. */
 export function failedOverFrom(
   t: BoundTopology,
-  watcher: SentinelWatcher,
+  watcher: ClusterView,
   primary: string,
 ): Promise<true> {
   return waitFor(

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hostOf, type BoundTopology } from '../topology/model.js';
+import type { Auth } from '../redis/client.js';
+import { hostOf, type BoundTopology, type NodeSpec } from '../topology/model.js';
 import { unitPids, type LabHost, type LabState } from '../lab/lab.js';
 import { setLink } from '../lab/netns.js';
 import { nodeUnitName } from '../render/bundle/units.js';
-import type { SentinelWatcher } from '../sentinel/watcher.js';
+import type { ClusterView } from '../view/view.js';
 import { failedOverFrom } from './faults.js';
-import { carries } from '../agent/vip-address.js';
+import { carries } from '../endpoint/vip-address.js';
 
 /** What the VIP sampler saw during one run. */
 export interface VipSamples {
@@ -90,56 +91,103 @@ export class VipSampler {
   }
 }
 
-/** The faults only a lab can inject: a host cut off, frozen, or briefly cut off. */
+/** A command inside a lab host's namespaces, without blocking the drill's writer. */
+function inHostAsync(h: LabHost, argv: string[], env: Record<string, string>): Promise<string> {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const args = ['-t', String(h.initPid ?? 0), '-m', '-n', '--', 'env', ...vars, ...argv];
+  return new Promise((resolve) =>
+    execFile('nsenter', args, { timeout: 2000, encoding: 'utf8' }, (_e, out, err) =>
+      resolve(`${out ?? ''}${err ?? ''}`.trim()),
+    ),
+  );
+}
+
+/**
+ * While a host is cut off: writes to its (old primary) node from inside the host, every 100 ms,
+ * until one is refused (min-replicas-to-write, never lowered on a minority side). Resolves with
+ * the time from the cut to that refusal, or null if it still took writes when `stop` came.
+ */
+async function isolatedRefusal(
+  h: LabHost,
+  node: NodeSpec<number>,
+  auth: Auth,
+  cutAt: number,
+  stopped: () => boolean,
+): Promise<number | null> {
+  const argv = ['redis-cli', '--no-auth-warning', '-h', node.host, '-p', String(node.port)];
+  if (auth.username) argv.push('--user', auth.username);
+  for (let i = 0; !stopped(); i++) {
+    const out = await inHostAsync(h, [...argv, 'SET', `drill:isolated:${i}`, '1'], {
+      REDISCLI_AUTH: auth.password ?? '',
+    });
+    if (/NOREPLICAS|READONLY/.test(out)) return performance.now() - cutAt;
+    await sleep(100);
+  }
+  return null;
+}
+
+/**
+ * The faults only a lab can inject: a host cut off (until the failover and 1 s more, or for
+ * `forMs`), frozen, or briefly cut off. A partition resolves with the time its isolated old
+ * primary took to refuse writes.
+ */
 export async function injectLabFault(
   fault: 'partition' | 'host-freeze' | 'partition-heal' | 'kill',
   t: BoundTopology,
   lab: LabState,
   primary: string,
-  watcher: SentinelWatcher,
+  watcher: ClusterView,
   progress: (l: string) => void,
-): Promise<void> {
+  forMs?: number,
+): Promise<number | null | undefined> {
   const node = t.nodes.find((n) => n.name === primary);
   if (!node) throw new Error(`unknown primary ${primary}`);
   const host = lab.hosts.find((h) => h.name === hostOf(t, node).name);
   if (!host) throw new Error(`no lab host for ${primary}`);
   const movedAway = (): Promise<true> => failedOverFrom(t, watcher, primary);
+  // A fault that lasts a set time, else until another node is the primary (and 1 s more).
+  const lasting = (): Promise<unknown> =>
+    forMs === undefined ? movedAway().then(() => sleep(1000)) : sleep(forMs);
   switch (fault) {
     case 'kill': {
       const pid = unitPids(host)[nodeUnitName(node)];
       if (!pid) throw new Error(`${primary} is not running`);
       process.kill(pid, 'SIGKILL');
-      return;
+      return undefined;
     }
-    case 'partition':
+    case 'partition': {
+      const cutAt = performance.now();
       setLink(lab.switch, host.port, false);
+      let healed = false;
+      const refusal = isolatedRefusal(host, node, watcher.links.nodeAuth(), cutAt, () => healed);
       try {
-        await movedAway();
-        // Long enough for the isolated side to show what it does alone.
-        await sleep(1000);
+        await lasting();
       } finally {
+        healed = true;
         setLink(lab.switch, host.port, true);
         progress(`healed ${host.name}`);
       }
-      return;
+      return refusal;
+    }
     case 'partition-heal': {
       // Shorter than down-after: no failover is due; the fenced host must take the address back.
+      const ms = Math.max(200, t.sentinel.downAfterMs - 500);
       setLink(lab.switch, host.port, false);
-      await sleep(Math.max(200, t.sentinel.downAfterMs - 500));
+      await sleep(ms);
       setLink(lab.switch, host.port, true);
-      progress(`healed ${host.name} after ${Math.max(200, t.sentinel.downAfterMs - 500)}ms`);
-      return;
+      progress(`healed ${host.name} after ${ms}ms`);
+      return undefined;
     }
     case 'host-freeze': {
       const pids = Object.values(unitPids(host)).filter((p): p is number => typeof p === 'number');
       for (const p of pids) process.kill(p, 'SIGSTOP');
       try {
-        await movedAway();
+        await (forMs === undefined ? movedAway() : sleep(forMs));
       } finally {
         for (const p of pids) process.kill(p, 'SIGCONT');
         progress(`resumed ${host.name}`);
       }
-      return;
+      return undefined;
     }
   }
 }

@@ -19,6 +19,10 @@ export interface DrillRun {
   /** Failed writes by kind (NOREPLICAS, READONLY, stalled, a connection error ...). */
   errorKinds?: Record<string, number> | undefined;
   healthyAfterMs: number;
+  /** How long the primary took writes that no replica confirmed (single copy); null: never. */
+  singleCopyMs?: number | null | undefined;
+  /** Lab partition: cut -> the isolated old primary refusing writes; null: it never did. */
+  isolatedRefusedAfterMs?: number | null | undefined;
   /** With --report: what its chart draws. */
   trace?: RunTrace | undefined;
   /** In the lab (vip mode): who carried the floating address, sampled every 50 ms. */
@@ -35,6 +39,7 @@ export interface DrillSummary {
   blackoutMs: Stats | null;
   healthyAfterMs: Stats | null;
   maxGapMs: Stats | null;
+  singleCopyMs: Stats | null;
   lost: number;
   nonPrimaryAcks: number;
 }
@@ -57,6 +62,7 @@ export function summarize(runs: readonly DrillRun[]): DrillSummary {
     blackoutMs: stats(runs.map((r) => r.blackoutMs ?? NaN)),
     healthyAfterMs: stats(runs.map((r) => r.healthyAfterMs)),
     maxGapMs: stats(runs.map((r) => r.maxGapMs)),
+    singleCopyMs: stats(runs.map((r) => r.singleCopyMs ?? NaN)),
     lost: runs.reduce((n, r) => n + r.lost, 0),
     nonPrimaryAcks: runs.reduce((n, r) => n + r.nonPrimaryAcks, 0),
   };

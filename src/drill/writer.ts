@@ -1,7 +1,7 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials } from '../state/credentials.js';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Secrets } from '../secrets/store.js';
+import type { Secrets } from '../state/secrets.js';
 import type { BoundTopology } from '../topology/model.js';
 
 export interface Ack {
@@ -127,7 +127,9 @@ export class Writer {
 
   #failed(e: unknown): void {
     this.errors++;
-    const kind = (e instanceof Error ? e.message : String(e)).split(/[\s:]/)[0] || 'error';
+    // The whole first sentence ("NOREPLICAS Not enough good replicas to write"), not a word.
+    const text = e instanceof Error ? e.message : String(e);
+    const kind = text.split(/\.(?:\s|$)|\n/)[0]?.trim() || 'error';
     this.errorKinds[kind] = (this.errorKinds[kind] ?? 0) + 1;
   }
 

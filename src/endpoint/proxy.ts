@@ -1,4 +1,4 @@
-import type { Credentials } from '../secrets/credentials.js';
+import type { Credentials } from '../state/credentials.js';
 import net from 'node:net';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { NodeSpec } from '../topology/model.js';

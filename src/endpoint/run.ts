@@ -1,30 +1,49 @@
-import { credentials } from '../secrets/credentials.js';
 import type { HaEvent } from '../events/events.js';
-import type { Secrets } from '../secrets/store.js';
-import { SentinelWatcher } from '../sentinel/watcher.js';
-import type { BoundTopology } from '../topology/model.js';
+import { credentials } from '../state/credentials.js';
+import type { SecretsSource } from '../state/live-secrets.js';
+import type { ClusterView } from '../view/view.js';
 import { ProxyEndpoint, type PrimarySource } from './proxy.js';
 
 export interface RunningEndpoint {
   proxy: ProxyEndpoint;
   /** The read endpoint, when `endpoint.readListen` is set. */
   read?: ProxyEndpoint | undefined;
-  watcher: SentinelWatcher;
   stop: () => Promise<void>;
 }
 
-/** Starts the watcher, then the endpoint (and the read endpoint) fed by it; all stop together. */
+/** Where the write endpoint routes: the view's confirmed primary. */
+export function primarySource(view: ClusterView): PrimarySource {
+  return {
+    get primary() {
+      return view.primary;
+    },
+    on: (_name, fn) => view.on('primary', fn),
+    reconcile: () => view.reconcile(),
+    onLeaving: (fn) => view.on('leaving', ({ node }) => fn(node)),
+  };
+}
+
+/** Where the read endpoint routes: an in-sync replica, else the primary. */
+export function readSource(view: ClusterView): PrimarySource {
+  return {
+    get primary() {
+      return view.readNode;
+    },
+    on: (_name, fn) => view.on('read', fn),
+    reconcile: () => view.reconcile(),
+  };
+}
+
+/** Starts the endpoint (and the read endpoint) on the process's view; they stop together. */
 export async function startProxyEndpoint(
-  t: BoundTopology,
-  secrets: Secrets,
+  view: ClusterView,
+  secrets: SecretsSource,
   onEvent: (e: HaEvent) => void,
 ): Promise<RunningEndpoint> {
-  const watcher = new SentinelWatcher({ topology: t, secrets });
-  watcher.on('event', onEvent);
-  await watcher.start();
-  const listeners = [{ at: t.endpoint.listen, source: watcher as PrimarySource, role: 'primary' }];
+  const t = view.topology;
+  const listeners = [{ at: t.endpoint.listen, source: primarySource(view), role: 'primary' }];
   if (t.endpoint.readListen)
-    listeners.push({ at: t.endpoint.readListen, source: watcher.readSource(), role: 'read' });
+    listeners.push({ at: t.endpoint.readListen, source: readSource(view), role: 'read' });
   const proxies: ProxyEndpoint[] = [];
   try {
     for (const l of listeners) {
@@ -35,7 +54,7 @@ export async function startProxyEndpoint(
         waitMs: t.endpoint.waitTimeoutMs,
         // TLS passes through untouched: nothing to multiplex, the client talks TLS to the primary.
         multiplex: t.endpoint.multiplex && !t.tls.enabled,
-        auth: () => credentials(t, secrets, 'app'),
+        auth: () => credentials(t, secrets.current, 'app'),
         name: l.role === 'read' ? 'read endpoint' : 'endpoint',
       });
       p.on('event', onEvent);
@@ -44,16 +63,13 @@ export async function startProxyEndpoint(
     }
   } catch (e) {
     for (const p of proxies) await p.stop();
-    watcher.stop();
     throw e;
   }
   return {
     proxy: proxies[0]!,
     read: proxies[1],
-    watcher,
     stop: async () => {
       for (const p of proxies) await p.stop();
-      watcher.stop();
     },
   };
 }

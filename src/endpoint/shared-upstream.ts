@@ -1,4 +1,4 @@
-import type { Credentials } from '../secrets/credentials.js';
+import type { Credentials } from '../state/credentials.js';
 import net from 'node:net';
 import type { NodeSpec } from '../topology/model.js';
 import { ReplyScanner } from './resp-scan.js';

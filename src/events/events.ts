@@ -18,6 +18,8 @@ export type HaEventKind =
   | 'decision'
   | 'status'
   | 'warning'
+  | 'secrets-reloaded'
+  | 'single-copy'
   | 'error';
 
 export type Level = 'info' | 'warn' | 'error';
@@ -67,7 +69,7 @@ export class TypedEmitter<Events extends Record<string, unknown>> {
   }
 }
 
-/** Appends events to a JSONL file (redacted at creation), for `logs` and detached `up`. */
+/** Appends events to a JSONL file (redacted at creation), for `logs` and `secrets rotate`. */
 export function appendEvent(file: string, e: HaEvent): void {
   try {
     appendFileSync(file, JSON.stringify(e) + '\n', { mode: 0o600 });

@@ -10,7 +10,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { writeJsonAtomic } from '../runtime/state-dir.js';
+import { writeJsonAtomic } from '../state/state-dir.js';
 import { HOST_PATHS, HOST_PRIVATE_DIRS, LAB_MARKER } from '../render/bundle/paths.js';
 
 /** What `systemctl` in a lab host can ask its init. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { carries } from '../agent/vip-address.js';
+import { carries } from '../endpoint/vip-address.js';
 import { RedisHaError } from '../errors/errors.js';
 
 /** Runs `ip ARGS`; throws with its message on failure unless `allowFail`. */

@@ -1,10 +1,10 @@
-import { credentials, sentinelCredentials } from '../secrets/credentials.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
-import type { Secrets } from '../secrets/store.js';
-import { SentinelEventStream, type SentinelMessage } from '../sentinel/event-stream.js';
-import { FailoverHistory, type FailoverEntry } from '../sentinel/failover-history.js';
+import { credentials } from '../state/credentials.js';
 import type { BoundTopology } from '../topology/model.js';
+import { FailoverHistory, type FailoverEntry } from '../view/failover-history.js';
+import type { SentinelMessage } from '../view/sentinel-message.js';
+import type { ClusterView } from '../view/view.js';
 import { nodeNamer, scrapedMajority, type ScrapeData } from './ha-metrics.js';
 import { ScrapeTarget } from './target.js';
 
@@ -17,9 +17,9 @@ export interface CollectorEvents extends Record<string, unknown> {
 
 /**
  * What the exporter and the dashboard look at: one bounded look at every node, sentinel and
- * endpoint over persistent connections, in parallel; plus the failover history, fed by the
- * sentinels' events and reconciled with each look (pub/sub does not replay missed messages).
- * Concurrent looks share the one under way.
+ * endpoint, in parallel, over the process's view's connections (the endpoint probes have their
+ * own); plus the failover history, fed by the view's sentinel events and reconciled with each
+ * look (pub/sub does not replay missed messages). Concurrent looks share the one under way.
  */
 export class TopologyCollector extends TypedEmitter<CollectorEvents> {
   readonly topology: BoundTopology;
@@ -27,38 +27,32 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
   readonly #sentinels: Map<string, ScrapeTarget>;
   readonly #endpoints: { endpoint: 'primary' | 'read'; target: ScrapeTarget }[] = [];
   readonly #history: FailoverHistory;
-  readonly #stream: SentinelEventStream;
+  readonly #view: ClusterView;
+  #off: (() => void) | undefined;
   #inflight: Promise<ScrapeData> | undefined;
   #down = new Set<string>();
   #users = 0;
 
-  constructor(t: BoundTopology, secrets: Secrets, timeoutMs: number) {
+  constructor(view: ClusterView, timeoutMs: number) {
     super();
+    const t = view.topology;
     this.topology = t;
-    // Read-only introspection: INFO and ROLE, through the endpoint too (it then opens a
-    // dedicated connection for that user).
-    const rp = credentials(t, secrets, 'monitor');
-    const sp = sentinelCredentials(t, secrets);
-    this.#nodes = new Map(t.nodes.map((n) => [n.name, new ScrapeTarget(n, rp, timeoutMs)]));
-    this.#sentinels = new Map(t.sentinels.map((s) => [s.name, new ScrapeTarget(s, sp, timeoutMs)]));
+    this.#view = view;
+    const { links } = view;
+    const target = (m: (typeof t.nodes)[number] | (typeof t.sentinels)[number]): ScrapeTarget =>
+      new ScrapeTarget(() => links.get(m), timeoutMs);
+    this.#nodes = new Map(t.nodes.map((n) => [n.name, target(n)]));
+    this.#sentinels = new Map(t.sentinels.map((s) => [s.name, target(s)]));
+    // Read-only introspection through the endpoint (it opens a dedicated connection for it).
+    const auth = () => credentials(t, links.secrets.current, 'monitor');
     if (t.endpoint.mode === 'proxy') {
-      this.#endpoints.push({
-        endpoint: 'primary',
-        target: new ScrapeTarget(t.endpoint.listen, rp, timeoutMs),
-      });
+      const probe = (at: { host: string; port: number }): ScrapeTarget =>
+        new ScrapeTarget({ at, auth }, timeoutMs);
+      this.#endpoints.push({ endpoint: 'primary', target: probe(t.endpoint.listen) });
       if (t.endpoint.readListen)
-        this.#endpoints.push({
-          endpoint: 'read',
-          target: new ScrapeTarget(t.endpoint.readListen, rp, timeoutMs),
-        });
+        this.#endpoints.push({ endpoint: 'read', target: probe(t.endpoint.readListen) });
     }
     this.#history = new FailoverHistory(nodeNamer(t), 2 * t.sentinel.failoverTimeoutMs);
-    this.#stream = new SentinelEventStream(t, sp, (msg) => {
-      const at = Date.now();
-      this.emit('message', { ...msg, at });
-      const e = this.#history.onMessage(msg.channel, msg.payload, at);
-      if (e) this.#failover(e);
-    });
   }
 
   get history(): FailoverHistory {
@@ -67,12 +61,17 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
 
   /** Shared by the daemons that use it: the first start() starts it, the last stop() stops it. */
   start(): void {
-    if (this.#users++ === 0) this.#stream.start();
+    if (this.#users++ > 0) return;
+    this.#off = this.#view.on('sentinel', (msg) => {
+      this.emit('message', msg);
+      const e = this.#history.onMessage(msg.channel, msg.payload, msg.at);
+      if (e) this.#failover(e);
+    });
   }
 
   stop(): void {
     if (--this.#users > 0) return;
-    this.#stream.stop();
+    this.#off?.();
     for (const t of [...this.#nodes.values(), ...this.#sentinels.values()]) t.close();
     for (const e of this.#endpoints) e.target.close();
   }

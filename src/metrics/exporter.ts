@@ -2,7 +2,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { timingSafeEqual } from 'node:crypto';
 import { handleCheckRequest } from '../monitor/check-service.js';
-import type { Credentials } from '../secrets/credentials.js';
+import type { Credentials } from '../state/credentials.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { BoundTopology } from '../topology/model.js';
 import { openFds } from '../util/fds.js';

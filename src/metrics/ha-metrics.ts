@@ -1,6 +1,6 @@
 import type { InfoMap } from '../redis/info.js';
-import { majorityPrimary } from '../runtime/health.js';
-import type { FailoverEntry } from '../sentinel/failover-history.js';
+import { majorityPrimary } from '../view/health.js';
+import type { FailoverEntry } from '../view/failover-history.js';
 import type { BoundTopology } from '../topology/model.js';
 import { MetricSet } from './exposition.js';
 import { addNodeMetrics } from './node-metrics.js';
@@ -25,13 +25,14 @@ export function nodeNamer(t: BoundTopology): (host: string, port: number) => str
     t.nodes.find((n) => n.host === host && n.port === port)?.name ?? `${host}:${port}`;
 }
 
-/** The node a strict majority of all configured sentinels name, if any, and its votes. */
+/** The node a strict majority of all configured sentinels name (the one rule), and its votes. */
 export function scrapedMajority(t: BoundTopology, d: ScrapeData): { name?: string; votes: number } {
   return majorityPrimary(
     t,
     d.sentinels.map((s) => ({
       name: s.name,
       reachable: s.replies?.master.name === t.masterName,
+      tilt: s.replies?.info.sentinel_tilt === '1',
       masterHost: s.replies?.master.ip,
       masterPort: s.replies ? Number(s.replies.master.port) : undefined,
     })),

@@ -1,3 +1,4 @@
+import { tally } from '../topology/majority.js';
 import { LiteClient, ReplyError, type LiteOptions, type Reply } from '../redis/lite-client.js';
 import {
   CRITICAL,
@@ -222,27 +223,21 @@ function scaleText(text: string): string {
   return text.replace(/-?\d+(\.\d+)?/g, (x) => String(Number(x) / 1000));
 }
 
-/** What a majority of the sentinels name, and whether it is this node. */
-/** What the sentinels' GET-MASTER-ADDR-BY-NAME answers add up to. Pure. */
+/** What the sentinels' answers add up to, by the one majority rule (majority.ts). */
 export function sentinelMajority(answers: readonly (Reply | undefined)[]): {
   named: string;
   count: number;
   needed: number;
   answered: number;
 } {
-  const votes = new Map<string, number>();
-  for (const a of answers)
-    if (Array.isArray(a) && typeof a[0] === 'string') {
-      const k = `${a[0]}:${String(a[1])}`;
-      votes.set(k, (votes.get(k) ?? 0) + 1);
-    }
-  const [named, count] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
-  return {
-    named,
-    count,
-    needed: Math.floor(answers.length / 2) + 1,
-    answered: answers.filter((a) => Array.isArray(a)).length,
-  };
+  const r = tally(
+    answers.map((a) => {
+      const vote = Array.isArray(a) ? `${String(a[0])}:${String(a[1])}` : undefined;
+      return { usable: vote !== undefined, vote };
+    }),
+    (v) => v,
+  );
+  return { named: r.top ?? '', count: r.votes, needed: r.needed, answered: r.usable };
 }
 
 /** Every --sentinels answer (undefined for one that fails). */
@@ -265,7 +260,7 @@ export function sentinelVerdict(
   if (answered < needed)
     return {
       state: WARNING,
-      text: `only ${answered}/${answers.length} sentinels answered (unreachable or wrong --sentinel-password)`,
+      text: `only ${answered}/${answers.length} sentinels answered (unreachable, in TILT, or wrong --sentinel-password)`,
     };
   if (count < needed)
     return {
@@ -368,7 +363,14 @@ export async function sentinelAnswer(
   const c = await LiteClient.connect(conn);
   try {
     await auth(c, undefined, o.sentinelPassword);
-    return await c.must('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', o.masterName);
+    // One round trip: the answer and whether this sentinel is in TILT (its word does not count).
+    const [addr, info] = await Promise.all([
+      c.must('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', o.masterName),
+      c.must('INFO', 'sentinel'),
+    ]);
+    if (typeof info === 'string' && /\bsentinel_tilt:1\b/.test(info))
+      throw new Error('in TILT mode');
+    return addr;
   } finally {
     c.close();
   }

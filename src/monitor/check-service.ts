@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BoundTopology } from '../topology/model.js';
-import { caFile } from '../secrets/tls.js';
+import { caFile } from '../state/tls.js';
 import { isLoopbackHost } from '../util/listen.js';
 import { parseCheckArgs } from './check-args.js';
 import { parseEndpointArgs } from './check-endpoint.js';

@@ -1,16 +1,27 @@
 import { Redis } from 'ioredis';
-import type { Credentials } from '../secrets/credentials.js';
-import type { TlsMaterial } from '../secrets/tls.js';
 
 export interface Address {
   host: string;
   port: number;
 }
 
-export interface ConnectOptions {
+/** PEM contents a client presents and trusts (redis-ha's own identity). */
+export interface TlsMaterial {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** What a connection authenticates with. */
+export interface Auth {
   /** ACL user; undefined: `default`. */
   username?: string | undefined;
   password?: string | undefined;
+  /** TLS: trust this CA and present this certificate. */
+  tls?: TlsMaterial | undefined;
+}
+
+export interface ConnectOptions extends Auth {
   /** Connect and per-command timeout. */
   timeoutMs?: number;
   /** Per-command timeout when it must differ from the connect timeout (0: none). */
@@ -21,29 +32,12 @@ export interface ConnectOptions {
   /** A pub/sub connection: the caller re-subscribes on 'ready' (ioredis's own re-subscribe
    * rejects unhandled when the socket closes again at once, which would crash the process). */
   subscriber?: boolean;
-  /** TLS: trust this CA and present this certificate. */
-  tls?: TlsMaterial | undefined;
-  /** Whose credentials: a reconnecting client is refreshed by `refreshCredentials`. */
-  who?: Credentials['who'];
-}
-
-/** Reconnecting clients by whose credentials they use (a rotation changes them). */
-const live = new Map<Redis, NonNullable<Credentials['who']>>();
-
-/**
- * After `secrets rotate`: every live reconnecting client authenticates with the new password on
- * its next (re)connection; ioredis reads username/password from its options on each connect.
- * Connections already authenticated stay so (Redis keeps them across password changes).
- */
-export function refreshCredentials(
-  lookup: (who: NonNullable<Credentials['who']>) => Credentials,
-): number {
-  for (const [client, who] of live) {
-    const c = lookup(who);
-    client.options.username = c.username;
-    client.options.password = c.password;
-  }
-  return live.size;
+  /**
+   * A reconnecting client reads its credentials here before each reconnection (ioredis takes
+   * username/password from its options on every connect), so `secrets rotate` reaches it.
+   * Connections already authenticated stay so (Redis keeps them across password changes).
+   */
+  refresh?: (() => Auth) | undefined;
 }
 
 export function addr(a: Address): string {
@@ -76,10 +70,13 @@ export function createClient(a: Address, o: ConnectOptions = {}): Redis {
   client.on('error', () => {
     /* surfaced through the failing command instead */
   });
-  if (o.reconnect && o.who) {
-    live.set(client, o.who);
-    client.once('end', () => live.delete(client));
-  }
+  const refresh = o.refresh;
+  if (o.reconnect && refresh)
+    client.on('reconnecting', () => {
+      const a = refresh();
+      client.options.username = a.username;
+      client.options.password = a.password;
+    });
   return client;
 }
 

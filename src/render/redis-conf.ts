@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { aclRules } from '../secrets/credentials.js';
-import { ACL_USERS, type Secrets } from '../secrets/store.js';
-import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import { aclRules } from '../state/credentials.js';
+import { ACL_USERS, type Secrets } from '../state/secrets.js';
+import { isClusterNode, type BoundTopology, type NodeSpec } from '../topology/model.js';
 import { quote, header } from './common.js';
-import type { TlsFiles } from '../secrets/tls.js';
+import { clusterLines, clusterMonitorRules } from './cluster-conf.js';
+import type { TlsFiles } from '../state/tls.js';
 
 export interface RedisConfContext {
   /** The node this one replicates from; undefined for the primary. */
@@ -59,7 +60,7 @@ function securityLines(t: BoundTopology, s: Secrets): string[] {
     'user default off',
     ...ACL_USERS.map(
       (u) =>
-        `user ${u} on ${passwordHashes(s.users[u], prev?.users[u])} ${aclRules(u, u === 'app' ? t.auth.appCommands : [])}`,
+        `user ${u} on ${passwordHashes(s.users[u], prev?.users[u])} ${aclRules(u, u === 'app' ? t.auth.appCommands : [])}${u === 'monitor' ? clusterMonitorRules(t) : ''}`,
     ),
     '# Replicas authenticate to their primary as the replication user.',
     'masteruser replication',
@@ -75,7 +76,6 @@ export function renderRedisConf(
   const p = t.persistence;
   const rdb = p.mode === 'rdb' || p.mode === 'rdb+aof';
   const aof = p.mode === 'aof' || p.mode === 'rdb+aof';
-  const r = t.replication;
   const lines: string[] = [
     ...header(`redis.conf for node "${node.name}"`, t.source),
     '',
@@ -106,6 +106,19 @@ export function renderRedisConf(
     '',
     ...securityLines(t, ctx.secrets),
     '',
+    ...(isClusterNode(node) ? clusterLines(t, node, ctx) : replicationLines(t, node, ctx)),
+  ];
+  return lines.join('\n');
+}
+
+/** Sentinel topology: the replica follows the current primary; min-replicas guards writes. */
+function replicationLines(
+  t: BoundTopology,
+  node: NodeSpec<number>,
+  ctx: RedisConfContext,
+): string[] {
+  const r = t.replication;
+  return [
     '# --- Replication ---',
     ctx.replicaOf
       ? `replicaof ${ctx.replicaOf.host} ${ctx.replicaOf.port}`
@@ -118,11 +131,12 @@ export function renderRedisConf(
     'repl-diskless-sync yes',
     `# ${r.disklessSyncDelayMs === 0 ? 'One replica: nothing to batch, sync at once' : 'Several replicas: wait briefly so one transfer serves them all'} (Redis's default is 5s).`,
     `repl-diskless-sync-delay ${Math.round(r.disklessSyncDelayMs / 1000)}`,
+    '# A node back within this much of the writes resyncs partially, not the whole dataset.',
+    `repl-backlog-size ${r.backlogBytes}`,
     '# Refuse writes unless enough replicas are connected and recent: an isolated primary stops',
     '# accepting writes that a failover elsewhere would discard (applies once this node is primary).',
     `min-replicas-to-write ${r.minReplicasToWrite}`,
     `min-replicas-max-lag ${Math.max(1, Math.round(r.minReplicasMaxLagMs / 1000))}`,
     '',
   ];
-  return lines.join('\n');
 }

@@ -1,12 +1,12 @@
-import { credentials } from '../secrets/credentials.js';
+import { credentials } from '../state/credentials.js';
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { BoundTopology, NodeSpec, SentinelSpec } from '../topology/model.js';
-import type { Secrets } from '../secrets/store.js';
-import type { StateDir } from '../runtime/state-dir.js';
+import type { Secrets } from '../state/secrets.js';
+import type { StateDir } from '../state/state-dir.js';
 import { renderRedisConf } from './redis-conf.js';
 import { renderSentinelConf } from './sentinel-conf.js';
-import { hostTlsFiles } from '../secrets/tls.js';
+import { hostTlsFiles } from '../state/tls.js';
 
 export interface RenderedFile {
   member: string;

@@ -1,8 +1,8 @@
-import type { Credentials } from '../secrets/credentials.js';
+import type { Credentials } from '../state/credentials.js';
 import type { BoundTopology, NodeSpec, SentinelSpec } from '../topology/model.js';
 import { header, quote } from './common.js';
 import { passwordHashes, tlsLines } from './redis-conf.js';
-import type { TlsFiles } from '../secrets/tls.js';
+import type { TlsFiles } from '../state/tls.js';
 
 export interface SentinelConfContext {
   primary: NodeSpec<number>;

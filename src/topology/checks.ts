@@ -1,3 +1,4 @@
+import { majorityNeeded } from './majority.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import type { ParsedTopology } from './schema.js';
 
@@ -30,7 +31,7 @@ export function semanticFindings(t: ParsedTopology): { errors: Finding[]; warnin
   }
 
   const n = sentinels.length;
-  const majority = Math.floor(n / 2) + 1;
+  const majority = majorityNeeded(n);
   if (t.quorum > n) {
     errors.push({
       path: 'quorum',

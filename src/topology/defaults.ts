@@ -22,6 +22,8 @@ export const DEFAULTS = {
   replication: {
     minReplicasToWrite: 1,
     minReplicasMaxLag: '3s',
+    singleCopyWrites: true,
+    backlogSize: '64mb',
     disklessSyncDelay: 'auto',
     syncTimeout: '60s',
   },
@@ -43,6 +45,7 @@ export const DEFAULTS = {
   dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
   auth: { mode: 'acl', appCommands: [] as string[] },
   tls: { enabled: false },
+  cluster: { replicasPerShard: 1, nodeTimeout: '2s', hosts: ['127.0.0.1'] as string[] },
 } as const;
 
 /** Seed ports, tried first by `port: auto`; a taken one falls back to a free port. */
@@ -52,6 +55,11 @@ export const PREFERRED_ENDPOINT_PORT = 6390;
 /** redis_exporter's port, so an existing scrape config finds it. */
 export const PREFERRED_EXPORTER_PORT = 9121;
 export const PREFERRED_DASHBOARD_PORT = 9122;
+/** Cluster nodes: the Redis cluster tutorial's 7000, 7001, ...; their bus ports 17000, ... stay
+ * below Linux's ephemeral range (32768-60999), where an outgoing connection can take a bus port. */
+export const PREFERRED_CLUSTER_PORT = 7000;
+/** Redis's default bus port offset (cluster-port 0 means port + 10000). */
+export const CLUSTER_BUS_OFFSET = 10000;
 
 export interface DefaultDoc {
   key: string;
@@ -160,6 +168,16 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'replication.minReplicasMaxLag',
     default: DEFAULTS.replication.minReplicasMaxLag,
     doc: 'Replica lag (seconds of silence) tolerated by minReplicasToWrite; shorter than downAfter + failover so an isolated primary stops before another is promoted.',
+  },
+  {
+    key: 'replication.singleCopyWrites',
+    default: String(DEFAULTS.replication.singleCopyWrites),
+    doc: "While a sentinel majority confirms the primary and its replicas cannot confirm writes (dead, restarting, resyncing, frozen, cut off), the primary keeps taking writes: its min-replicas-to-write is lowered to the replicas there are, and restored the moment one is synced. Writes are then on one node only: the single-copy window, reported (event, `redis_ha_single_copy_seconds`, status, dashboard, drills). An old primary cut off with a minority is never relaxed (its host's agent restores it when it loses the sentinels). false: refuse writes until a replica is back and synced (a blackout as long as the failure plus a full resync).",
+  },
+  {
+    key: 'replication.backlogSize',
+    default: DEFAULTS.replication.backlogSize,
+    doc: "repl-backlog-size. A replica back within this much of the primary's writes resyncs partially (the missing bytes) instead of fully (the whole dataset): a frozen or cut-off old primary demoted after a failover, a replica whose link dropped. Redis's default, 1mb, is a second or two of a busy primary. Memory: one buffer of this size per primary.",
   },
   {
     key: 'replication.disklessSyncDelay',
@@ -275,5 +293,50 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'tls.ca',
     default: '(generated)',
     doc: 'Your CA (`cert` and `key` PEM paths, relative to the topology file) to sign the host certificates with, instead of a generated one.',
+  },
+  {
+    key: 'cluster',
+    default: '(none: Sentinel)',
+    doc: 'A Redis Cluster instead of a Sentinel group: shards, each one primary and its replicas. `nodes`, `sentinels`, `quorum`, `sentinel`, `endpoint`, `exporter` and `dashboard` do not apply (Redis Cluster elects its own primaries); `hosts`, `persistence`, `memory`, `auth`, `tls` and the secrets are the same. See "Redis Cluster" below.',
+  },
+  {
+    key: 'cluster.shards',
+    default: '(required)',
+    doc: 'A number of shards (at least 3) whose members are generated (`shard1-1` the first primary, `shard1-2` its replica, ...), or a list of `{name, primary, replicas}` with each member written out.',
+  },
+  {
+    key: 'cluster.replicasPerShard',
+    default: String(DEFAULTS.cluster.replicasPerShard),
+    doc: 'With `shards: N`: replicas generated per shard. One replica per shard survives one failure per shard.',
+  },
+  {
+    key: 'cluster.hosts',
+    default: `[${DEFAULTS.cluster.hosts.join(', ')}]`,
+    doc: 'With `shards: N`: where generated members run (`hosts` keys or addresses). Primaries go round-robin over them, each replica on a following host, as `redis-cli --cluster create` spreads them.',
+  },
+  {
+    key: 'cluster.nodeTimeout',
+    default: DEFAULTS.cluster.nodeTimeout,
+    doc: "cluster-node-timeout. Redis's 15s default means ~20 s of refused writes on a shard after its primary dies (cluster-notes section 8); 2s gives 3.5-4.5 s, and matches sentinel.downAfter (below 1-2 s loaded machines see false failovers).",
+  },
+  {
+    key: 'cluster.shards[].primary / replicas[]',
+    default: '(required)',
+    doc: '`{name, host, bind, port, busPort, announce}`: one member. `name` defaults to `SHARD-1`, `SHARD-2`, ...',
+  },
+  {
+    key: 'cluster.*.port',
+    default: DEFAULTS.port,
+    doc: '`auto` takes 7000, 7001, ... when the port and its bus port (port + 10000) are both free, else the next such pair below 22768 (bus ports stay below the ephemeral range), and keeps it in the state dir.',
+  },
+  {
+    key: 'cluster.*.busPort',
+    default: 'port + 10000',
+    doc: '`cluster-port`: the cluster bus (node-to-node), which peers must reach as well as the data port. A data port above 55535 needs an explicit bus port.',
+  },
+  {
+    key: 'cluster.*.announce',
+    default: '(none)',
+    doc: 'Behind NAT: `{ip, port, busPort}` the node tells its peers and clients instead of its own (cluster-announce-ip, -port or -tls-port with TLS, -bus-port).',
   },
 ];

@@ -6,14 +6,12 @@ import { RedisHaError } from '../errors/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { topologySchema, type ParsedTopology } from './schema.js';
 import { SEED_SOURCE, SEED_TOPOLOGY } from './seed.js';
-import {
-  deepFreeze,
-  type HostSpec,
-  type NodeSpec,
-  type SentinelSpec,
-  type Topology,
-} from './model.js';
-import { semanticFindings } from './checks.js';
+import { deepFreeze, type NodeSpec, type SentinelSpec, type Topology } from './model.js';
+import { semanticFindings, type Finding } from './checks.js';
+import { CLUSTER_FOREIGN_KEYS, clusterTopologySchema } from './cluster-schema.js';
+import { clusterFindings } from './cluster-checks.js';
+import { expandCluster, toClusterModel } from './cluster-model.js';
+import { disklessDelayMs, placeAt, resolveHosts, sharedSections } from './resolve-common.js';
 
 export const DEFAULT_TOPOLOGY_FILE = 'redis-ha.yaml';
 
@@ -55,7 +53,13 @@ function schemaAt(
   };
   for (const k of keys) {
     if (!s) return undefined;
-    const u = unwrap(s);
+    let u = unwrap(s);
+    // A union (a count or a list): follow the branch that has keys.
+    if (u instanceof z.ZodUnion)
+      u =
+        (u.options as z.ZodTypeAny[])
+          .map(unwrap)
+          .find((o) => o instanceof z.ZodObject || o instanceof z.ZodArray) ?? u;
     if (u instanceof z.ZodObject) s = (u.shape as Record<string, z.ZodTypeAny>)[String(k)];
     else if (u instanceof z.ZodRecord) s = u._def.valueType as z.ZodTypeAny;
     else if (u instanceof z.ZodArray) s = u._def.type as z.ZodTypeAny;
@@ -78,18 +82,50 @@ function lineOf(
   return undefined;
 }
 
-function zodProblems(error: z.ZodError, doc?: Document, lc?: LineCounter): TopologyProblem[] {
+/**
+ * A union that failed without a message of its own ("Invalid input"): the issues of the branch
+ * whose type the value has (a list's errors for a list), else the union's description.
+ */
+function expandUnions(
+  issues: readonly z.ZodIssue[],
+  root: z.ZodTypeAny,
+  input: unknown,
+): z.ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input') return [issue];
+    const typed = issue.unionErrors.filter(
+      (e) =>
+        !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length),
+    );
+    const only = typed.length === 1 ? typed[0] : undefined;
+    if (only) return expandUnions(only.issues, root, input);
+    const description = schemaAt(root, issue.path)?.description;
+    return [{ ...issue, message: description ?? issue.message }];
+  });
+}
+
+function zodProblems(
+  error: z.ZodError,
+  root: z.ZodTypeAny,
+  input: unknown,
+  doc?: Document,
+  lc?: LineCounter,
+  foreign: Readonly<Record<string, string>> = {},
+): TopologyProblem[] {
   const out: TopologyProblem[] = [];
-  for (const issue of error.issues) {
+  for (const issue of expandUnions(error.issues, root, input)) {
     if (issue.code === 'unrecognized_keys') {
-      const owner = schemaAt(topologySchema, issue.path);
+      const owner = schemaAt(root, issue.path);
       const known = owner instanceof z.ZodObject ? Object.keys(owner.shape as object) : [];
       for (const key of issue.keys) {
         const guess = didYouMean(key, known);
         const keyPath = [...issue.path, key];
+        const note = foreign[keyPath.join('.')];
         out.push({
           path: keyPath.join('.'),
-          message: `unknown key${guess ? ` (did you mean "${guess}"?)` : `; expected one of: ${known.join(', ')}`}`,
+          message: note
+            ? `${note}`
+            : `unknown key${guess ? ` (did you mean "${guess}"?)` : `; expected one of: ${known.join(', ')}`}`,
           line: lineOf(doc, lc, keyPath),
         });
       }
@@ -112,26 +148,54 @@ export function resolveTopology(
   doc?: Document,
   lc?: LineCounter,
 ): Topology {
+  if (isClusterInput(input)) return resolveCluster(input, source, baseDir, doc, lc);
   const parsed = topologySchema.safeParse(input);
-  if (!parsed.success) throw invalid(source, zodProblems(parsed.error, doc, lc));
+  if (!parsed.success)
+    throw invalid(source, zodProblems(parsed.error, topologySchema, input, doc, lc));
   const t = parsed.data;
   const { errors, warnings } = semanticFindings(t);
-  if (errors.length > 0) {
+  if (errors.length > 0) throw invalid(source, located(errors, doc, lc));
+  return deepFreeze(toModel(t, source, baseDir, warnings));
+}
+
+function located(errors: Finding[], doc?: Document, lc?: LineCounter): TopologyProblem[] {
+  return errors.map((e) => ({ ...e, line: lineOf(doc, lc, e.path ? e.path.split('.') : []) }));
+}
+
+/** A `cluster` section (or, without nodes and sentinels, a key that looks like one). */
+function isClusterInput(input: unknown): boolean {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return false;
+  const keys = Object.keys(input);
+  if (keys.includes('cluster')) return true;
+  return (
+    !keys.includes('nodes') &&
+    !keys.includes('sentinels') &&
+    keys.some((k) => didYouMean(k, ['cluster']) === 'cluster')
+  );
+}
+
+function resolveCluster(
+  input: unknown,
+  source: string,
+  baseDir: string,
+  doc?: Document,
+  lc?: LineCounter,
+): Topology {
+  const parsed = clusterTopologySchema.safeParse(input);
+  if (!parsed.success)
     throw invalid(
       source,
-      errors.map((e) => ({ ...e, line: lineOf(doc, lc, e.path ? e.path.split('.') : []) })),
+      zodProblems(parsed.error, clusterTopologySchema, input, doc, lc, CLUSTER_FOREIGN_KEYS),
     );
-  }
-  return deepFreeze(toModel(t, source, baseDir, warnings));
+  const expanded = expandCluster(parsed.data);
+  const { errors, warnings } = clusterFindings(parsed.data, expanded);
+  if (errors.length > 0) throw invalid(source, located(errors, doc, lc));
+  return deepFreeze(toClusterModel(parsed.data, expanded, source, baseDir, warnings));
 }
 
 function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: string[]): Topology {
   const declared = t.hosts ?? {};
-  // A member's `host` is a `hosts` key (its address is the host's) or an address of its own.
-  const at = (h: string): { host: string; hostName: string } => ({
-    host: declared[h]?.address ?? h,
-    hostName: h,
-  });
+  const at = (h: string): { host: string; hostName: string } => placeAt(declared, h);
   const nodes: NodeSpec[] = Object.entries(t.nodes).map(([name, n]) => ({
     kind: 'node',
     name,
@@ -148,20 +212,12 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
     bind: s.bind ?? [at(s.host).host],
     port: s.port,
   }));
-  const hosts: HostSpec[] = [];
-  for (const m of [...nodes, ...sentinels]) {
-    const name = m.hostName ?? m.host;
-    if (hosts.some((h) => h.name === name)) continue;
-    const ssh = declared[name]?.ssh ?? `root@${m.host}`;
-    hosts.push({ name, address: m.host, ssh: ssh.includes('@') ? ssh : `root@${ssh}` });
-  }
-  for (const [name, h] of Object.entries(declared))
-    if (!hosts.some((x) => x.name === name))
-      hosts.push({ name, address: h.address, ssh: h.ssh ?? `root@${h.address}` });
+  const hosts = resolveHosts(declared, [...nodes, ...sentinels]);
   const [vip, prefix] = (t.endpoint.address ?? '').split('/');
   const replicas = nodes.filter((n) => n.role === 'replica').length;
-  const delay = t.replication.disklessSyncDelay;
+  const shared = sharedSections(t, baseDir);
   return {
+    kind: 'sentinel',
     source,
     hosts,
     masterName: t.masterName,
@@ -169,8 +225,8 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
     nodes,
     sentinels,
     quorum: t.quorum,
-    persistence: t.persistence,
-    memory: { maxmemoryBytes: t.memory.maxmemory, policy: t.memory.policy },
+    persistence: shared.persistence,
+    memory: shared.memory,
     sentinel: {
       downAfterMs: t.sentinel.downAfter,
       failoverTimeoutMs: t.sentinel.failoverTimeout,
@@ -184,15 +240,12 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
     replication: {
       minReplicasToWrite: t.replication.minReplicasToWrite,
       minReplicasMaxLagMs: t.replication.minReplicasMaxLag,
-      disklessSyncDelayMs: delay === 'auto' ? (replicas > 1 ? 1000 : 0) : delay,
+      singleCopyWrites: t.replication.singleCopyWrites,
+      backlogBytes: t.replication.backlogSize,
+      disklessSyncDelayMs: disklessDelayMs(t.replication.disklessSyncDelay, replicas),
       syncTimeoutMs: t.replication.syncTimeout,
     },
-    supervisor: {
-      restartBackoffMinMs: t.supervisor.restartBackoffMin,
-      restartBackoffMaxMs: t.supervisor.restartBackoffMax,
-      failoverWaitMs: t.supervisor.failoverWait,
-      stopTimeoutMs: t.supervisor.stopTimeout,
-    },
+    supervisor: shared.supervisor,
     endpoint: {
       mode: t.endpoint.mode,
       listen: parseListen(t.endpoint.listen),
@@ -209,14 +262,8 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       listen: parseListen(t.exporter.listen),
       timeoutMs: t.exporter.timeout,
     },
-    auth: { mode: t.auth.mode, appCommands: t.auth.appCommands },
-    tls: {
-      enabled: t.tls.enabled,
-      ca: t.tls.ca && {
-        cert: path.resolve(baseDir, t.tls.ca.cert),
-        key: path.resolve(baseDir, t.tls.ca.key),
-      },
-    },
+    auth: shared.auth,
+    tls: shared.tls,
     dashboard: {
       enabled: t.dashboard.enabled,
       listen: parseListen(t.dashboard.listen),

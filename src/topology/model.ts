@@ -2,6 +2,8 @@
 
 export type Port = number | 'auto';
 export type PersistenceMode = 'rdb' | 'aof' | 'rdb+aof' | 'none';
+/** Who elects primaries: Sentinel, or Redis Cluster itself. */
+export type TopologyKind = 'sentinel' | 'cluster';
 
 export interface NodeSpec<P extends Port = Port> {
   readonly kind: 'node';
@@ -25,6 +27,31 @@ export interface SentinelSpec<P extends Port = Port> {
   readonly port: P;
 }
 
+/** A Redis Cluster node: a NodeSpec (its `role` is the one it is created with) plus the bus. */
+export interface ClusterNodeSpec<P extends Port = Port> extends NodeSpec<P> {
+  readonly shard: string;
+  /** cluster-port: port + 10000 unless set. */
+  readonly busPort: P;
+  /** What it tells peers and clients instead of its own address and ports (NAT). */
+  readonly announce: {
+    readonly ip?: string | undefined;
+    readonly port?: number | undefined;
+    readonly busPort?: number | undefined;
+  };
+}
+
+/** A shard as created: its primary and replicas by node name (roles change on failover). */
+export interface ShardSpec {
+  readonly name: string;
+  readonly primary: string;
+  readonly replicas: readonly string[];
+}
+
+export interface ClusterSpec {
+  readonly shards: readonly ShardSpec[];
+  readonly nodeTimeoutMs: number;
+}
+
 /** One machine: the members that run on it. */
 export interface HostSpec {
   readonly name: string;
@@ -34,6 +61,8 @@ export interface HostSpec {
 }
 
 export interface Topology<P extends Port = Port> {
+  /** `cluster`: `nodes` are ClusterNodeSpecs, `cluster` is set, there are no sentinels. */
+  readonly kind: TopologyKind;
   /** The file it came from, or "<built-in seed topology>". */
   readonly source: string;
   /** Declared in `hosts`, or one per distinct member address. */
@@ -64,6 +93,10 @@ export interface Topology<P extends Port = Port> {
   readonly replication: {
     readonly minReplicasToWrite: number;
     readonly minReplicasMaxLagMs: number;
+    /** Keep the confirmed primary writable while no replica can confirm writes (reported). */
+    readonly singleCopyWrites: boolean;
+    /** repl-backlog-size in bytes. */
+    readonly backlogBytes: number;
     /** Resolved from 'auto'. */
     readonly disklessSyncDelayMs: number;
     readonly syncTimeoutMs: number;
@@ -108,6 +141,8 @@ export interface Topology<P extends Port = Port> {
     readonly listen: { readonly host: string; readonly port: P };
     readonly actions: boolean;
   };
+  /** Shards and cluster settings of a `cluster` topology. */
+  readonly cluster?: ClusterSpec | undefined;
   /** Non-fatal findings (even sentinel count, low quorum, ...). */
   readonly warnings: readonly string[];
 }
@@ -136,6 +171,15 @@ export function membersOn<P extends Port>(t: Topology<P>, host: string): Member<
 
 export function findNode<P extends Port>(t: Topology<P>, name: string): NodeSpec<P> | undefined {
   return t.nodes.find((n) => n.name === name);
+}
+
+export function isClusterNode<P extends Port>(n: NodeSpec<P>): n is ClusterNodeSpec<P> {
+  return 'shard' in n && 'busPort' in n;
+}
+
+/** The nodes of a cluster topology (empty for a Sentinel one). */
+export function clusterNodes<P extends Port>(t: Topology<P>): ClusterNodeSpec<P>[] {
+  return t.nodes.filter(isClusterNode);
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -4,16 +4,16 @@ import { DEFAULTS } from './defaults.js';
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,62}$/;
 
-const name = z
+export const name = z
   .string()
   .regex(NAME, 'expected a name of letters, digits, "-" or "_", starting with a letter');
 
-const duration = z
+export const duration = z
   .string({ invalid_type_error: 'expected a duration such as "500ms", "2s" or "1m"' })
   .regex(DURATION_PATTERN, 'expected a duration such as "500ms", "2s" or "1m"')
   .transform((s) => parseDuration(s) ?? 0);
 
-const size = z
+export const size = z
   .union([z.string(), z.number().int().nonnegative()], {
     errorMap: () => ({ message: 'expected a size such as "512mb", "8gb" or 0' }),
   })
@@ -23,13 +23,13 @@ const size = z
   .transform((v) => (typeof v === 'number' ? v : (parseSize(v) ?? 0)));
 
 const PORT_MSG = 'expected a port number 1-65535 or "auto"';
-const port = z
+export const port = z
   .union([z.literal('auto'), z.number().int(PORT_MSG).min(1, PORT_MSG).max(65535, PORT_MSG)], {
     errorMap: () => ({ message: 'expected a port number 1-65535 or "auto"' }),
   })
   .default(DEFAULTS.port);
 
-const host = z
+export const host = z
   .string()
   .min(1, 'expected a host name or IP address')
   .regex(/^[a-zA-Z0-9.:_-]+$/, 'expected a host name or IP address');
@@ -61,7 +61,7 @@ const listen = z
 
 const saveLine = z.string().regex(/^\d+ \d+$/, 'expected "seconds changes", for example "60 1"');
 
-const hostSchema = z
+export const hostSchema = z
   .object({
     address: host,
     ssh: z
@@ -70,6 +70,80 @@ const hostSchema = z
       .optional(),
   })
   .strict();
+
+/** Sections shared by the Sentinel and the cluster topology. */
+export const persistence = z
+  .object({
+    mode: z.enum(['rdb', 'aof', 'rdb+aof', 'none']).default(DEFAULTS.persistence.mode),
+    save: z.array(saveLine).default([...DEFAULTS.persistence.save]),
+    appendfsync: z.enum(['always', 'everysec', 'no']).default(DEFAULTS.persistence.appendfsync),
+  })
+  .strict()
+  .default({});
+
+export const memory = z
+  .object({
+    maxmemory: size.default(DEFAULTS.memory.maxmemory),
+    policy: z
+      .enum([
+        'noeviction',
+        'allkeys-lru',
+        'allkeys-lfu',
+        'allkeys-random',
+        'volatile-lru',
+        'volatile-lfu',
+        'volatile-random',
+        'volatile-ttl',
+      ])
+      .default(DEFAULTS.memory.policy),
+  })
+  .strict()
+  .default({});
+
+export const supervisor = z
+  .object({
+    restartBackoffMin: duration.default(DEFAULTS.supervisor.restartBackoffMin),
+    restartBackoffMax: duration.default(DEFAULTS.supervisor.restartBackoffMax),
+    failoverWait: duration.default(DEFAULTS.supervisor.failoverWait),
+    stopTimeout: duration.default(DEFAULTS.supervisor.stopTimeout),
+  })
+  .strict()
+  .default({});
+
+export const auth = z
+  .object({
+    mode: z.enum(['password', 'acl']).default(DEFAULTS.auth.mode),
+    appCommands: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[+-]@?[a-z][a-z0-9|_-]*$/,
+            'expected an ACL rule such as "+keys" or "-@dangerous"',
+          ),
+      )
+      .default([]),
+  })
+  .strict()
+  .default({});
+
+// `tls: true` is short for `tls: { enabled: true }`.
+export const tls = z.preprocess(
+  (v) => (typeof v === 'boolean' ? { enabled: v } : v),
+  z
+    .object(
+      {
+        enabled: z.boolean().default(true),
+        ca: z
+          .object({ cert: z.string().min(1), key: z.string().min(1) })
+          .strict()
+          .optional(),
+      },
+      { invalid_type_error: 'expected true, false or { enabled, ca: { cert, key } }' },
+    )
+    .strict()
+    .default({ enabled: DEFAULTS.tls.enabled }),
+);
 
 export const topologySchema = z
   .object({
@@ -83,32 +157,8 @@ export const topologySchema = z
       .record(name, sentinelSchema)
       .refine((r) => Object.keys(r).length > 0, 'expected at least one sentinel'),
     quorum: z.number().int().min(1).default(DEFAULTS.quorum),
-    persistence: z
-      .object({
-        mode: z.enum(['rdb', 'aof', 'rdb+aof', 'none']).default(DEFAULTS.persistence.mode),
-        save: z.array(saveLine).default([...DEFAULTS.persistence.save]),
-        appendfsync: z.enum(['always', 'everysec', 'no']).default(DEFAULTS.persistence.appendfsync),
-      })
-      .strict()
-      .default({}),
-    memory: z
-      .object({
-        maxmemory: size.default(DEFAULTS.memory.maxmemory),
-        policy: z
-          .enum([
-            'noeviction',
-            'allkeys-lru',
-            'allkeys-lfu',
-            'allkeys-random',
-            'volatile-lru',
-            'volatile-lfu',
-            'volatile-random',
-            'volatile-ttl',
-          ])
-          .default(DEFAULTS.memory.policy),
-      })
-      .strict()
-      .default({}),
+    persistence,
+    memory,
     sentinel: z
       .object({
         downAfter: duration.default(DEFAULTS.sentinel.downAfter),
@@ -128,6 +178,8 @@ export const topologySchema = z
           .min(0)
           .default(DEFAULTS.replication.minReplicasToWrite),
         minReplicasMaxLag: duration.default(DEFAULTS.replication.minReplicasMaxLag),
+        singleCopyWrites: z.boolean().default(DEFAULTS.replication.singleCopyWrites),
+        backlogSize: size.default(DEFAULTS.replication.backlogSize),
         disklessSyncDelay: z
           .union([z.literal('auto'), duration])
           .default(DEFAULTS.replication.disklessSyncDelay),
@@ -135,15 +187,7 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
-    supervisor: z
-      .object({
-        restartBackoffMin: duration.default(DEFAULTS.supervisor.restartBackoffMin),
-        restartBackoffMax: duration.default(DEFAULTS.supervisor.restartBackoffMax),
-        failoverWait: duration.default(DEFAULTS.supervisor.failoverWait),
-        stopTimeout: duration.default(DEFAULTS.supervisor.stopTimeout),
-      })
-      .strict()
-      .default({}),
+    supervisor,
     endpoint: z
       .object({
         mode: z.enum(['none', 'proxy', 'vip']).default(DEFAULTS.endpoint.mode),
@@ -174,39 +218,8 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
-    auth: z
-      .object({
-        mode: z.enum(['password', 'acl']).default(DEFAULTS.auth.mode),
-        appCommands: z
-          .array(
-            z
-              .string()
-              .regex(
-                /^[+-]@?[a-z][a-z0-9|_-]*$/,
-                'expected an ACL rule such as "+keys" or "-@dangerous"',
-              ),
-          )
-          .default([]),
-      })
-      .strict()
-      .default({}),
-    // `tls: true` is short for `tls: { enabled: true }`.
-    tls: z.preprocess(
-      (v) => (typeof v === 'boolean' ? { enabled: v } : v),
-      z
-        .object(
-          {
-            enabled: z.boolean().default(true),
-            ca: z
-              .object({ cert: z.string().min(1), key: z.string().min(1) })
-              .strict()
-              .optional(),
-          },
-          { invalid_type_error: 'expected true, false or { enabled, ca: { cert, key } }' },
-        )
-        .strict()
-        .default({ enabled: DEFAULTS.tls.enabled }),
-    ),
+    auth,
+    tls,
     dashboard: z
       .object({
         enabled: z.boolean().default(DEFAULTS.dashboard.enabled),

@@ -4,7 +4,7 @@ import {
   type Addr,
   type WatchInput,
   type WatchState,
-} from '../../src/sentinel/watch-state.js';
+} from '../../src/view/watch-state.js';
 
 /** Secrets with recognisable values (a letter per secret), for rendering tests. */
 export const FAKE_SECRETS = {

@@ -5,7 +5,7 @@
  */
 import { ProxyEndpoint } from '../../src/endpoint/proxy.js';
 import { formatEvent } from '../../src/events/events.js';
-import { keepAliveOnStrayRejections, onShutdown } from '../../src/runtime/signals.js';
+import { keepAliveOnStrayRejections, onShutdown } from '../../src/util/signals.js';
 
 const [upstreamPort, password] = process.argv.slice(2);
 const node = {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { terminate } from '../../src/runtime/pids.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { terminate } from '../../src/util/pids.js';
+import { freePort } from '../../src/state/ports.js';
 
 export interface LoneRedis {
   port: number;

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 
 export const SEED_SENTINELS = ['sentinel-redis01', 'sentinel-redis02', 'sentinel-supervision'];
 

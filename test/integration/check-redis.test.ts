@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, cli, withCluster } from '../helpers/cluster.js';
 import { startRedis, type LoneRedis } from '../helpers/redis.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 
 /** The installed form: the wrapper Nagios runs, which runs the bundled plugin. */
 const PLUGIN = path.resolve(path.dirname(CLI), '../../../bin/check_redis');

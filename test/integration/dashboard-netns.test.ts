@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { terminate } from '../../src/runtime/pids.js';
+import { terminate } from '../../src/util/pids.js';
 import { CLI, cli } from '../helpers/cluster.js';
 import { newLoginToken } from '../../src/dashboard/login.js';
 import { writeSeedTopology } from '../helpers/topology.js';

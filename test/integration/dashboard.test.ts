@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 import { ARTIFACTS } from '../helpers/artifacts.js';
 import { launchChromium } from '../helpers/browser.js';
 import { withCluster } from '../helpers/cluster.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 import { ARTIFACTS } from '../helpers/artifacts.js';
 import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { withCluster } from '../helpers/cluster.js';

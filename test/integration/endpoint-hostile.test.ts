@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { terminate } from '../../src/runtime/pids.js';
+import { terminate } from '../../src/util/pids.js';
 import { FUZZ_SEED, pick, rng } from '../helpers/fuzz.js';
 import { CLI } from '../helpers/cluster.js';
 import { startRedis } from '../helpers/redis.js';

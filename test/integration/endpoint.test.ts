@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 import { CLI, withCluster, type TestCluster } from '../helpers/cluster.js';
 
 /** Which node a fresh connection through the endpoint lands on (its tcp_port). */

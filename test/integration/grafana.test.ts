@@ -5,8 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, stringify } from 'yaml';
-import { terminate } from '../../src/runtime/pids.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { terminate } from '../../src/util/pids.js';
+import { freePort } from '../../src/state/ports.js';
 import { CLI, withCluster, waitStatus } from '../helpers/cluster.js';
 import { ensureDebianTool } from '../helpers/debian.js';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { isAlive } from '../../src/runtime/pids.js';
+import { isAlive } from '../../src/util/pids.js';
 import { LAB_TOPOLOGY } from '../../src/topology/seed.js';
 import type { LabState } from '../../src/lab/lab.js';
 import type { DrillReport } from '../../src/drill/drill.js';

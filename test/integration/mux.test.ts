@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createClient as createNodeRedis } from 'redis';
 import { ProxyEndpoint, type PrimarySource } from '../../src/endpoint/proxy.js';
-import { terminate } from '../../src/runtime/pids.js';
-import { freePort } from '../../src/runtime/ports.js';
+import { terminate } from '../../src/util/pids.js';
+import { freePort } from '../../src/state/ports.js';
 import type { NodeSpec } from '../../src/topology/model.js';
 
 const PASSWORD = 'mux-test-password-0123456789';

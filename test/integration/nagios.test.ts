@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { terminate } from '../../src/runtime/pids.js';
+import { terminate } from '../../src/util/pids.js';
 import { CLI, withCluster } from '../helpers/cluster.js';
 import { ensureDebianTool } from '../helpers/debian.js';
 

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { terminate } from '../../src/runtime/pids.js';
+import { terminate } from '../../src/util/pids.js';
 import { CLI, withCluster, waitStatus, type TestCluster } from '../helpers/cluster.js';
 import { ensureDebianTool } from '../helpers/debian.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { writeSeedTopology } from '../helpers/topology.js';
-import { terminate } from '../../src/runtime/pids.js';
+import { terminate } from '../../src/util/pids.js';
 import { cli } from '../helpers/cluster.js';
 
 /** `render --out` writes configs that the real redis-server / redis-sentinel accept as they are. */

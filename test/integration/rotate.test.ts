@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 import {
   waitStatus,
   withCluster,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 import { withCluster, type TestCluster } from '../helpers/cluster.js';
 
 /** Writes numbered keys through the endpoint until stopped; returns what was acknowledged. */

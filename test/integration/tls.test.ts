@@ -5,11 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/runtime/ports.js';
+import { freePort } from '../../src/state/ports.js';
 import { CLI, withCluster, type TestCluster, killDrillAndRejoin } from '../helpers/cluster.js';
 import { ensureDebianTool } from '../helpers/debian.js';
 import { boundTopology } from '../helpers/bound.js';
-import { ensureTls, generateCa, hostTlsFiles } from '../../src/secrets/tls.js';
+import { ensureTls, generateCa, hostTlsFiles } from '../../src/state/tls.js';
 import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
 
 const PLUGINS = path.resolve(path.dirname(CLI), '../../../bin');

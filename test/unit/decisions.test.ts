@@ -1,24 +1,37 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decideDemotion,
   decideOnPrimaryExit,
   decideRejoin,
   nextBackoff,
-} from '../../src/runtime/decisions.js';
-import type { Observation } from '../../src/runtime/observation.js';
+  staleMasters,
+} from '../../src/controller/decisions.js';
+import { analyze, initialState, reduce, type WatchState } from '../../src/view/watch-state.js';
+import { boundTopology } from '../helpers/bound.js';
 
-function view(roles: Record<string, 'master' | 'slave'>, flags = 'master'): Observation {
-  return {
-    at: 0,
-    nodes: Object.entries(roles).map(([name, role]) => ({
-      name,
-      reachable: true,
-      role,
-      offset: 0,
-    })),
-    sentinels: [{ name: 's1', reachable: true, masterFlags: flags }],
-  };
+const t = boundTopology(undefined, 7000, 8000);
+const addr = (name: string): { host: string; port: number } =>
+  t.nodes.find((n) => n.name === name)!;
+
+/** Every sentinel names `majority`; the nodes answer ROLE as given. */
+function view(
+  majority: string,
+  roles: Record<string, 'master' | 'slave'>,
+  flags = 'master',
+): WatchState {
+  let s = initialState(t.sentinels.map((x) => x.name));
+  for (const x of t.sentinels)
+    s = reduce(s, {
+      type: 'poll',
+      sentinel: x.name,
+      at: 1,
+      master: addr(majority),
+      tilt: false,
+      failoverInProgress: flags.includes('failover_in_progress'),
+    });
+  for (const [name, role] of Object.entries(roles))
+    s = reduce(s, { type: 'role', node: addr(name), role });
+  return s;
 }
 
 test('a dead primary with a synced replica is never restarted as primary', () => {
@@ -70,14 +83,15 @@ test('restart backoff doubles up to the max and resets after a stable run', () =
 
 type Roles = Record<string, 'master' | 'slave'>;
 const MASTERS: Roles = { redis01: 'master', redis02: 'master' };
-/** decideDemotion with redis02 as the supervisor's primary. */
+/** staleMasters with `oldPrimary` the primary replaced by the last switch. */
 function demote(
   oldPrimary: string | undefined,
   majority: string,
   roles: Roles,
   flags?: string,
 ): string | undefined {
-  return decideDemotion({ oldPrimary, primary: 'redis02', majority, obs: view(roles, flags) });
+  const s = view(majority, roles, flags);
+  return staleMasters(s, analyze(s), t.nodes, new Set(oldPrimary ? [oldPrimary] : []))[0];
 }
 
 test('after a switch, the old primary still saying master is demoted at once', () => {

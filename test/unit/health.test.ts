@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeHealth, majorityPrimary } from '../../src/runtime/health.js';
-import type { NodeObs, Observation, SentinelObs } from '../../src/runtime/observation.js';
+import { analyzeHealth, majorityPrimary } from '../../src/view/health.js';
+import type { NodeObs, Observation, SentinelObs } from '../../src/view/observation.js';
 import type { BoundTopology } from '../../src/topology/model.js';
 import { boundTopology } from '../helpers/bound.js';
 

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { MetricSet, renderFamilies } from '../../src/metrics/exposition.js';
 import { declineReason } from '../../src/monitor/check-service.js';
-import { caFile } from '../../src/secrets/tls.js';
+import { caFile } from '../../src/state/tls.js';
 import { buildMetrics, type ScrapeData } from '../../src/metrics/ha-metrics.js';
 import type { SentinelReplies } from '../../src/metrics/sentinel-metrics.js';
 import { parseInfo } from '../../src/redis/info.js';
 import { renderAlertRules } from '../../src/render/prometheus-conf.js';
-import { FailoverHistory } from '../../src/sentinel/failover-history.js';
+import { FailoverHistory } from '../../src/view/failover-history.js';
 import { boundTopology } from '../helpers/bound.js';
 
 const t = boundTopology(undefined, 7000, 8000);

@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { parseDuration, parseSize } from '../../src/util/units.js';
 import { didYouMean } from '../../src/util/did-you-mean.js';
 import { redact, registerSecret } from '../../src/util/redact.js';
-import { concernsMaster } from '../../src/sentinel/event-stream.js';
-import { isSupportedVersion } from '../../src/runtime/redis-bin.js';
+import { concernsMaster } from '../../src/view/sentinel-message.js';
+import { isSupportedVersion } from '../../src/backends/redis-bin.js';
 import { parseInfo, parseVersion, pairsToRecord } from '../../src/redis/info.js';
-import { isEligible } from '../../src/sentinel/failover.js';
+import { isEligible } from '../../src/ops/failover.js';
 import { exitCodeFor, RedisHaError } from '../../src/errors/errors.js';
 import { renderDefaultsTable } from '../../src/topology/docs.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generatePassword } from '../../src/secrets/store.js';
+import { generatePassword } from '../../src/state/secrets.js';
 import {
   alerts,
   CRITICAL,

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderAll } from '../../src/render/render-all.js';
-import { StateDir } from '../../src/runtime/state-dir.js';
+import { StateDir } from '../../src/state/state-dir.js';
 import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
 import { designatedPrimary, type BoundTopology } from '../../src/topology/model.js';
 import { boundTopology } from '../helpers/bound.js';
-import { generatePassword } from '../../src/secrets/store.js';
-import { subjectAltNames } from '../../src/secrets/tls.js';
+import { generatePassword } from '../../src/state/secrets.js';
+import { subjectAltNames } from '../../src/state/tls.js';
 import { createHash } from 'node:crypto';
 import { FAKE_SECRETS } from '../helpers/fixtures.js';
 

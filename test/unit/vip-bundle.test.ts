@@ -4,13 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { decideVip } from '../../src/agent/vip-decide.js';
+import { decideVip } from '../../src/endpoint/vip-decide.js';
 import {
   analyze,
   type Addr,
   type WatchInput,
   type WatchState,
-} from '../../src/sentinel/watch-state.js';
+} from '../../src/view/watch-state.js';
 import { hostBundle, monitoringHost } from '../../src/render/bundle/host-bundle.js';
 import { renderInstallScript } from '../../src/render/bundle/install-script.js';
 import { writeHostBundles } from '../../src/render/bundle/write-bundles.js';

@@ -1,11 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  analyze,
-  pickReadNode,
-  type Addr,
-  type WatchInput,
-} from '../../src/sentinel/watch-state.js';
+import { analyze, pickReadNode, type Addr, type WatchInput } from '../../src/view/watch-state.js';
 import { fold, poll, role } from '../helpers/fixtures.js';
 
 const A: Addr = { host: '127.0.0.1', port: 6379 };

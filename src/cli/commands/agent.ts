@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
-import { nodeUnitName } from '../../render/bundle/units.js';
-import { RECONFIG_FLAG } from '../../render/bundle/paths.js';
+import { rmSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { HostAgent } from '../../agent/host-agent.js';
-import { VipAddress } from '../../agent/vip-address.js';
+import { HostAgent } from '../../app/agent.js';
 import { RedisHaError } from '../../errors/errors.js';
-import { membersOn, type NodeSpec } from '../../topology/model.js';
+import { RECONFIG_FLAG } from '../../render/bundle/paths.js';
+import { LiveSecrets } from '../../state/live-secrets.js';
+import { membersOn } from '../../topology/model.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
 import { daemonLog, serveUntilStopped } from '../daemon.js';
@@ -28,18 +26,10 @@ export async function agentCommand(
     });
   if (!membersOn(t, o.host).some((m) => m.kind === 'node'))
     throw new RedisHaError('USAGE', `host "${o.host}" runs no node: it needs no agent`);
-  const vip =
-    t.endpoint.mode === 'vip' && t.endpoint.address
-      ? new VipAddress(t.endpoint.address, t.endpoint.prefix ?? 32, t.endpoint.interface)
-      : undefined;
   const log = daemonLog(dir, ctx);
-  const agent = new HostAgent({
-    topology: t,
-    secrets,
-    host: o.host,
-    vip,
-    rejoin: (node, primary) => restartAsReplica(dir.configFile('node', node.name), node, primary),
-  });
+  const live = new LiveSecrets(t, dir, secrets);
+  live.on('event', log);
+  const agent = new HostAgent({ topology: t, secrets: live, dir, host: o.host });
   agent.on('event', log);
   dir.ensure();
   // SIGUSR1 to this PID: look now.
@@ -53,32 +43,15 @@ export async function agentCommand(
   watcher.on('error', () => undefined);
   try {
     await agent.start();
-    await serveUntilStopped(agent, () => agent.stop(), { t, dir, secrets, log });
+    live.start();
+    await serveUntilStopped(agent, async () => {
+      live.stop();
+      await agent.stop();
+    });
   } finally {
     process.off('SIGUSR1', onUsr1);
     watcher.close();
     rmSync(pidFile, { force: true });
   }
   return { text: 'agent stopped', json: { stopped: true } };
-}
-
-/**
- * Points the node's live config at the new primary, at replica-priority 0 until it has synced
- * again (the agent raises it), and has systemd start it now instead of after RestartSec.
- */
-async function restartAsReplica(
-  conf: string,
-  node: NodeSpec<number>,
-  primary: NodeSpec<number>,
-): Promise<void> {
-  if (existsSync(conf)) {
-    const lines = readFileSync(conf, 'utf8')
-      .split('\n')
-      .filter((l) => !/^\s*(replicaof|slaveof|replica-priority|slave-priority)\s/i.test(l));
-    lines.push(`replicaof ${primary.host} ${primary.port}`, 'replica-priority 0', '');
-    writeFileSync(conf, lines.join('\n').replace(/\n{3,}$/, '\n'));
-  }
-  await new Promise<void>((resolve) => {
-    execFile('systemctl', ['restart', nodeUnitName(node)], { timeout: 30_000 }, () => resolve());
-  });
 }

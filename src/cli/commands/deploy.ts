@@ -1,18 +1,13 @@
-import { prepareRender } from '../../render/prepare.js';
+import { prepareState } from '../../state/prepare.js';
 import { renderBundles } from '../../render/bundle/write-bundles.js';
 import path from 'node:path';
 import { RedisHaError } from '../../errors/errors.js';
 import { deployOrder, plan, runDeploy, type SshOptions } from '../../deploy/deploy.js';
 import { labKnownHosts, labSshKey, readLab, rerunInClientHost } from '../../lab/lab.js';
-import { analyzeHealth } from '../../runtime/health.js';
-import { ClientPool, observe } from '../../runtime/observe.js';
-import {
-  designatedPrimary,
-  findNode,
-  type BoundTopology,
-  type NodeSpec,
-} from '../../topology/model.js';
-import type { Secrets } from '../../secrets/store.js';
+import { analyzeHealth } from '../../view/health.js';
+import { withView } from '../../app/open.js';
+import type { PreparedState } from '../../state/prepare.js';
+import { designatedPrimary, findNode, type NodeSpec } from '../../topology/model.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 import { labTopology } from './lab.js';
@@ -42,9 +37,9 @@ export async function deployCommand(
       return { exitCode: await rerunInClientHost(lab), printed: true };
     ssh = { identity: labSshKey(topology), knownHosts: labKnownHosts(topology) };
   }
-  const prepared = await prepareRender(topology);
-  const { t, secrets, state } = prepared;
-  const primary = await currentPrimary(t, secrets, state.primary);
+  const prepared = await prepareState(topology);
+  const { t, secrets } = prepared;
+  const primary = await currentPrimary(prepared);
   const local = path.join(t.stateDir, 'deploy', 'bundles');
   const bundles = deployOrder(t, primary, renderBundles(prepared, primary, local));
   const p = plan(bundles, local, ssh);
@@ -73,20 +68,14 @@ export async function deployCommand(
 }
 
 /** The primary the sentinels agree on now (when anything runs), else the last known or designated. */
-async function currentPrimary(
-  t: BoundTopology,
-  secrets: Secrets,
-  last: string | undefined,
-): Promise<NodeSpec<number>> {
-  const pool = new ClientPool(t, secrets, 1000);
+async function currentPrimary(p: PreparedState): Promise<NodeSpec<number>> {
+  const { t, state } = p;
   try {
-    const h = analyzeHealth(t, await observe(pool));
+    const h = analyzeHealth(t, await withView(p, (v) => v.look(), { follow: false }));
     const running = h.primary ? findNode(t, h.primary) : undefined;
     if (running) return running;
   } catch {
     /* nothing reachable: a first deploy */
-  } finally {
-    pool.close();
   }
-  return (last && findNode(t, last)) || designatedPrimary(t);
+  return (state.primary && findNode(t, state.primary)) || designatedPrimary(t);
 }

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runningSupervisor } from '../../runtime/lock.js';
-import { sweepOrphans } from '../../runtime/orphans.js';
-import { isAlive } from '../../runtime/pids.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { runningSupervisor } from '../../state/lock.js';
+import { sweepOrphans } from '../../backends/orphans.js';
+import { isAlive } from '../../util/pids.js';
+import { StateDir } from '../../state/state-dir.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
 /** Stops the supervisor by PID (it stops its children in order), then any leftover child by PID. */
 export async function downCommand(o: TopologyOptions, ctx: CommandContext): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
   const dir = new StateDir(t.stateDir);
   const pid = runningSupervisor(dir);
   let supervisor: 'stopped' | 'killed' | 'none' = 'none';

@@ -1,5 +1,5 @@
-import { runFailover } from '../../sentinel/failover.js';
-import { formatDuration } from '../../util/units.js';
+import { withView } from '../../app/open.js';
+import { describeFailover, runFailover } from '../../ops/failover.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
 
@@ -7,10 +7,8 @@ export async function failoverCommand(
   o: TopologyOptions,
   ctx: CommandContext,
 ): Promise<CommandResult> {
-  const { t: bound, secrets } = await startedTopology(o);
-  const r = await runFailover(bound, secrets, (line) => ctx.progress(line));
-  return {
-    text: `failover done: ${r.from} -> ${r.to} in ${formatDuration(r.durationMs)}`,
-    json: r,
-  };
+  const r = await withView(await startedTopology(o), (view) =>
+    runFailover(view, (line) => ctx.progress(line)),
+  );
+  return { text: describeFailover(r), json: r };
 }

@@ -1,4 +1,4 @@
-import { prepareRender } from '../../render/prepare.js';
+import { prepareState } from '../../state/prepare.js';
 import { renderBundles, topologyForHost } from '../../render/bundle/write-bundles.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,8 +17,8 @@ import {
   vipHolders,
   type LabState,
 } from '../../lab/lab.js';
-import { isAlive } from '../../runtime/pids.js';
-import { onShutdown } from '../../runtime/signals.js';
+import { isAlive } from '../../util/pids.js';
+import { onShutdown } from '../../util/signals.js';
 import { loadTopology, resolveTopology } from '../../topology/load.js';
 import { designatedPrimary, hostOf, type Topology } from '../../topology/model.js';
 import { LAB_SOURCE, LAB_TOPOLOGY } from '../../topology/seed.js';
@@ -41,7 +41,7 @@ export async function labUpCommand(
   ctx: CommandContext,
 ): Promise<CommandResult> {
   requireRoot('redis-ha lab up');
-  const prepared = await prepareRender(labTopology(o));
+  const prepared = await prepareState(labTopology(o));
   const { t } = prepared;
   const started = Date.now();
   const lab = await createLab(t, ctx.progress);

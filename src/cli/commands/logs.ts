@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { RedisHaError } from '../../errors/errors.js';
 import { formatEvent, type HaEvent } from '../../events/events.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { StateDir } from '../../state/state-dir.js';
 import { redact } from '../../util/redact.js';
-import { readSecrets } from '../../secrets/store.js';
+import { readSecrets } from '../../state/secrets.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
@@ -13,7 +13,7 @@ export interface LogsOptions extends TopologyOptions {
 
 /** Without a member: the supervisor's event log. With one: that server's own log. */
 export function logsCommand(member: string | undefined, o: LogsOptions): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
   const dir = new StateDir(t.stateDir);
   readSecrets(dir); // registers secrets so redaction covers server logs too
   const n = Math.max(1, Number(o.lines ?? 50) || 50);

@@ -1,5 +1,6 @@
-import { RedisHaError } from '../../errors/errors.js';
+import { startDaemonView } from '../../app/open.js';
 import { startProxyEndpoint } from '../../endpoint/run.js';
+import { RedisHaError } from '../../errors/errors.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology, topologyFrom } from '../context.js';
 import { daemonLog, serveUntilStopped } from '../daemon.js';
@@ -15,10 +16,13 @@ export async function proxyCommand(
       hint: 'set `endpoint: { mode: proxy, listen: "HOST:PORT" }` in the topology',
     });
   }
-  const { t: bound, dir, secrets, state } = await startedTopology(o);
-  dir.writeState(state);
-  const log = daemonLog(dir, ctx);
-  const ep = await startProxyEndpoint(bound, secrets, log);
-  await serveUntilStopped(ep.proxy, () => ep.stop(), { t: bound, dir, secrets, log });
+  const p = await startedTopology(o);
+  const log = daemonLog(p.dir, ctx);
+  const dv = await startDaemonView(p, { log });
+  const ep = await startProxyEndpoint(dv.view, dv.secrets, log);
+  await serveUntilStopped(ep.proxy, async () => {
+    await ep.stop();
+    dv.stop();
+  });
   return { text: 'endpoint stopped', json: { stopped: true } };
 }

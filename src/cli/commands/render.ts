@@ -1,13 +1,13 @@
-import { credentials } from '../../secrets/credentials.js';
+import { credentials } from '../../state/credentials.js';
 import { chmodSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderNagios } from '../../render/nagios-conf.js';
 import { renderAlertRules, renderPrometheusConfig } from '../../render/prometheus-conf.js';
 import { renderAll, writeRendered } from '../../render/render-all.js';
-import { StateDir } from '../../runtime/state-dir.js';
-import { prepareRender, type Prepared } from '../../render/prepare.js';
-import { caFile } from '../../secrets/tls.js';
-import type { Secrets } from '../../secrets/store.js';
+import { StateDir } from '../../state/state-dir.js';
+import { prepareState, type PreparedState } from '../../state/prepare.js';
+import { caFile } from '../../state/tls.js';
+import type { Secrets } from '../../state/secrets.js';
 import {
   designatedPrimary,
   findNode,
@@ -31,7 +31,7 @@ export interface RenderOptions extends TopologyOptions {
 
 /** Writes the configs `up` would use, under DIR (nodes/NAME/redis.conf, sentinels/NAME/sentinel.conf). */
 export async function renderCommand(o: RenderOptions): Promise<CommandResult> {
-  const prepared = await prepareRender(topologyFrom(o));
+  const prepared = await prepareState(topologyFrom(o));
   const { t: bound, secrets, state } = prepared;
   const primary = (state.primary && findNode(bound, state.primary)) || designatedPrimary(bound);
   if (o.hosts) return renderHosts(prepared, primary, path.resolve(o.out));
@@ -118,7 +118,11 @@ function writePrometheus(t: BoundTopology, secrets: Secrets, dir: string): strin
   return [config, rules, passwordFile];
 }
 
-function renderHosts(prepared: Prepared, primary: NodeSpec<number>, out: string): CommandResult {
+function renderHosts(
+  prepared: PreparedState,
+  primary: NodeSpec<number>,
+  out: string,
+): CommandResult {
   const bundles = renderBundles(prepared, primary, out);
   return {
     text: [

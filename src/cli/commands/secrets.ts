@@ -1,9 +1,9 @@
-import { StateDir } from '../../runtime/state-dir.js';
-import { ACL_USERS, readSecrets, type Secrets } from '../../secrets/store.js';
+import { StateDir } from '../../state/state-dir.js';
+import { ACL_USERS, readSecrets, type Secrets } from '../../state/secrets.js';
 import { RedisHaError } from '../../errors/errors.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology, topologyFrom } from '../context.js';
-import { rotateSecrets } from '../../secrets/rotate.js';
+import { rotateSecrets } from '../../ops/rotate.js';
 
 /** Names `secrets NAME` prints alone (for `$(...)` in scripts): ACL users and the rest. */
 const SINGLE = [...ACL_USERS, 'sentinels', 'dashboard', 'password'] as const;

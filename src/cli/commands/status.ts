@@ -1,12 +1,12 @@
-import { analyzeHealth, type Health } from '../../runtime/health.js';
-import { runningSupervisor } from '../../runtime/lock.js';
-import type { Observation } from '../../runtime/observation.js';
-import { ClientPool, observe } from '../../runtime/observe.js';
-import type { PersistedState } from '../../runtime/state-dir.js';
+import { withView } from '../../app/open.js';
+import { runningSupervisor } from '../../state/lock.js';
+import type { PersistedState } from '../../state/state-dir.js';
+import { analyzeHealth, type Health } from '../../view/health.js';
+import type { Observation } from '../../view/observation.js';
 import type { BoundTopology } from '../../topology/model.js';
 import { formatBytes } from '../../util/units.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
-import { startedTopology } from '../context.js';
+import { startedTopology, topologyFrom } from '../context.js';
 
 export interface StatusReport {
   healthy: boolean;
@@ -129,24 +129,16 @@ export function formatReport(r: StatusReport): string {
 }
 
 export async function collectStatus(o: TopologyOptions): Promise<StatusReport> {
-  const { t: bound, dir, secrets } = await startedTopology(o);
-  const pool = new ClientPool(bound, secrets, 1000);
-  try {
-    const obs = await observe(pool);
-    // Read the failover history after looking: a whole failover can fit inside one observation.
-    return buildReport(
-      bound,
-      obs,
-      analyzeHealth(bound, obs),
-      dir.readState(),
-      runningSupervisor(dir),
-    );
-  } finally {
-    pool.close();
-  }
+  const p = await startedTopology(o);
+  const { t, dir } = p;
+  const obs = await withView(p, (view) => view.look(), { follow: false });
+  // Read the failover history after looking: a whole failover can fit inside one observation.
+  return buildReport(t, obs, analyzeHealth(t, obs), dir.readState(), runningSupervisor(dir));
 }
 
 export async function statusCommand(o: TopologyOptions): Promise<CommandResult> {
+  if (topologyFrom(o, ['sentinel', 'cluster']).kind === 'cluster')
+    return (await import('../cluster-status.js')).clusterStatusCommand(o);
   const r = await collectStatus(o);
   return { text: formatReport(r), json: r, exitCode: r.healthy ? 0 : 1 };
 }

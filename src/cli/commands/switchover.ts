@@ -1,5 +1,5 @@
-import { runSwitchover } from '../../sentinel/switchover.js';
-import { formatDuration } from '../../util/units.js';
+import { withView } from '../../app/open.js';
+import { describeSwitchover, runSwitchover } from '../../ops/switchover.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
 
@@ -7,10 +7,8 @@ export async function switchoverCommand(
   o: TopologyOptions & { to?: string },
   ctx: CommandContext,
 ): Promise<CommandResult> {
-  const { t: bound, secrets } = await startedTopology(o);
-  const r = await runSwitchover(bound, secrets, (line) => ctx.progress(line), { to: o.to });
-  return {
-    text: `switchover done: ${r.from} -> ${r.to} in ${formatDuration(r.durationMs)}; writes paused ${formatDuration(r.pausedMs)}`,
-    json: r,
-  };
+  const r = await withView(await startedTopology(o), (view) =>
+    runSwitchover(view, (line) => ctx.progress(line), { to: o.to }),
+  );
+  return { text: describeSwitchover(r), json: r };
 }

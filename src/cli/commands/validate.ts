@@ -1,13 +1,14 @@
 import { RedisHaError } from '../../errors/errors.js';
-import { runningSupervisor } from '../../runtime/lock.js';
-import { bindPorts } from '../../runtime/ports.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { runningSupervisor } from '../../state/lock.js';
+import { bindPorts } from '../../state/ports.js';
+import { StateDir } from '../../state/state-dir.js';
 import { formatBytes, formatDuration } from '../../util/units.js';
 import type { CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
 
 export async function validateCommand(o: TopologyOptions): Promise<CommandResult> {
-  const t = topologyFrom(o);
+  const t = topologyFrom(o, ['sentinel', 'cluster']);
+  if (t.kind === 'cluster') return (await import('../cluster-status.js')).clusterValidate(t);
   const dir = new StateDir(t.stateDir);
   const running = runningSupervisor(dir);
   // Ports of a running topology are in use by itself; check only when it is not running.

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { credentials } from '../../secrets/credentials.js';
-import { scopeSecrets, type Secrets } from '../../secrets/store.js';
-import { caFile, hostTlsFiles, clientTlsFiles } from '../../secrets/tls.js';
-import { StateDir } from '../../runtime/state-dir.js';
+import { credentials } from '../../state/credentials.js';
+import { scopeSecrets, type Secrets } from '../../state/secrets.js';
+import { caFile, hostTlsFiles, clientTlsFiles } from '../../state/tls.js';
+import { StateDir } from '../../state/state-dir.js';
 import {
   membersOn,
   type BoundTopology,

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { makeEvent, TypedEmitter } from '../events/events.js';
+import { renderNode, writeRendered } from '../render/render-all.js';
+import type { SecretsSource } from '../state/live-secrets.js';
+import type { StateDir } from '../state/state-dir.js';
+import type { BoundTopology, Member, NodeSpec } from '../topology/model.js';
+import type { Backend, BackendEvents } from './backend.js';
+import { Child, type ChildExit, type ChildLike, type ChildSpec } from './child.js';
+import type { RedisBinaries } from './redis-bin.js';
+
+export interface LocalOptions {
+  t: BoundTopology;
+  dir: StateDir;
+  bins: RedisBinaries;
+  secrets: SecretsSource;
+  /** Injected by tests. */
+  spawnChild?: (spec: ChildSpec) => ChildLike;
+}
+
+export function describeExit(exit: ChildExit): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+}
+
+/**
+ * Every member as a child process of this one (`up`): configs rendered in the state dir, each
+ * child in its own process group, PIDs recorded for `down`, exits reported at once (the kernel
+ * tells the parent: the fastest death signal there is), ordered teardown.
+ */
+export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backend {
+  readonly kind = 'local';
+  readonly members: readonly Member<number>[];
+  readonly #o: LocalOptions;
+  #children = new Map<string, ChildLike>();
+  #closed = false;
+
+  constructor(o: LocalOptions) {
+    super();
+    this.#o = o;
+    this.members = [...o.t.nodes, ...o.t.sentinels];
+  }
+
+  alive(name: string): boolean | undefined {
+    if (!this.members.some((m) => m.name === name)) return undefined;
+    return this.#children.get(name)?.running === true;
+  }
+
+  children(): ChildLike[] {
+    return [...this.#children.values()];
+  }
+
+  /** Starts a member from the config already rendered for it. */
+  spawn(m: Member<number>): ChildLike {
+    const { dir, bins } = this.#o;
+    const child = (this.#o.spawnChild ?? ((spec) => new Child(spec)))({
+      name: m.name,
+      kind: m.kind,
+      binary: m.kind === 'node' ? bins.server : bins.sentinel,
+      args: [dir.configFile(m.kind, m.name)],
+      cwd: dir.memberDir(m.kind, m.name),
+      pidFile: dir.childPidFile(m.name),
+      outputFile: path.join(dir.memberDir(m.kind, m.name), 'stdout.log'),
+    });
+    this.#children.set(m.name, child);
+    const what = m.kind === 'node' ? 'redis-server' : 'redis-sentinel';
+    this.emit(
+      'event',
+      makeEvent('child-started', `${what} started (pid ${child.pid ?? '?'}, port ${m.port})`, {
+        member: m.name,
+        data: { pid: child.pid },
+      }),
+    );
+    void child.exited.then((exit) => {
+      if (this.#closed || this.#children.get(m.name) !== child) return;
+      this.#children.delete(m.name);
+      const how = describeExit(exit);
+      this.emit(
+        'event',
+        makeEvent('child-exited', `${what} ${how}`, {
+          member: m.name,
+          level: 'warn',
+          data: { code: exit.code, signal: exit.signal },
+        }),
+      );
+      this.emit('exit', { member: m, how });
+    });
+    return child;
+  }
+
+  start(m: Member<number>, replicaOf?: NodeSpec<number>): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (m.kind === 'node') {
+      const { t, dir, secrets } = this.#o;
+      const ctx = { root: dir, secrets: secrets.current, sentinelIds: {}, gatePriority: true };
+      writeRendered([renderNode(t, m, { ...ctx, primary: replicaOf ?? m })]);
+    }
+    this.spawn(m);
+    return Promise.resolve();
+  }
+
+  /** Sentinels first (so none fails over), then replicas, then the primary; each bounded. */
+  async stopAll(primary: string | undefined, graceMs: number): Promise<void> {
+    this.#closed = true;
+    const stop = (pred: (c: ChildLike) => boolean): Promise<unknown> =>
+      Promise.all(
+        this.children()
+          .filter(pred)
+          .map((c) => c.stop(graceMs)),
+      );
+    await stop((c) => c.spec.kind === 'sentinel');
+    await stop((c) => c.spec.name !== primary);
+    await stop(() => true);
+    this.#children.clear();
+  }
+}

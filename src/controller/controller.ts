@@ -1,0 +1,363 @@
+import type { Backend } from '../backends/backend.js';
+import { makeEvent, TypedEmitter, type HaEvent, type HaEventKind } from '../events/events.js';
+import type { Level } from '../events/events.js';
+import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
+import type { ClusterView } from '../view/view.js';
+import type { Observation } from '../view/observation.js';
+import {
+  decideOnPrimaryExit,
+  decideRejoin,
+  isolated,
+  staleMasters,
+  writeQuorum,
+} from './decisions.js';
+import { ImmediateFailover } from './immediate.js';
+import type { NodeOps } from './node-ops.js';
+import { Restarts } from './restarts.js';
+import { WriteQuorums } from './write-quorum.js';
+import type { Authority } from './sentinel-authority.js';
+
+export type ControllerStatus = 'idle' | 'running' | 'stopped';
+
+export interface ControllerEvents extends Record<string, unknown> {
+  event: HaEvent;
+  status: ControllerStatus;
+  /** The confirmed primary changed: the one record of it (state.json) subscribes here. */
+  failover: { from: string; to: string; how: string };
+}
+
+/** What the controller reads of the view (the ClusterView, or a fake in tests). */
+export type ViewLike = Pick<ClusterView, 'primary' | 'verdict' | 'state' | 'synced' | 'on'>;
+
+export interface ControllerOptions {
+  topology: BoundTopology;
+  view: ViewLike;
+  backend: Backend;
+  authority: Authority;
+  nodes: NodeOps;
+  /** The primary when it starts (`up`: the one it booted; the agent: the view's, if any). */
+  primary: string | undefined;
+  /** Watches a primary for a hang (hang-guard.ts `hangGuards`; tests inject a fake). */
+  hangGuard: (node: NodeSpec<number>, onHung: (silentMs: number) => void) => { stop(): void };
+}
+
+/**
+ * The HA policy, once, for `up` (local processes) and the agent of a host (systemd units):
+ * - the primary's process dies: with a synced replica, never restart it as a primary; ask the
+ *   authority for a failover at once (no down-after wait), then rejoin it as a replica of the
+ *   node promoted, unless that node had not synced; without one, restart it from its own files
+ *   (the persistence-off rule: the event says the dataset is lost);
+ * - a replica is promotable (its configured priority) only once synced by the strict rule;
+ * - a primary that hangs (PING unanswered for down-after, process alive) is failed over;
+ * - a replaced primary that still says master is made a replica as soon as another is confirmed;
+ * - replicas and sentinels that die are restarted with backoff.
+ * It acts only on the members its backend runs; everything it knows comes from the view.
+ */
+export class HaController extends TypedEmitter<ControllerEvents> {
+  #status: ControllerStatus = 'idle';
+  readonly #o: ControllerOptions;
+  readonly #t: BoundTopology;
+  #primary: string | undefined;
+  #dead: { name: string; since: number; warned: boolean } | undefined;
+  #synced = new Set<string>();
+  #promotable = new Set<string>();
+  #demoting = new Set<string>();
+  /** Primaries replaced by a switch, until seen as replicas (staleMasters). */
+  #former = new Set<string>();
+  #unplaced = new Set<string>();
+  #exitAt = new Map<string, number>();
+  readonly #restarts: Restarts;
+  readonly #quorums: WriteQuorums;
+  readonly #immediate: ImmediateFailover;
+  #off: (() => void)[] = [];
+
+  constructor(o: ControllerOptions) {
+    super();
+    this.#o = o;
+    this.#t = o.topology;
+    this.#primary = o.primary;
+    const { restartBackoffMinMs: min, restartBackoffMaxMs: max } = o.topology.supervisor;
+    this.#restarts = new Restarts(min, max);
+    const event = (...a: Parameters<HaController['report']>): void => this.report(...a);
+    this.#quorums = new WriteQuorums(o.topology, o.nodes, event);
+    this.#immediate = new ImmediateFailover({
+      t: o.topology,
+      authority: o.authority,
+      hangGuard: o.hangGuard,
+      runs: (name) => o.backend.alive(name),
+      candidates: (name) => this.#candidates(name),
+      primary: () => (this.#status === 'running' ? this.#primary : undefined),
+      event,
+    });
+  }
+
+  get status(): ControllerStatus {
+    return this.#status;
+  }
+  get primary(): string | undefined {
+    return this.#primary;
+  }
+
+  start(): void {
+    if (this.#status !== 'idle') return;
+    this.#status = 'running';
+    this.emit('status', 'running');
+    const { view, backend } = this.#o;
+    this.#off.push(
+      backend.on('exit', ({ member, how }) => this.#onExit(member, how)),
+      backend.on('back', ({ member }) => this.#onBack(member)),
+      view.on('primary', ({ to, verdict, wasSynced }) => {
+        if (!to || to.name === this.#primary) return;
+        if (this.#primary === undefined) this.#adopt(to);
+        else this.#onSwitch(this.#primary, to, verdict.reason, wasSynced);
+      }),
+      view.on('synced', ({ node, synced }) => this.#onSynced(node, synced)),
+      view.on('look', ({ obs }) => this.#onLook(obs)),
+      view.on(
+        'state',
+        () =>
+          isolated(this.#t, this.#o.view.state) &&
+          this.#quorums.restoreAll('cut off from the sentinels'),
+      ),
+    );
+    this.#immediate.watch(
+      this.#primary === undefined ? undefined : findNode(this.#t, this.#primary),
+    );
+    for (const m of backend.members)
+      if (backend.alive(m.name) === false) this.#onExit(m, 'not running');
+  }
+
+  stop(): void {
+    if (this.#status !== 'running') return;
+    this.#status = 'stopped';
+    for (const off of this.#off) off();
+    this.#restarts.stop();
+    this.#quorums.stop();
+    this.#immediate.stop();
+    this.emit('status', 'stopped');
+  }
+
+  /** Boot confirmed a replica's sync itself (before any sentinel runs). */
+  async promote(node: NodeSpec<number>): Promise<void> {
+    this.#synced.add(node.name);
+    await this.#raise(node);
+  }
+
+  /** An event of the policy (its parts report through here too). */
+  report(
+    kind: HaEventKind,
+    message: string,
+    member?: string,
+    level?: Level,
+    data?: Record<string, unknown>,
+  ): void {
+    this.emit('event', makeEvent(kind, message, { member, level, data }));
+  }
+
+  #managed(name: string): boolean {
+    return this.#o.backend.alive(name) !== undefined;
+  }
+
+  /** Replicas that may be promoted instead of `primary`: synced, running, priority > 0. */
+  #candidates(primary: string): string[] {
+    const { backend } = this.#o;
+    return this.#t.nodes
+      .filter((n) => n.name !== primary && n.priority > 0 && this.#synced.has(n.name))
+      .filter((n) => backend.alive(n.name) !== false)
+      .map((n) => n.name);
+  }
+
+  #onExit(m: Member<number>, how: string): void {
+    if (this.#status !== 'running') return;
+    this.#synced.delete(m.name);
+    this.#promotable.delete(m.name);
+    this.#exitAt.set(m.name, Date.now());
+    if (m.kind === 'sentinel') return this.#restartLater(m, false, 'restarting');
+    if (this.#primary === undefined) {
+      // Neither as a primary nor as a replica of nobody: once the view confirms one (#adopt).
+      this.#unplaced.add(m.name);
+      return this.report(
+        'warning',
+        `${m.name} is down; no confirmed primary yet to rejoin`,
+        m.name,
+      );
+    }
+    if (m.name !== this.#primary) return this.#restartLater(m, true, 'restarting as a replica');
+    const d = decideOnPrimaryExit({
+      persistence: this.#t.persistence.mode,
+      syncedReplicas: this.#candidates(m.name),
+    });
+    if (d.action === 'wait-for-failover') {
+      this.#dead = { name: m.name, since: Date.now(), warned: false };
+      this.report(
+        'primary-down',
+        `primary died: not restarting it as a primary; waiting for Sentinel to promote one of ${d.candidates.join(', ')} (${how})`,
+        m.name,
+        'warn',
+      );
+      this.#immediate.exited(m.name);
+      return;
+    }
+    this.report('decision', d.reason, m.name, d.dataLost ? 'error' : 'warn');
+    // Back before down-after, Sentinel never acts on stale replica state.
+    this.#restartLater(m, false, 'restarted as primary', true);
+  }
+
+  #onBack(m: Member<number>): void {
+    if (this.#dead?.name === m.name) this.#dead = undefined;
+  }
+
+  /** Restarts with backoff; a replica follows the primary of the moment it starts. */
+  #restartLater(m: Member<number>, asReplica: boolean, why: string, immediate = false): void {
+    const delay = this.#restarts.schedule(
+      m.name,
+      () => {
+        if (this.#status !== 'running') return;
+        const of = asReplica && this.#primary ? findNode(this.#t, this.#primary) : undefined;
+        void this.#start(m, of?.name === m.name ? undefined : of, why);
+      },
+      immediate,
+    );
+    this.report('restart', `restarting in ${delay}ms`, m.name);
+  }
+
+  async #start(
+    m: Member<number>,
+    replicaOf: NodeSpec<number> | undefined,
+    why: string,
+  ): Promise<void> {
+    await this.#o.backend.start(m, replicaOf);
+    this.#o.nodes.reset(m.name);
+    if (m.kind === 'sentinel') return;
+    const tail = replicaOf ? ` of ${replicaOf.name} (promotion priority 0 until synced)` : '';
+    this.report('decision', `${why}${tail}`, m.name);
+    if (replicaOf) void this.#o.nodes.connectReplicaNow(m, replicaOf).catch(() => undefined);
+  }
+
+  /** The first primary this controller learns of (an agent started without one confirmed). */
+  #adopt(to: NodeSpec<number>): void {
+    this.#primary = to.name;
+    this.#immediate.watch(to);
+    for (const name of this.#unplaced) {
+      const m = findNode(this.#t, name);
+      if (m && this.#o.backend.alive(name) === false) this.#onExit(m, 'not running');
+    }
+    this.#unplaced.clear();
+  }
+
+  #onSwitch(from: string, to: NodeSpec<number>, how: string, wasSynced: boolean): void {
+    const toWasSynced = wasSynced || this.#synced.has(to.name);
+    this.#primary = to.name;
+    this.#synced.delete(to.name);
+    this.#synced.delete(from);
+    this.#former.add(from);
+    this.#former.delete(to.name);
+    this.#immediate.watch(to);
+    // Its replicas (the old primary among them) cannot confirm writes yet: keep it writable.
+    if (this.#o.backend.alive(to.name))
+      this.#quorums.set(
+        to,
+        writeQuorum(this.#t, undefined, () => false),
+        'promoted, no replica confirms writes yet',
+      );
+    this.report('failover', `failover: ${from} -> ${to.name} (${how})`, undefined, 'info', {
+      from,
+      to: to.name,
+    });
+    this.emit('failover', { from, to: to.name, how });
+    const node = findNode(this.#t, from);
+    if (!node || !this.#managed(from)) return;
+    this.#quorums.set(node, this.#quorums.configured, 'no longer the primary');
+    if (this.#dead?.name !== from) {
+      if (this.#o.backend.alive(from)) this.#demote(node, to);
+      return;
+    }
+    this.#dead = undefined;
+    const d = decideRejoin({ promoted: to.name, promotedWasSynced: toWasSynced, oldPrimary: from });
+    if (d.action === 'hold') return this.report('error', d.reason, from);
+    void this.#start(node, to, `rejoining as a replica (the seed's manual "fallback")`);
+  }
+
+  /** The replaced primary still runs (hung, paused, cut off): make it a replica once it answers. */
+  #demote(old: NodeSpec<number>, to: NodeSpec<number>): void {
+    if (this.#demoting.has(old.name)) return;
+    this.#demoting.add(old.name);
+    const { view } = this.#o;
+    void this.#o.nodes
+      .demoteWhenBack({
+        old,
+        to,
+        timeoutMs: this.#t.sentinel.failoverTimeoutMs,
+        wanted: () => {
+          if (this.#status !== 'running' || this.#primary !== to.name) return false;
+          const w = view.primary?.name;
+          return w === old.name ? false : w === to.name ? true : 'wait';
+        },
+      })
+      .then((r) => {
+        const msg = `still said role:master after the switch to ${to.name}: REPLICAOF ${to.name} sent`;
+        if (r === 'demoted') this.report('decision', msg, old.name);
+      })
+      .catch(() => undefined)
+      .finally(() => this.#demoting.delete(old.name));
+  }
+
+  #onSynced(node: NodeSpec<number>, synced: boolean): void {
+    if (!synced) return void this.#synced.delete(node.name);
+    this.#synced.add(node.name);
+    void this.#raise(node).catch(() => undefined);
+  }
+
+  /** Its configured replica-priority, once per start: only now may Sentinel promote it. */
+  async #raise(node: NodeSpec<number>): Promise<void> {
+    if (!this.#managed(node.name) || node.priority === 0 || this.#promotable.has(node.name)) return;
+    this.#promotable.add(node.name);
+    try {
+      await this.#o.nodes.setPriority(node, node.priority, this.#o.backend.kind === 'systemd');
+    } catch (e) {
+      this.#promotable.delete(node.name);
+      throw e;
+    }
+    this.report(
+      'synced',
+      `in sync with ${this.#primary}; promotion priority ${node.priority}`,
+      node.name,
+    );
+  }
+
+  #onLook(obs: Observation): void {
+    if (this.#status !== 'running') return;
+    const at = obs.at;
+    const p = this.#o.view.primary;
+    const runs = (name: string): boolean => this.#o.backend.alive(name) === true;
+    this.#quorums.adjust(
+      p,
+      obs,
+      (name) => this.#synced.has(name),
+      runs,
+      isolated(this.#t, this.#o.view.state),
+    );
+    const { view } = this.#o;
+    // Level-triggered: a replica the view calls synced that this process has not raised yet (a
+    // controller that just started), by a look begun after its last exit.
+    for (const n of this.#t.nodes)
+      if (n.name !== this.#primary && view.synced(n.name) && !this.#promotable.has(n.name))
+        if (at > (this.#exitAt.get(n.name) ?? 0)) this.#onSynced(n, true);
+    for (const n of this.#t.nodes)
+      if (view.state.roles[`${n.host}:${n.port}`] === 'slave') this.#former.delete(n.name);
+    for (const name of staleMasters(view.state, view.verdict, this.#t.nodes, this.#former)) {
+      const node = findNode(this.#t, name);
+      const to = view.primary;
+      if (node && to && this.#managed(name) && this.#o.backend.alive(name)) this.#demote(node, to);
+    }
+    const dead = this.#dead;
+    if (dead && !dead.warned && Date.now() - dead.since > this.#t.supervisor.failoverWaitMs) {
+      dead.warned = true;
+      this.report(
+        'warning',
+        `no failover ${Math.round((Date.now() - dead.since) / 1000)}s after the primary died; still waiting (check quorum: \`redis-ha status\`)`,
+        dead.name,
+      );
+    }
+  }
+}

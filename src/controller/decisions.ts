@@ -1,0 +1,130 @@
+import type { BoundTopology, NodeSpec, PersistenceMode } from '../topology/model.js';
+import type { NodeObs } from '../view/observation.js';
+import { majorityNeeded } from '../topology/majority.js';
+import {
+  key,
+  reachableWithin,
+  usable,
+  type Verdict,
+  type WatchState,
+} from '../view/watch-state.js';
+
+/**
+ * What to do when the primary's process has exited. Pure, and the heart of "never lose data":
+ * - a replica holding a complete copy exists: never restart the old primary as a primary (an
+ *   empty or stale restart would become the source of a resync); wait for Sentinel's failover;
+ * - no replica holds a complete copy: the old primary's own files are the best copy left;
+ *   restart it as primary (with persistence off, nothing is left: say so).
+ */
+export type PrimaryExitDecision =
+  | { action: 'wait-for-failover'; candidates: string[] }
+  | { action: 'restart-as-primary'; reason: string; dataLost: boolean };
+
+export function decideOnPrimaryExit(input: {
+  persistence: PersistenceMode;
+  /** Replicas that completed a sync since their last start, are running, and may be promoted. */
+  syncedReplicas: readonly string[];
+}): PrimaryExitDecision {
+  if (input.syncedReplicas.length > 0) {
+    return { action: 'wait-for-failover', candidates: [...input.syncedReplicas] };
+  }
+  if (input.persistence === 'none') {
+    return {
+      action: 'restart-as-primary',
+      reason:
+        'no replica holds a complete copy and persistence is off: the dataset is lost; restarting empty',
+      dataLost: true,
+    };
+  }
+  return {
+    action: 'restart-as-primary',
+    reason: `no replica holds a complete copy; restarting as primary from its own ${input.persistence.toUpperCase()} files`,
+    dataLost: false,
+  };
+}
+
+/**
+ * Sentinel promoted `promoted`. The old primary may rejoin as its replica only if the promoted
+ * node had completed its sync: rejoining an incomplete primary would wipe the old one's data.
+ */
+export type RejoinDecision = { action: 'rejoin' } | { action: 'hold'; reason: string };
+
+export function decideRejoin(input: {
+  promoted: string;
+  promotedWasSynced: boolean;
+  oldPrimary: string;
+}): RejoinDecision {
+  if (input.promotedWasSynced) return { action: 'rejoin' };
+  return {
+    action: 'hold',
+    reason:
+      `Sentinel promoted ${input.promoted} before it had finished syncing: it may be missing data. ` +
+      `${input.oldPrimary} is kept stopped so its files are not overwritten by a resync; ` +
+      `inspect both, then restart it with \`redis-ha down\` + \`redis-ha up\``,
+  };
+}
+
+/** Exponential restart backoff, reset once a child has stayed up for `stableMs`. Pure. */
+export function nextBackoff(
+  prevAttempts: number,
+  uptimeMs: number,
+  minMs: number,
+  maxMs: number,
+  stableMs = 10_000,
+): { attempts: number; delayMs: number } {
+  const attempts = uptimeMs >= stableMs ? 0 : prevAttempts + 1;
+  const delayMs = attempts === 0 ? minMs : Math.min(maxMs, minMs * 2 ** attempts);
+  return { attempts, delayMs };
+}
+
+/**
+ * Former primaries (`among`) still saying role:master while the view confirms another one:
+ * Sentinel converts such a node only seconds later, discarding what it accepts meanwhile. Never
+ * while any usable sentinel reports a failover in progress (mid-failover the node being promoted
+ * says master before the others know), and never a node that was not a primary before (one
+ * just promoted by a failover whose leader we do not see). Pure.
+ */
+export function staleMasters(
+  state: WatchState,
+  verdict: Verdict,
+  nodes: readonly NodeSpec<number>[],
+  among: ReadonlySet<string>,
+): string[] {
+  if (!verdict.confirmed || !verdict.named) return [];
+  if (Object.values(state.views).some((v) => usable(v) && v.failoverInProgress)) return [];
+  const primary = key(verdict.named);
+  return nodes
+    .filter((n) => among.has(n.name) && key(n) !== primary && state.roles[key(n)] === 'master')
+    .map((n) => n.name);
+}
+
+/**
+ * The write quorum (min-replicas-to-write) the confirmed primary should have now: the
+ * topology's, lowered to the replicas able to confirm writes (synced, online on the primary,
+ * acknowledging within minReplicasMaxLag) when singleCopyWrites allows it. Called only for the
+ * node the view confirms: an old primary cut off with a minority keeps the topology's. Pure.
+ */
+export function writeQuorum(
+  t: Pick<BoundTopology, 'replication' | 'nodes'>,
+  primary: Pick<NodeObs, 'name' | 'acks'> | undefined,
+  synced: (name: string) => boolean,
+): number {
+  const { minReplicasToWrite: n, minReplicasMaxLagMs: maxLag, singleCopyWrites } = t.replication;
+  if (!singleCopyWrites || n === 0) return n;
+  const confirming = t.nodes.filter((r) => {
+    if (r.name === primary?.name || !synced(r.name)) return false;
+    const ack = primary?.acks?.find((a) => a.port === r.port && a.ip === r.host);
+    return ack?.state === 'online' && (ack.lag ?? 0) * 1000 <= maxLag;
+  }).length;
+  return Math.min(n, confirming);
+}
+
+/** No answer from a sentinel majority within the fence timeout: cut off, maybe a minority. Pure. */
+export function isolated(
+  t: Pick<BoundTopology, 'endpoint' | 'sentinels'>,
+  state: WatchState,
+  now = Date.now(),
+): boolean {
+  const reachable = reachableWithin(state, now, t.endpoint.fenceTimeoutMs);
+  return reachable < majorityNeeded(t.sentinels.length);
+}

@@ -1,0 +1,103 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HaEventKind, Level } from '../events/events.js';
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import type { Authority } from './sentinel-authority.js';
+
+export interface ImmediateFailoverOptions {
+  t: BoundTopology;
+  authority: Authority;
+  /** Watches a primary for a hang (hang-guard.ts). */
+  hangGuard: (node: NodeSpec<number>, onHung: (silentMs: number) => void) => { stop(): void };
+  /** Whether the backend runs the node's process now (undefined: not one of ours). */
+  runs: (name: string) => boolean | undefined;
+  /** Synced, running, promotable replicas of `primary`. */
+  candidates: (primary: string) => string[];
+  /** The primary now (undefined once the controller stopped). */
+  primary: () => string | undefined;
+  event: (kind: HaEventKind, message: string, member: string, level?: Level) => void;
+}
+
+/**
+ * A failover without waiting for Sentinel's own detection when the controller knows better: the
+ * primary's process exited, or it has not answered PING for down-after while it runs (hung,
+ * SIGSTOP). Once per primary: the authority refuses a second one while a failover runs, and
+ * picks only a promotable (synced) replica.
+ */
+export class ImmediateFailover {
+  readonly #o: ImmediateFailoverOptions;
+  #askedFor: string | undefined;
+  #guard: { node: string; stop(): void } | undefined;
+
+  constructor(o: ImmediateFailoverOptions) {
+    this.#o = o;
+  }
+
+  /** The primary changed (or it starts): re-arm, and watch it for a hang when it runs here. */
+  watch(primary: NodeSpec<number> | undefined): void {
+    this.#askedFor = undefined;
+    if (this.#guard?.node === primary?.name) return;
+    this.#guard?.stop();
+    this.#guard = undefined;
+    if (!primary || this.#o.runs(primary.name) === undefined) return;
+    const g = this.#o.hangGuard(primary, (ms) => this.#onHung(primary.name, ms));
+    this.#guard = { node: primary.name, stop: () => g.stop() };
+  }
+
+  stop(): void {
+    this.#guard?.stop();
+    this.#guard = undefined;
+  }
+
+  /** The primary's process exited and a synced replica exists. */
+  exited(name: string): void {
+    void this.#request(
+      name,
+      `the primary's process exited: asked {by} for an immediate failover (no down-after wait)`,
+    );
+  }
+
+  #onHung(name: string, silentMs: number): void {
+    if (this.#o.runs(name) === false || name !== this.#o.primary()) return;
+    const d = this.#o.t.sentinel.downAfterMs;
+    if (this.#o.candidates(name).length === 0)
+      return this.#o.event(
+        'warning',
+        `no answer to PING for ${silentMs}ms (down-after ${d}ms) but no synced replica to promote: not failing over`,
+        name,
+        'warn',
+      );
+    this.#o.event(
+      'primary-down',
+      `no answer to PING for ${silentMs}ms (down-after ${d}ms) while its process runs: hung`,
+      name,
+      'warn',
+    );
+    void this.#request(
+      name,
+      `hung primary: asked {by} for a failover now rather than after Sentinel's ping, vote and election`,
+    );
+  }
+
+  /** Once per primary; retried while a just-synced replica may still look unpromotable. */
+  async #request(name: string, started: string): Promise<void> {
+    if (this.#askedFor === name) return;
+    this.#askedFor = name;
+    const deadline = Date.now() + this.#o.t.sentinel.downAfterMs;
+    for (;;) {
+      const r = await this.#o.authority.failover(name);
+      if (this.#askedFor !== name || this.#o.primary() !== name) return; // switched meanwhile
+      if (!r.started && !r.inProgress && Date.now() < deadline) {
+        await sleep(100);
+        continue;
+      }
+      this.#o.event(
+        'decision',
+        r.started
+          ? started.replace('{by}', r.by ?? '?')
+          : `immediate failover not started (${r.text}); Sentinel's own detection continues`,
+        name,
+      );
+      return;
+    }
+  }
+}

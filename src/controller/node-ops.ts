@@ -1,0 +1,117 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withClient, type Auth } from '../redis/client.js';
+import type { NodeSpec } from '../topology/model.js';
+import type { Links } from '../view/links.js';
+
+/** What the controller does to nodes, over Redis commands (a fake in tests). */
+export interface NodeOps {
+  /** CONFIG SET replica-priority; `persist`: CONFIG REWRITE too (a host's live config). */
+  setPriority(node: NodeSpec<number>, priority: number, persist: boolean): Promise<void>;
+  /** CONFIG SET min-replicas-to-write, never persisted: a restart comes back with the topology's. */
+  setWriteQuorum(node: NodeSpec<number>, replicas: number): Promise<void>;
+  demoteWhenBack(o: Omit<DemoteOptions, 'auth'>): Promise<DemoteResult>;
+  connectReplicaNow(node: NodeSpec<number>, primary: NodeSpec<number>): Promise<boolean>;
+  /** A process restarted: drop the cached connection to it. */
+  reset(name: string): void;
+}
+
+/** The real ones, over the view's connections (admin) and one-shot connections. */
+export function redisNodeOps(links: Links): NodeOps {
+  return {
+    setPriority: async (node, priority, persist) => {
+      const c = links.get(node);
+      await c.config('SET', 'replica-priority', String(priority));
+      if (persist) await c.call('CONFIG', 'REWRITE').catch(() => undefined);
+    },
+    setWriteQuorum: async (node, replicas) => {
+      const args = ['SET', 'min-replicas-to-write', String(replicas)];
+      const c = links.get(node);
+      // Sentinel kills the clients of the node it promotes: do not wait for our reconnection.
+      if (c.status === 'ready') await c.call('CONFIG', ...args);
+      else
+        await withClient(node, { ...links.nodeAuth(), timeoutMs: 300 }, (x) =>
+          x.call('CONFIG', ...args),
+        );
+    },
+    demoteWhenBack: (o) => demoteWhenBack({ ...o, auth: links.nodeAuth() }),
+    connectReplicaNow: (node, primary) => connectReplicaNow(node, primary, links.nodeAuth()),
+    reset: (name) => links.reset(name),
+  };
+}
+
+export interface DemoteOptions {
+  old: NodeSpec<number>;
+  to: NodeSpec<number>;
+  auth: Auth;
+  /** Give up after this long (Sentinel converts it when it returns anyway). */
+  timeoutMs: number;
+  /** false once another switch made it moot; 'wait' while `to` is not confirmed as primary. */
+  wanted: () => boolean | 'wait';
+}
+
+export type DemoteResult = 'demoted' | 'already-replica' | 'moot' | 'unreachable';
+
+/**
+ * A primary replaced while its process still runs (hung, or paused) resumes believing it is the
+ * primary, and the new one cannot meet min-replicas-to-write until it follows it. Sentinel sends
+ * its REPLICAOF only after its own confirmation and an INFO round (about a second); this asks ROLE
+ * every 50 ms on fresh connections and sends REPLICAOF the moment it answers as a master.
+ */
+export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
+  const deadline = Date.now() + o.timeoutMs;
+  while (Date.now() < deadline) {
+    const w = o.wanted();
+    if (w === false) return 'moot';
+    try {
+      if (w === 'wait') throw new Error('not confirmed yet');
+      const r = await withClient(o.old, { ...o.auth, timeoutMs: 300 }, async (c) => {
+        const role = (await c.call('ROLE')) as unknown[];
+        if (role[0] !== 'master') return 'already-replica' as const;
+        // Never demote a node the watcher confirms (a stale view must not undo a failover).
+        if (o.wanted() !== true) throw new Error('not confirmed now');
+        await c.call('REPLICAOF', o.to.host, String(o.to.port));
+        return 'demoted' as const;
+      });
+      return r;
+    } catch {
+      await sleep(50);
+    }
+  }
+  return 'unreachable';
+}
+
+/**
+ * A redis-server started with `replicaof` in its config first connects to its primary on its
+ * replication cron, up to a second after it is ready: a second of blackout when the new primary
+ * needs that replica for min-replicas-to-write. When it still waits (ROLE state "connect"), make
+ * it connect now: REPLICAOF NO ONE then REPLICAOF, inside MULTI so no client can see it as a
+ * master in between. Bounded; the cron connects anyway if this gives up.
+ */
+export async function connectReplicaNow(
+  node: NodeSpec<number>,
+  primary: NodeSpec<number>,
+  auth: Auth,
+  timeoutMs = 3000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const done = await withClient(node, { ...auth, timeoutMs: 300 }, async (c) => {
+        const role = (await c.call('ROLE')) as unknown[];
+        if (role[0] !== 'slave') return true; // not ours to touch
+        if (role[3] !== 'connect') return true; // already on its way
+        await c
+          .multi()
+          .call('REPLICAOF', 'NO', 'ONE')
+          .call('REPLICAOF', primary.host, String(primary.port))
+          .exec();
+        return true;
+      });
+      if (done) return true;
+    } catch {
+      /* not up yet, or LOADING */
+    }
+    await sleep(20);
+  }
+  return false;
+}

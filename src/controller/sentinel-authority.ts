@@ -1,0 +1,69 @@
+import { redisErrorText } from '../redis/client.js';
+import type { BoundTopology } from '../topology/model.js';
+import type { Links } from '../view/links.js';
+
+export interface FailoverRequest {
+  started: boolean;
+  /** Who answered (the sentinel that took it, or refused it). */
+  by?: string | undefined;
+  text: string;
+  /** A failover is already running: asking again changes nothing. */
+  inProgress: boolean;
+}
+
+/**
+ * Who decides failovers. Sentinel today; Redis Cluster (its own failure detection and
+ * `CLUSTER FAILOVER`) is the next one: the controller only asks it for a failover away from a
+ * node and lets it pick the replica.
+ */
+export interface Authority {
+  failover(from: string): Promise<FailoverRequest>;
+}
+
+/**
+ * SENTINEL FAILOVER on the first sentinel that answers, over the view's connections. Sentinel
+ * refuses a second one while a failover runs (INPROG) and picks only a promotable replica
+ * (priority > 0, so a synced one) or answers NOGOODSLAVE.
+ */
+export class SentinelAuthority implements Authority {
+  readonly #links: Links;
+
+  constructor(links: Links) {
+    this.#links = links;
+    // SENTINEL DEBUG periods are not config directives: a (re)started sentinel needs them again.
+    links.onSentinelReady((name) => void this.tune(name).catch(() => undefined));
+  }
+
+  async failover(): Promise<FailoverRequest> {
+    const t = this.#links.topology;
+    let last = 'no sentinel reachable';
+    let noGood: string | undefined;
+    for (const s of t.sentinels) {
+      try {
+        await this.#links.get(s).call('SENTINEL', 'FAILOVER', t.masterName);
+        return { started: true, by: s.name, text: 'OK', inProgress: false };
+      } catch (e) {
+        last = `${s.name}: ${redisErrorText(e)}`;
+        if (/INPROG/.test(last))
+          return { started: false, by: s.name, text: last, inProgress: true };
+        // One sentinel's cached INFO may still show a just-synced replica at priority 0.
+        if (/NOGOODSLAVE/.test(last)) noGood ??= last;
+      }
+    }
+    return { started: false, text: noGood ?? last, inProgress: false };
+  }
+
+  /** Applies the topology's SENTINEL DEBUG periods (Redis 6.2 has none: the caller reports). */
+  async tune(name: string): Promise<void> {
+    const t: BoundTopology = this.#links.topology;
+    const s = t.sentinels.find((x) => x.name === name);
+    const p = t.sentinel.debugPeriods;
+    const args = [
+      ...(p.ping === undefined ? [] : ['ping-period', String(p.ping)]),
+      ...(p.ask === undefined ? [] : ['ask-period', String(p.ask)]),
+      ...(p.info === undefined ? [] : ['info-period', String(p.info)]),
+    ];
+    if (!s || args.length === 0) return;
+    await this.#links.get(s).call('SENTINEL', 'DEBUG', ...args);
+  }
+}

@@ -1,0 +1,337 @@
+import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RedisHaError, errorMessage } from '../errors/errors.js';
+import { redisErrorText, withClient, type Auth } from '../redis/client.js';
+import { num, pairsToRecord, parseInfo } from '../redis/info.js';
+import type { BoundTopology, NodeSpec } from '../topology/model.js';
+import { formatDuration } from '../util/units.js';
+import { waitFor } from '../util/wait.js';
+import { analyzeHealth } from '../view/health.js';
+import type { Links } from '../view/links.js';
+import { majorityNeeded } from '../topology/majority.js';
+import type { ClusterView } from '../view/view.js';
+import { isEligible } from './failover.js';
+
+export interface SwitchoverResult {
+  from: string;
+  to: string;
+  /** How long writes were paused on the old primary. */
+  pausedMs: number;
+  durationMs: number;
+}
+
+export function describeSwitchover(r: SwitchoverResult): string {
+  return `switchover done: ${r.from} -> ${r.to} in ${formatDuration(r.durationMs)}; writes paused ${formatDuration(r.pausedMs)}`;
+}
+
+export interface SwitchoverOptions {
+  to?: string | undefined;
+  /** Bound on each step; the pause itself is capped by Redis at pauseMs as a last resort. */
+  stepTimeoutMs?: number;
+  /** How long an unhealthy topology may take to become healthy before the switchover refuses. */
+  healthWaitMs?: number;
+}
+
+/**
+ * A planned primary change that loses no acknowledged write: pause writes on the old primary,
+ * wait for the target's offset to match, fail over through Sentinel, make the old primary a
+ * replica of the new one, then release the pause (late writers there get READONLY, not silent
+ * loss). Every step is bounded; before the promotion a failure rolls back (unpause, priorities).
+ */
+export async function runSwitchover(
+  view: ClusterView,
+  progress: (line: string) => void,
+  o: SwitchoverOptions = {},
+): Promise<SwitchoverResult> {
+  const t = view.topology;
+  const step = o.stepTimeoutMs ?? 5000;
+  const pool = view.links;
+  const admin = pool.nodeAuth();
+  const started = Date.now();
+  {
+    // A planned change waits out a passing blip (a sentinel slow to answer under load), bounded.
+    const healthDeadline = Date.now() + (o.healthWaitMs ?? 10_000);
+    let h = analyzeHealth(t, await view.look());
+    let said = false;
+    while ((!h.healthy || !h.primary) && Date.now() < healthDeadline) {
+      if (!said) progress(`waiting for a healthy topology: ${h.problems[0] ?? 'no primary'}`);
+      said = true;
+      await sleep(200);
+      h = analyzeHealth(t, await view.look());
+    }
+    if (!h.healthy || !h.primary)
+      throw new RedisHaError(
+        'UNHEALTHY',
+        `switchover needs a healthy topology: ${h.problems[0] ?? 'no primary'}`,
+        { hint: 'see `redis-ha status`' },
+      );
+    const from = t.nodes.find((n) => n.name === h.primary)!;
+    const replicas = t.nodes.filter((n) => n.name !== from.name);
+    const target = o.to
+      ? replicas.find((n) => n.name === o.to)
+      : [...replicas].filter((n) => n.priority > 0).sort((a, b) => a.priority - b.priority)[0];
+    if (!target) {
+      throw new RedisHaError(
+        'USAGE',
+        o.to ? `"${o.to}" is not a replica of ${from.name}` : 'no replica can be promoted',
+        { hint: `replicas: ${replicas.map((r) => r.name).join(', ') || 'none'}` },
+      );
+    }
+    const others = replicas.filter((n) => n.name !== target.name);
+    const p = pool.get(from);
+    const q = pool.get(target);
+    await Promise.all([p.ping(), q.ping()]);
+    const restore = await pinTarget(pool, others, target, t, step, progress);
+    let paused = false;
+    let pausedAt = 0;
+    let promoted = false;
+    let offset = 0;
+    const leader = await leaderWatch(view, target, step);
+    try {
+      await leader.request();
+      promoted = true;
+      progress(
+        `failover requested from ${leader.name}; writes flow until it selects ${target.name}`,
+      );
+      // The leader sends REPLICAOF NO ONE one sentinel tick (>= 50 ms) after announcing it:
+      // pause there, not before its first two ticks, so writes stop for one tick only.
+      await leader.selected.catch((e: unknown) => {
+        // An abort ends it here; a lost event stream must not let the promotion run unpaused.
+        if (e instanceof RedisHaError && e.code === 'FAILOVER_FAILED') throw e;
+        progress(`${errorMessage(e)}: pausing now`);
+      });
+      await p.call('CLIENT', 'PAUSE', String(t.sentinel.failoverTimeoutMs + 3 * step), 'WRITE');
+      paused = true;
+      pausedAt = Date.now();
+      offset = num(parseInfo(await p.info('replication')), 'master_repl_offset');
+      const caughtUp = await waitFor(
+        async () => {
+          const info = parseInfo(await q.info('replication'));
+          if (info.role === 'master') return 'promoted-first';
+          const r = num(info, 'slave_repl_offset');
+          return r >= offset
+            ? 'in-time'
+            : { pending: `${target.name} is ${offset - r} bytes behind` };
+        },
+        { timeoutMs: step, intervalMs: 1, what: `${target.name} to catch up with ${from.name}` },
+      ).catch(() => 'unknown');
+      progress(
+        `writes paused on ${from.name} at offset ${offset}; ${target.name} caught up: ${caughtUp}`,
+      );
+      // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
+      await waitFor(
+        async () => {
+          const role = await oneShot(target, admin, (c) => c.call('ROLE')).then(
+            (r) => (r as unknown[])[0],
+            redisErrorText,
+          );
+          return role === 'master'
+            ? true
+            : { pending: `${target.name} still says ${String(role)}` };
+        },
+        {
+          timeoutMs: t.sentinel.failoverTimeoutMs,
+          intervalMs: 2,
+          what: `${target.name} to be promoted`,
+        },
+      );
+      progress(`${target.name} promoted; ${from.name} follows it`);
+      await oneShot(from, admin, (c) => c.call('REPLICAOF', target.host, String(target.port)));
+      // Proof, not hope: the offset at which the target stopped following must cover the pause.
+      const at = await oneShot(target, admin, (c) => c.info('replication')).then(
+        (i) => num(parseInfo(i), 'second_repl_offset') - 1,
+      );
+      if (at < offset)
+        throw new RedisHaError(
+          'FAILOVER_FAILED',
+          `${target.name} was promoted at offset ${at}, before ${offset}: up to ${offset - at} bytes of acknowledged writes were not replicated`,
+          { hint: 'the machine stalled for a whole sentinel tick; see `redis-ha logs`' },
+        );
+    } catch (e) {
+      if (!promoted) progress(`rolling back: ${errorMessage(e)}`);
+      throw e instanceof RedisHaError
+        ? e
+        : new RedisHaError('FAILOVER_FAILED', `switchover failed: ${redisErrorText(e)}`, {
+            cause: e,
+          });
+    } finally {
+      leader.close();
+      if (paused) await unpause(from, admin);
+      await restore();
+    }
+    const pausedMs = Date.now() - pausedAt;
+    progress(`writes released after ${pausedMs}ms`);
+    await waitFor(
+      async () => {
+        const views = await Promise.all(
+          t.sentinels.map((s) =>
+            pool
+              .get(s)
+              .call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', t.masterName)
+              .catch(() => null),
+          ),
+        );
+        const agree = views.filter(
+          (v) => Array.isArray(v) && Number(v[1]) === target.port && v[0] === target.host,
+        ).length;
+        return agree >= majorityNeeded(t.sentinels.length)
+          ? true
+          : { pending: `${agree}/${t.sentinels.length} sentinels name ${target.name}` };
+      },
+      {
+        timeoutMs: t.sentinel.failoverTimeoutMs + step,
+        intervalMs: 20,
+        what: `the sentinels to name ${target.name}`,
+      },
+    );
+    progress(`the sentinels name ${target.name}`);
+    return { from: from.name, to: target.name, pausedMs, durationMs: Date.now() - started };
+  }
+}
+
+/**
+ * With more than one replica, Sentinel picks by its own rules: hold the others at priority 0
+ * until every sentinel sees only the target as eligible. Returns the undo.
+ */
+async function pinTarget(
+  pool: Links,
+  others: NodeSpec<number>[],
+  target: NodeSpec<number>,
+  t: BoundTopology,
+  timeoutMs: number,
+  progress: (l: string) => void,
+): Promise<() => Promise<void>> {
+  const undo = async (): Promise<void> => {
+    await Promise.all(
+      others.map((n) =>
+        pool
+          .get(n)
+          .config('SET', 'replica-priority', String(n.priority))
+          .catch(() => undefined),
+      ),
+    );
+  };
+  if (others.length === 0) return undo;
+  progress(`holding ${others.map((n) => n.name).join(', ')} out of the election`);
+  await Promise.all(others.map((n) => pool.get(n).config('SET', 'replica-priority', '0')));
+  try {
+    await waitFor(
+      async () => {
+        for (const s of t.sentinels) {
+          const reps = (
+            (await pool
+              .get(s)
+              .call('SENTINEL', 'REPLICAS', t.masterName)
+              .catch(() => [])) as unknown[]
+          ).map(pairsToRecord);
+          const eligible = reps.filter(isEligible).map((r) => `${r.ip}:${r.port}`);
+          if (eligible.length !== 1 || eligible[0] !== `${target.host}:${target.port}`)
+            return { pending: `${s.name} still sees ${eligible.join(', ') || 'none'} as eligible` };
+        }
+        return true;
+      },
+      {
+        timeoutMs: timeoutMs + 11_000,
+        intervalMs: 200,
+        what: 'the sentinels to see only the target as eligible',
+      },
+    );
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+  return undo;
+}
+
+interface LeaderWatch {
+  name: string;
+  /** SENTINEL FAILOVER on this sentinel. */
+  request(): Promise<void>;
+  /** Resolves when the leader announces it will send REPLICAOF NO ONE to the target. */
+  selected: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Follows one sentinel's failover events through the view (subscribed before the request), so
+ * the pause can be timed on its state machine. Rejects `selected` on an abort or after
+ * `timeoutMs`.
+ */
+async function leaderWatch(
+  view: ClusterView,
+  target: NodeSpec<number>,
+  timeoutMs: number,
+): Promise<LeaderWatch> {
+  const t = view.topology;
+  let last: unknown;
+  for (const s of t.sentinels) {
+    try {
+      await view.links.get(s).ping();
+    } catch (e) {
+      last = e;
+      continue;
+    }
+    let settle: { ok: () => void; fail: (e: Error) => void } | undefined;
+    const selected = new Promise<void>((ok, fail) => (settle = { ok, fail }));
+    selected.catch(() => undefined);
+    const timer = setTimeout(
+      () =>
+        settle?.fail(
+          new RedisHaError(
+            'TIMEOUT',
+            `${s.name} did not select ${target.name} within ${timeoutMs}ms`,
+          ),
+        ),
+      timeoutMs,
+    );
+    const off = view.on('sentinel', ({ sentinel, channel, payload }) => {
+      if (sentinel !== s.name) return;
+      if (channel === '+failover-state-send-slaveof-noone') {
+        const w = payload.split(' ');
+        if (w[2] === target.host && Number(w[3]) === target.port) settle?.ok();
+        else
+          settle?.fail(
+            new RedisHaError(
+              'FAILOVER_FAILED',
+              `${s.name} selected ${w[1] ?? '?'}, not ${target.name}`,
+            ),
+          );
+      } else if (ABORTS.has(channel))
+        settle?.fail(new RedisHaError('FAILOVER_FAILED', `${s.name}: ${channel} ${payload}`));
+    });
+    return {
+      name: s.name,
+      selected,
+      request: async () => {
+        await view.links.get(s).call('SENTINEL', 'FAILOVER', t.masterName);
+      },
+      close: () => {
+        clearTimeout(timer);
+        off();
+      },
+    };
+  }
+  throw new RedisHaError('FAILOVER_FAILED', `no sentinel reachable: ${redisErrorText(last)}`);
+}
+
+const ABORTS = new Set([
+  '-failover-abort-no-good-slave',
+  '-failover-abort-not-elected',
+  '-failover-abort-slave-timeout',
+]);
+
+function oneShot<T>(n: NodeSpec<number>, admin: Auth, fn: (c: Redis) => Promise<T>): Promise<T> {
+  return withClient(n, { ...admin, timeoutMs: 1000 }, fn);
+}
+
+/** Never leave writes paused: retry on fresh connections (Sentinel may kill ours). */
+async function unpause(n: NodeSpec<number>, admin: Auth): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    try {
+      await oneShot(n, admin, (c) => c.call('CLIENT', 'UNPAUSE'));
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import type { Redis } from 'ioredis';
+import { createClient } from '../redis/client.js';
+import { credentials, sentinelCredentials } from '../state/credentials.js';
+import type { SecretsSource } from '../state/live-secrets.js';
+import type { AclUser } from '../state/secrets.js';
+import type { BoundTopology, Member } from '../topology/model.js';
+import { concernsMaster, type SentinelMessage } from './sentinel-message.js';
+
+export interface LinksOptions {
+  /** Who this process is to the nodes: `admin` where it acts on them (up, the agent). */
+  nodeUser?: AclUser;
+  timeoutMs?: number;
+}
+
+/**
+ * The one set of connections of a process to its topology: a command connection per member and
+ * a subscriber per sentinel, persistent and reconnecting. Commands fail fast while a member is
+ * down (no offline queue), so one dead node never stalls a look at the others. Credentials are
+ * read from the process's secrets before every reconnection (`secrets rotate`).
+ */
+export class Links {
+  readonly topology: BoundTopology;
+  readonly #secrets: SecretsSource;
+  readonly #nodeUser: AclUser;
+  readonly #timeoutMs: number;
+  #clients = new Map<string, Redis>();
+  #subs: Redis[] = [];
+  #closed = false;
+  #onSentinelReady: ((name: string) => void)[] = [];
+
+  constructor(t: BoundTopology, secrets: SecretsSource, o: LinksOptions = {}) {
+    this.topology = t;
+    this.#secrets = secrets;
+    this.#nodeUser = o.nodeUser ?? 'admin';
+    this.#timeoutMs = o.timeoutMs ?? 1000;
+  }
+
+  get secrets(): SecretsSource {
+    return this.#secrets;
+  }
+
+  /** The credentials of this process's node connections, now. */
+  nodeAuth(): ReturnType<typeof credentials> {
+    return credentials(this.topology, this.#secrets.current, this.#nodeUser);
+  }
+
+  sentinelAuth(): ReturnType<typeof sentinelCredentials> {
+    return sentinelCredentials(this.topology, this.#secrets.current);
+  }
+
+  get(m: Member<number>): Redis {
+    // A closed set must not open new reconnecting clients: they would keep the process alive.
+    if (this.#closed) throw new Error('connections closed');
+    let c = this.#clients.get(m.name);
+    if (!c) {
+      const auth = m.kind === 'node' ? () => this.nodeAuth() : () => this.sentinelAuth();
+      c = createClient(m, {
+        ...auth(),
+        refresh: auth,
+        timeoutMs: this.#timeoutMs,
+        reconnect: true,
+        name: 'redis-ha',
+      });
+      if (m.kind === 'sentinel') {
+        const name = m.name;
+        c.on('ready', () => this.#onSentinelReady.forEach((fn) => fn(name)));
+      }
+      void c.connect().catch(() => undefined);
+      this.#clients.set(m.name, c);
+    }
+    return c;
+  }
+
+  /** Opens every connection now (the first look must not wait for them one by one). */
+  async connectAll(): Promise<void> {
+    const t = this.topology;
+    const all = [...t.nodes, ...t.sentinels].map((m) => this.get(m));
+    await Promise.all(all.map((c) => ready(c).catch(() => undefined)));
+  }
+
+  /** Called on every (re)connection of a sentinel's command link (a restarted sentinel). */
+  onSentinelReady(fn: (name: string) => void): void {
+    this.#onSentinelReady.push(fn);
+  }
+
+  /**
+   * Every sentinel's event channels (not __sentinel__:hello), filtered by master name. Pub/sub
+   * does not replay missed messages: consumers also look on a timer.
+   */
+  subscribe(onMessage: (m: SentinelMessage) => void): Promise<void> {
+    const t = this.topology;
+    const subscribed: Promise<void>[] = [];
+    for (const s of t.sentinels) {
+      const c = createClient(s, {
+        ...this.sentinelAuth(),
+        refresh: () => this.sentinelAuth(),
+        reconnect: true,
+        timeoutMs: 2000,
+        name: 'redis-ha-events',
+        subscriber: true,
+      });
+      c.on('pmessage', (_pattern: string, channel: string, payload: string) => {
+        if (channel.startsWith('__sentinel__') || !concernsMaster(payload, t.masterName)) return;
+        onMessage({ sentinel: s.name, channel, payload });
+      });
+      // On every (re)connection; a failure here is followed by another reconnection.
+      let first: (() => void) | undefined;
+      subscribed.push(new Promise<void>((resolve) => (first = resolve)));
+      c.on('ready', () => void c.psubscribe('*').then(first, () => undefined));
+      void c.connect().catch(() => undefined);
+      this.#subs.push(c);
+    }
+    // Resolves once every reachable sentinel streams its events (a down one is not waited for).
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+    return Promise.race([Promise.all(subscribed).then(() => undefined), bound]);
+  }
+
+  /** Drops a member's connection (its process restarted: do not wait for the reconnect delay). */
+  reset(name: string): void {
+    this.#clients.get(name)?.disconnect();
+    this.#clients.delete(name);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const c of [...this.#clients.values(), ...this.#subs]) c.disconnect();
+    this.#clients.clear();
+    this.#subs = [];
+  }
+}
+
+/**
+ * A client that is not ready: connect if never tried, wait while a first connect is under way,
+ * fail at once while reconnecting (the member is down; do not stall the whole look).
+ */
+export function ready(c: Redis, timeoutMs = 1000): Promise<void> {
+  if (c.status === 'ready') return Promise.resolve();
+  if (c.status === 'wait') return c.connect();
+  if (c.status !== 'connecting' && c.status !== 'connect')
+    return Promise.reject(new Error(`not connected (${c.status})`));
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error): void => {
+      clearTimeout(timer);
+      c.off('ready', onReady);
+      c.off('reconnecting', onFail);
+      c.off('end', onFail);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onReady = (): void => done();
+    const onFail = (): void => done(new Error(`not connected (${c.status})`));
+    const timer = setTimeout(onFail, timeoutMs);
+    c.on('ready', onReady);
+    c.on('reconnecting', onFail);
+    c.on('end', onFail);
+  });
+}

@@ -1,0 +1,290 @@
+import { tally } from '../topology/majority.js';
+
+/**
+ * The sentinel watcher's state and its pure analysis. Inputs (polls, pub/sub events, sentinel
+ * reachability, ROLE answers) are folded by `reduce`; `analyze` answers one question: which node
+ * does a majority of all sentinels name, and does that node confirm it with ROLE?
+ */
+
+export interface Addr {
+  host: string;
+  port: number;
+}
+
+export interface SentinelView {
+  reachable: boolean;
+  master?: Addr | undefined;
+  tilt: boolean;
+  failoverInProgress: boolean;
+  /** The replica this sentinel, as failover leader, has sent REPLICAOF NO ONE to. */
+  promoting?: Addr | undefined;
+  /** The master's config epoch as this sentinel knows it (+1 on each +switch-master seen). */
+  epoch?: number | undefined;
+  /** ms timestamp of the last poll or event from this sentinel. */
+  seenAt: number;
+}
+
+export interface WatchState {
+  /** Every configured sentinel by name. */
+  views: Record<string, SentinelView>;
+  /** Last ROLE answer per node address ("host:port"). */
+  roles: Record<string, 'master' | 'slave' | 'unknown'>;
+}
+
+export type WatchInput =
+  /** `at` of a poll: when it was sent (not answered), so it can be ordered against events. */
+  | {
+      type: 'poll';
+      sentinel: string;
+      at: number;
+      master?: Addr | undefined;
+      tilt: boolean;
+      failoverInProgress: boolean;
+      epoch?: number | undefined;
+    }
+  | { type: 'unreachable'; sentinel: string; at: number }
+  | { type: 'event'; sentinel: string; at: number; channel: string; payload: string }
+  | { type: 'role'; node: Addr; role: 'master' | 'slave' | 'unknown' };
+
+export interface Verdict {
+  /** The node a majority of all sentinels name (absent without a majority). */
+  named?: Addr | undefined;
+  votes: number;
+  needed: number;
+  /** True when the named node answered ROLE master: only then route to it. */
+  confirmed: boolean;
+  /** A primary a failover leader is replacing: connections to it must close now. */
+  doomed?: Addr | undefined;
+  reason: string;
+}
+
+export const key = (a: Addr): string => `${a.host}:${a.port}`;
+
+/** A sentinel whose word counts: reachable and not in TILT (see majority.ts). */
+export const usable = (v: SentinelView): boolean => v.reachable && !v.tilt;
+
+export function initialState(sentinels: readonly string[]): WatchState {
+  const views: Record<string, SentinelView> = {};
+  for (const s of sentinels)
+    views[s] = { reachable: false, tilt: false, failoverInProgress: false, seenAt: 0 };
+  return { views, roles: {} };
+}
+
+/** Folds one input into a new state (the old one is not modified). */
+export function reduce(state: WatchState, input: WatchInput): WatchState {
+  if (input.type === 'role')
+    return { ...state, roles: { ...state.roles, [key(input.node)]: input.role } };
+  const prev = state.views[input.sentinel];
+  if (!prev) return state; // not one of ours
+  let next: SentinelView;
+  switch (input.type) {
+    case 'poll':
+      // A poll sent before the last event we folded for this sentinel answers with an older view.
+      if (input.at < prev.seenAt) return state;
+      next = {
+        reachable: true,
+        master: input.master,
+        tilt: input.tilt,
+        failoverInProgress: input.failoverInProgress,
+        promoting: input.failoverInProgress ? prev.promoting : undefined,
+        epoch: input.epoch ?? prev.epoch,
+        seenAt: input.at,
+      };
+      break;
+    case 'unreachable':
+      next = { ...prev, reachable: false, seenAt: input.at };
+      break;
+    case 'event':
+      next = applyEvent(prev, input.channel, input.payload, input.at);
+      break;
+  }
+  return { ...state, views: { ...state.views, [input.sentinel]: next } };
+}
+
+function applyEvent(v: SentinelView, channel: string, payload: string, at: number): SentinelView {
+  const w = payload.split(' ');
+  switch (channel) {
+    case '+switch-master':
+      // <name> <old-ip> <old-port> <new-ip> <new-port>
+      return {
+        ...v,
+        reachable: true,
+        master: { host: w[3] ?? '', port: Number(w[4]) },
+        failoverInProgress: false,
+        promoting: undefined,
+        epoch: (v.epoch ?? 0) + 1,
+        seenAt: at,
+      };
+    case '+failover-state-wait-promotion':
+      // slave <name> <ip> <port> @ <master> <ip> <port>
+      return {
+        ...v,
+        failoverInProgress: true,
+        promoting: { host: w[2] ?? '', port: Number(w[3]) },
+        seenAt: at,
+      };
+    case '+tilt':
+      return { ...v, tilt: true, seenAt: at };
+    case '-tilt':
+      return { ...v, tilt: false, seenAt: at };
+    case '+try-failover':
+    case '+failover-state-select-slave':
+      return { ...v, failoverInProgress: true, seenAt: at };
+    // +failover-end (and -for-timeout) come right before +switch-master: keep the promoted
+    // replica until the switch lands, or the old primary would be named again in between.
+    case '-failover-abort-no-good-slave':
+    case '-failover-abort-not-elected':
+      return { ...v, failoverInProgress: false, promoting: undefined, seenAt: at };
+    default:
+      return { ...v, seenAt: at };
+  }
+}
+
+/** Which node the sentinels' majority names (the one rule, majority.ts), and whether ROLE confirms it. */
+export function analyze(state: WatchState): Verdict {
+  const all = Object.values(state.views);
+  const t = tally(
+    all.map((v) => ({ usable: usable(v), vote: v.master })),
+    key,
+  );
+  const needed = t.needed;
+  const best = t.top ? { addr: t.top, n: t.votes } : undefined;
+  const early = promotedEarly(state, best?.addr) ?? newerEpoch(state, best?.addr);
+  if (early)
+    return {
+      named: early.addr,
+      votes: best?.n ?? 0,
+      needed,
+      confirmed: true,
+      reason: early.reason,
+    };
+  if (!best || !t.winner) {
+    return {
+      votes: best?.n ?? 0,
+      needed,
+      confirmed: false,
+      reason: `no majority: ${best?.n ?? 0}/${all.length} agree, ${t.usable} usable, ${needed} needed`,
+    };
+  }
+  // A leader has sent REPLICAOF NO ONE to another node: the named primary is about to be
+  // demoted, and whatever it acknowledges from now on is lost (a frozen one resumes as master).
+  const doomed = Object.entries(state.views).find(
+    ([, v]) =>
+      usable(v) && v.failoverInProgress && v.promoting && key(v.promoting) !== key(best.addr),
+  );
+  if (doomed)
+    return {
+      named: best.addr,
+      votes: best.n,
+      needed,
+      confirmed: false,
+      doomed: best.addr,
+      reason: `failover under way: ${doomed[0]} is promoting ${key(doomed[1].promoting!)}`,
+    };
+  const role = state.roles[key(best.addr)];
+  const confirmed = role === 'master';
+  return {
+    named: best.addr,
+    votes: best.n,
+    needed,
+    confirmed,
+    reason: confirmed
+      ? `${key(best.addr)} named by ${best.n}/${all.length} sentinels and confirmed by ROLE`
+      : `${key(best.addr)} named by ${best.n}/${all.length} sentinels but ROLE says ${role ?? 'nothing yet'}`,
+  };
+}
+
+/**
+ * Sentinel confirms a promotion only with its next INFO poll (~0.9 s of every failover). The
+ * replica a failover leader has sent REPLICAOF NO ONE to is used as soon as it answers ROLE
+ * master: the leader has committed to it, and the old primary (even one that resumed from a
+ * freeze and still says master) is about to be demoted, so whatever it acknowledges now is lost.
+ * The endpoint closes its connections to the old one when it switches: one node at a time.
+ */
+function promotedEarly(
+  state: WatchState,
+  named: Addr | undefined,
+): { addr: Addr; reason: string } | undefined {
+  for (const [name, v] of Object.entries(state.views)) {
+    if (!usable(v) || !v.promoting || !v.failoverInProgress) continue;
+    if (named && key(v.promoting) === key(named)) continue;
+    if (state.roles[key(v.promoting)] === 'master') {
+      const old = named ? state.roles[key(named)] : undefined;
+      return {
+        addr: v.promoting,
+        reason: `${key(v.promoting)} promoted by failover leader ${name} and confirmed by ROLE (${named ? key(named) : 'the old primary'}: ${old ?? 'no answer'})`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Between the first +switch-master and the others' (they learn it from hello messages, within
+ * ms), the majority still names the old primary. A sentinel holding a newer configuration epoch
+ * is where every sentinel converges (Sentinel's own rule): follow it when its node says master.
+ */
+function newerEpoch(
+  state: WatchState,
+  named: Addr | undefined,
+): { addr: Addr; reason: string } | undefined {
+  if (!named) return undefined;
+  const counted = Object.entries(state.views).filter(([, v]) => usable(v) && v.master);
+  const namedEpoch = Math.max(
+    ...counted.filter(([, v]) => key(v.master!) === key(named)).map(([, v]) => v.epoch ?? 0),
+  );
+  for (const [name, v] of counted) {
+    if (key(v.master!) === key(named) || (v.epoch ?? 0) <= namedEpoch) continue;
+    if (state.roles[key(v.master!)] === 'master')
+      return {
+        addr: v.master!,
+        reason: `${key(v.master!)} named by ${name} with a newer configuration (epoch ${v.epoch ?? 0} > ${namedEpoch}) and confirmed by ROLE`,
+      };
+  }
+  return undefined;
+}
+
+/** What ROLE says of a replica's link (for the read endpoint). */
+export interface ReplicaLink {
+  following?: Addr | undefined;
+  /** ROLE's state is "connected". */
+  up: boolean;
+}
+
+/**
+ * The read endpoint's node: an in-sync replica (ROLE slave, link connected, following the
+ * confirmed primary), keeping the current one while it qualifies; else the primary itself, so
+ * reads always have somewhere to go. Pure.
+ */
+export function pickReadNode<N extends Addr>(
+  nodes: readonly N[],
+  roles: WatchState['roles'],
+  links: Readonly<Record<string, ReplicaLink>>,
+  primary: Addr | undefined,
+  current: Addr | undefined,
+): N | undefined {
+  if (!primary) return undefined;
+  const inSync = (n: Addr): boolean => {
+    const l = links[key(n)];
+    return (
+      roles[key(n)] === 'slave' &&
+      l?.up === true &&
+      l.following !== undefined &&
+      key(l.following) === key(primary)
+    );
+  };
+  const candidates = nodes.filter(inSync);
+  return (
+    candidates.find((n) => current && key(n) === key(current)) ??
+    candidates[0] ??
+    nodes.find((n) => key(n) === key(primary))
+  );
+}
+
+/**
+ * Sentinels that answered within the window: fresh evidence only (a poll hanging on a cut link
+ * keeps the old view, so the age of the last answer is what counts, not the view).
+ */
+export function reachableWithin(state: WatchState, now: number, windowMs: number): number {
+  return Object.values(state.views).filter((v) => v.reachable && now - v.seenAt <= windowMs).length;
+}
