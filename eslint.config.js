@@ -27,6 +27,15 @@ export const config = tseslint.config(
       ],
     },
   },
+  {
+    // The README's client snippets: plain JavaScript as users write it, no type information.
+    files: ['examples/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', setInterval: 'readonly' },
+    },
+  },
 );
 
 // eslint's flat-config loader reads the default export; this is the one exception to the rule.

@@ -224,12 +224,22 @@ export function buildProgram(): Command {
       .description(
         'run the live dashboard alone (topology, sentinel agreement, failover timeline, charts)',
       )
-      .option('--listen <host:port>', 'where to serve it (default: dashboard.listen)'),
-    false,
-  ).action(async (o: GlobalOpts & { listen?: string }) =>
-    run({ ...o, json: false }, async (ctx) =>
-      (await import('./commands/dashboard.js')).dashboardCommand(o, ctx),
-    ),
+      .option('--listen <host:port>', 'where to serve it (default: dashboard.listen)')
+      .option('--url', 'print a link that opens the running dashboard logged in (once, 10 min)'),
+  ).action(async (o: GlobalOpts & { listen?: string; url?: boolean }) =>
+    o.url
+      ? run(o, async () => (await import('./commands/endpoint.js')).dashboardUrlCommand(o))
+      : run({ ...o, json: false }, async (ctx) =>
+          (await import('./commands/dashboard.js')).dashboardCommand(o, ctx),
+        ),
+  );
+
+  withTopology(
+    program
+      .command('endpoint')
+      .description('where applications connect: redis:// URL, user, password file, redis-cli line'),
+  ).action(async (o: GlobalOpts) =>
+    run(o, async () => (await import('./commands/endpoint.js')).endpointCommand(o)),
   );
 
   withTopology(
@@ -237,7 +247,7 @@ export function buildProgram(): Command {
       .command('secrets')
       .argument(
         '[action]',
-        '`show` (default): print the passwords; `rotate`: replace them, no restart',
+        '`show` (default): print the passwords; `app`, `sentinels`, ...: one alone; `rotate`: replace them, no restart',
       )
       .description(
         'print the generated passwords (the only command that does), or rotate them without downtime',
@@ -258,6 +268,9 @@ export function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Alone: what to do next, rather than a usage error.
+  if (argv.length <= 2)
+    return run({}, async () => (await import('./commands/next-steps.js')).nextSteps());
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

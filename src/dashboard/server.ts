@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { ASSETS } from './assets.js';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -6,6 +5,7 @@ import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { TopologyCollector } from '../metrics/collector.js';
 import { redact } from '../util/redact.js';
 import { boundAddress, listen } from '../util/listen.js';
+import { DashboardAccess, sameToken } from './access.js';
 import { latestFailover, Timeline, type TimelineEntry, type TimelineSource } from './timeline.js';
 import { sampleOf, type Sample } from './sample.js';
 import { buildSnapshot, type Snapshot } from './view.js';
@@ -39,7 +39,6 @@ export interface DashboardOptions {
 }
 
 const HISTORY = 300; // 5 minutes of 1 s samples
-const COOKIE = 'redis_ha_token';
 const HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
@@ -47,21 +46,6 @@ const HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 };
-
-function sameToken(a: string | undefined, b: string): boolean {
-  if (a === undefined) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function cookie(req: http.IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
-}
 
 /**
  * The live dashboard: a page (bundled Preact + uPlot, no CDN) fed by server-sent events: a
@@ -84,6 +68,7 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
   #again = false;
   #lastSample = 0;
   #offMessage: (() => void) | undefined;
+  readonly #access: DashboardAccess;
 
   #token(): string {
     const t = this.#o.token;
@@ -103,6 +88,13 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
       '/app.js': asset('app.js', 'text/javascript; charset=utf-8'),
       '/app.css': asset('app.css', 'text/css; charset=utf-8'),
     };
+    this.#access = new DashboardAccess({
+      token: () => this.#token(),
+      open: this.#open,
+      host: o.host,
+      headers: HEADERS,
+      onLogin: () => this.#event('opened with a one-time login link'),
+    });
     this.#server = http.createServer((req, res) => this.#handle(req, res));
   }
 
@@ -147,6 +139,7 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
       });
       this.#lookNow();
     });
+    this.#access.restart();
     try {
       await listen(this.#server, this.#o.host, this.#o.port, 'dashboard');
     } catch (e) {
@@ -235,27 +228,7 @@ export class DashboardServer extends TypedEmitter<DashboardEvents> {
     const send = (status: number, type: string, body: string | Buffer): void => {
       res.writeHead(status, { ...HEADERS, 'content-type': type }).end(body);
     };
-    // The token, once in the URL (then a same-site cookie), for everything.
-    if (!this.#open) {
-      const given = url.searchParams.get('token') ?? undefined;
-      if (sameToken(given, this.#token())) {
-        res.writeHead(303, {
-          ...HEADERS,
-          location: url.pathname,
-          'set-cookie': `${COOKIE}=${encodeURIComponent(this.#token())}; HttpOnly; SameSite=Strict; Path=/`,
-        });
-        res.end();
-        return;
-      }
-      if (!sameToken(cookie(req, COOKIE), this.#token())) {
-        send(
-          401,
-          'text/plain; charset=utf-8',
-          'token required: open /?token=TOKEN (see `redis-ha secrets`)\n',
-        );
-        return;
-      }
-    }
+    if (this.#access.gate(req, res, url)) return;
     if (url.pathname.startsWith('/api/action/'))
       return this.#action(req, res, url.pathname.slice(12));
     if (req.method !== 'GET' && req.method !== 'HEAD')

@@ -23,7 +23,7 @@ export function drillClient(t: BoundTopology, secrets: Secrets, kind: ClientKind
     // Through a floating address a connect sent while no host holds it gets no answer at all
     // (the proxy accepts at once): a LAN client gives up and retries within 200 ms.
     connectTimeout: t.endpoint.mode === 'vip' ? 200 : 500,
-    // The app user may not run INFO (ioredis's ready check): it would only warn and skip.
+    // No ready check (INFO): after a reconnect the next write goes out at once.
     enableReadyCheck: false,
   };
   const r =

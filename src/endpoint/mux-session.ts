@@ -8,7 +8,9 @@ import { authFrame, type MuxClient, type SharedUpstream } from './shared-upstrea
 /**
  * Commands that may share a connection: one reply each, no blocking, no connection state
  * (database, protocol, name, transaction, subscription, tracking). Anything else moves the client
- * to a connection of its own, transparently.
+ * to a connection of its own, transparently. INFO (ioredis's ready check) reports the server,
+ * never the connection; CLIENT SETNAME, ID, INFO ... concern the connection, so they move it
+ * (CLIENT SETINFO excepted, below).
  */
 export const MUX_SAFE: ReadonlySet<string> = new Set(
   (
@@ -18,9 +20,17 @@ export const MUX_SAFE: ReadonlySet<string> = new Set(
     'hincrbyfloat hkeys hvals hlen hstrlen lpush rpush lpushx rpushx lpop rpop llen lrange lindex ' +
     'lset lrem ltrim linsert sadd srem smembers sismember smismember scard spop srandmember zadd ' +
     'zrem zscore zincrby zcard zcount zrange zrangebyscore zrevrange zrank zrevrank zmscore pfadd ' +
-    'pfcount ping echo dbsize'
+    'pfcount ping echo dbsize info'
   ).split(' '),
 );
+
+/**
+ * CLIENT SETINFO (ioredis and node-redis send it on connect) only labels a connection for
+ * CLIENT LIST; unknown before Redis 7.2, where the shared connection returns the same error.
+ */
+function sharedSubcommand(name: string, buf: Buffer, start: number, end: number): boolean {
+  return name === 'client' && frameArgs(buf, start, end)[0]?.toString().toLowerCase() === 'setinfo';
+}
 
 /** Arguments larger than this go to a connection of their own rather than being buffered. */
 const MAX_BULK = 64 * 1024;
@@ -127,7 +137,7 @@ export class MuxSession implements MuxClient {
       from = to;
     };
     const scan = forEachRequest(buf, MAX_BULK, (start, end, name) => {
-      if (this.#authed && MUX_SAFE.has(name)) {
+      if (this.#authed && (MUX_SAFE.has(name) || sharedSubcommand(name, buf, start, end))) {
         count++;
         return true;
       }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { appendFileSync } from 'node:fs';
-import { redact } from '../util/redact.js';
+import { redact, redactLoginLinks } from '../util/redact.js';
 
 export type HaEventKind =
   | 'progress'
@@ -44,7 +44,7 @@ export function makeEvent(
     kind,
     level: extra.level ?? (kind === 'error' ? 'error' : kind === 'warning' ? 'warn' : 'info'),
     member: extra.member,
-    message: redact(message),
+    message: redactLoginLinks(redact(message)),
     data: extra.data,
   };
 }

@@ -38,6 +38,15 @@ export function sentinelCredentials(t: Pick<Topology, 'tls'>, secrets: Secrets):
 }
 
 /**
+ * What common clients send with default options, given back to `app` after `-@dangerous`: INFO
+ * (ioredis's ready check, which in Sentinel mode also checks the role; monitoring libraries;
+ * no secret in its output). The connection's own CLIENT subcommands and HELLO are not
+ * @admin/@dangerous; named so that they stay. ACL: WHOAMI only. docs/security.md says why.
+ */
+export const APP_ALLOWANCES =
+  '+info +client|setname +client|getname +client|id +client|info +hello -acl +acl|whoami';
+
+/**
  * The ACL rules of each user (Redis >= 6.2). Sentinel's are the minimal set from the Redis docs;
  * monitor has no CONFIG GET (it would read requirepass and masterauth).
  */
@@ -46,7 +55,7 @@ export function aclRules(who: AclUser, appCommands: readonly string[] = []): str
     case 'admin':
       return '~* &* +@all';
     case 'app':
-      return ['~* &* +@all -@admin -@dangerous', ...appCommands].join(' ');
+      return ['~* &* +@all -@admin -@dangerous', APP_ALLOWANCES, ...appCommands].join(' ');
     case 'replication':
       return '+psync +replconf +ping';
     case 'sentinel':

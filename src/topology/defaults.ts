@@ -207,7 +207,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'endpoint.mode',
     default: DEFAULTS.endpoint.mode,
-    doc: "`proxy`: a TCP endpoint that always reaches the confirmed primary (started by `up`, or alone with `redis-ha proxy`). `vip`: a floating address held by the primary's host (the agent of every data host, see `redis-ha render --hosts` and `redis-ha lab`).",
+    doc: "`proxy`: a TCP endpoint that always reaches the confirmed primary (started by `up`, or alone with `redis-ha proxy`); the built-in seed has it, so applications have one address. `vip`: a floating address held by the primary's host (the agent of every data host, see `redis-ha render --hosts` and `redis-ha lab`). `none`: applications follow the primary themselves (a Sentinel-aware client).",
   },
   {
     key: 'endpoint.address',
@@ -267,7 +267,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'dashboard.listen',
     default: DEFAULTS.dashboard.listen,
-    doc: 'Loopback by default, open to local users without a token. Any other address requires the token (`redis-ha secrets`) for everything; `auto` takes 9122 when free.',
+    doc: 'Loopback by default. Wherever it listens every request needs the dashboard token (`redis-ha secrets`); on loopback the one-time link `up` prints (`/login?once=...`, also `redis-ha dashboard --url`) logs in without it. `auto` takes 9122 when free.',
   },
   {
     key: 'dashboard.actions',
@@ -277,7 +277,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'auth.mode',
     default: DEFAULTS.auth.mode,
-    doc: "`password`: one generated password for every client (the seed's `requirepass`). `acl`: the `default` user off and one user per role: `app` (all keys, no @admin/@dangerous), `replication` (replicas), `sentinel` (the minimal ACL from the Redis docs), `monitor` (read-only introspection: checks, exporter, dashboard), `admin` (redis-ha itself); passwords in the secrets file.",
+    doc: "`password`: one generated password for every client (the seed's `requirepass`). `acl`: the `default` user off and one user per role: `app` (all keys, no @admin/@dangerous but INFO and its own connection's CLIENT SETNAME/GETNAME/ID/INFO, HELLO, ACL WHOAMI: what common clients send), `replication` (replicas), `sentinel` (the minimal ACL from the Redis docs), `monitor` (read-only introspection: checks, exporter, dashboard), `admin` (redis-ha itself); passwords in the secrets file.",
   },
   {
     key: 'auth.appCommands',

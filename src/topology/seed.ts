@@ -1,7 +1,8 @@
 import type { TopologyInput } from './schema.js';
 
 /** The seed's layout: redis01 primary, redis02 replica, a sentinel beside each plus one on the
- * supervision host, quorum 2, `save 60 1`, maxmemory 512mb. Used when no file is given. */
+ * supervision host, quorum 2, `save 60 1`, maxmemory 512mb, and its one address for applications
+ * (the seed's floating IP): here the endpoint on loopback. Used when no file is given. */
 export const SEED_TOPOLOGY: TopologyInput = {
   masterName: 'mymaster',
   nodes: {
@@ -16,6 +17,7 @@ export const SEED_TOPOLOGY: TopologyInput = {
   quorum: 2,
   persistence: { mode: 'rdb', save: ['60 1'] },
   memory: { maxmemory: '512mb', policy: 'allkeys-lru' },
+  endpoint: { mode: 'proxy' },
 };
 
 export const SEED_SOURCE = '<built-in seed topology>';

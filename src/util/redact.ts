@@ -19,3 +19,11 @@ export function redact(text: string): string {
       '$1$2***',
     );
 }
+
+/**
+ * One-time dashboard login links (`/login?once=...`) are for the terminal of whoever started
+ * redis-ha: events (their files, the timeline, `logs`) never keep one usable.
+ */
+export function redactLoginLinks(text: string): string {
+  return text.replace(/([?&]once=)[^&\s#]+/g, '$1***');
+}

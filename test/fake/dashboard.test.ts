@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { LOGIN_TTL_MS, newLoginToken } from '../../src/dashboard/login.js';
 import { DashboardServer, type DashboardSource } from '../../src/dashboard/server.js';
 import type { ScrapeData } from '../../src/metrics/ha-metrics.js';
 import { parseInfo } from '../../src/redis/info.js';
@@ -112,6 +113,38 @@ test('the token is required for every request, loopback included (cookie after ?
   });
   await withDashboard({ requireToken: false }, async (_d, base) => {
     assert.equal((await fetch(`${base}/`)).status, 200, 'open to view only when asked');
+  });
+});
+
+test('a one-time login link: the cookie, then the page; once only; never the token itself', async () => {
+  await withDashboard({ requireToken: undefined }, async (d, base) => {
+    const events: string[] = [];
+    d.on('event', (e) => events.push(e.message));
+    const once = newLoginToken(TOKEN);
+    assert.ok(!once.includes(TOKEN), 'the link does not carry the token');
+    const ok = await fetch(`${base}/login?once=${once}`, { redirect: 'manual' });
+    assert.equal(ok.status, 303);
+    assert.equal(ok.headers.get('location'), '/', 'the link leaves the URL');
+    const set = ok.headers.get('set-cookie') ?? '';
+    assert.match(set, /HttpOnly; SameSite=Strict/);
+    const cookie = set.split(';')[0]!;
+    assert.equal((await fetch(`${base}/`, { headers: { cookie } })).status, 200);
+    // Reopened in the same browser: straight to the page.
+    const again = await fetch(`${base}/login?once=${once}`, {
+      redirect: 'manual',
+      headers: { cookie },
+    });
+    assert.equal(again.status, 303);
+    // Anyone else with the same link: used.
+    const reused = await fetch(`${base}/login?once=${once}`, { redirect: 'manual' });
+    assert.equal(reused.status, 401);
+    assert.match(await reused.text(), /already used: `redis-ha dashboard --url` prints a new one/);
+    const forged = `${once.slice(0, -4)}AAAA`;
+    assert.equal((await fetch(`${base}/login?once=${forged}`)).status, 401);
+    const old = newLoginToken(TOKEN, Date.now() - LOGIN_TTL_MS - 1000);
+    assert.match(await (await fetch(`${base}/login?once=${old}`)).text(), /has expired/);
+    assert.equal((await fetch(`${base}/login?once=${newLoginToken('another-key')}`)).status, 401);
+    assert.deepEqual(events, ['opened with a one-time login link']);
   });
 });
 

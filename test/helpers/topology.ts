@@ -12,10 +12,15 @@ export interface WrittenTopology {
     sentinels: number[];
     exporter: number;
     dashboard: number;
+    /** The endpoint's port (the seed has one), unless the caller configures the endpoint. */
+    endpoint: number;
   };
 }
 
-/** The seed's layout on free ports (never 6379/26379) as DIR/redis-ha.yaml, plus extra YAML lines. */
+/**
+ * The seed's layout on free ports (never 6379/26379) as DIR/redis-ha.yaml, plus extra YAML lines;
+ * the exporter, dashboard and endpoint on free ports too unless the lines configure them.
+ */
 export async function writeSeedTopology(
   dir: string,
   o: { sentinelNames?: string[]; lines?: string[] } = {},
@@ -27,6 +32,7 @@ export async function writeSeedTopology(
     sentinels: [] as number[],
     exporter: await freePort(),
     dashboard: await freePort(),
+    endpoint: await freePort(),
   };
   while (ports.sentinels.length < names.length) ports.sentinels.push(await freePort());
   // The exporter `up` serves gets a free port too, unless the caller configures it.
@@ -37,6 +43,9 @@ export async function writeSeedTopology(
   const dashboard = lines.some((l) => /^dashboard:/m.test(l))
     ? []
     : [`dashboard: { listen: "127.0.0.1:${ports.dashboard}" }`];
+  const endpoint = lines.some((l) => /^endpoint:/m.test(l))
+    ? []
+    : [`endpoint: { mode: proxy, listen: "127.0.0.1:${ports.endpoint}" }`];
   const file = path.join(dir, 'redis-ha.yaml');
   writeFileSync(
     file,
@@ -49,6 +58,7 @@ export async function writeSeedTopology(
       ...lines,
       ...exporter,
       ...dashboard,
+      ...endpoint,
       '',
     ].join('\n'),
   );

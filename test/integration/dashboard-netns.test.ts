@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { terminate } from '../../src/util/pids.js';
 import { CLI, cli } from '../helpers/cluster.js';
+import { newLoginToken } from '../../src/dashboard/login.js';
 import { writeSeedTopology } from '../helpers/topology.js';
 
 const ADDR = '10.251.7.1';
@@ -51,10 +52,19 @@ test('dashboard bound beyond loopback (an address in a namespace this test creat
     const token = (
       JSON.parse((await cli(['secrets', '--json'], dir)).stdout) as { dashboardToken: string }
     ).dashboardToken;
+    // Beyond loopback the token rules stay: a valid one-time login link does not log in.
+    const once = `${base}/login?once=${newLoginToken(token)}`;
     assert.deepEqual(
-      statuses(ns, [`${base}/`, `${base}/events`, `${base}/api/snapshot`, `${base}/?token=nope`]),
-      [401, 401, 401, 401],
+      statuses(ns, [
+        `${base}/`,
+        `${base}/events`,
+        `${base}/api/snapshot`,
+        `${base}/?token=nope`,
+        once,
+      ]),
+      [401, 401, 401, 401, 401],
     );
+    assert.doesNotMatch(out, /login\?once=/, 'no login link printed beyond loopback');
     assert.deepEqual(statuses(ns, [`${base}/?token=${token}`]), [303]);
   } finally {
     if (child?.pid) {

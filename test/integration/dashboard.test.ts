@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/state/ports.js';
 import { ARTIFACTS } from '../helpers/artifacts.js';
@@ -19,21 +19,21 @@ test('dashboard: the right primary, a CLI failover on the page within 2 s withou
         const up = await c.run(['up', '--detach']);
         assert.equal(up.code, 0, up.stderr);
         const url = `http://127.0.0.1:${c.ports.dashboard}/`;
-        assert.ok(up.stdout.includes(`dashboard: ${url}`), up.stdout);
+        // The exact link `up` printed: it logs in (a one-time token for the cookie), no other step.
+        const printed = /^dashboard: (\S+) \(logs you in/m.exec(up.stdout)?.[1] ?? '';
+        assert.ok(printed.startsWith(`${url}login?once=`), up.stdout);
         const page = await browser.newPage({ viewport: { width: 1300, height: 1500 } });
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(String(e)));
         page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
         let reloads = 0;
         page.on('load', () => reloads++);
-        // Once with the token (then a cookie): the dashboard requires it, loopback included.
-        const token = (
-          JSON.parse(readFileSync(path.join(c.dir, '.redis-ha/secrets.json'), 'utf8')) as {
-            dashboardToken: string;
-          }
-        ).dashboardToken;
         assert.equal((await fetch(url)).status, 401, 'no token, no dashboard');
-        await page.goto(`${url}?token=${token}`);
+        const opened = await page.goto(printed);
+        assert.equal(opened?.status(), 200);
+        assert.equal(page.url(), url, 'the one-time token left the address bar');
+        // Once only: the same link in another browser is refused.
+        assert.equal((await fetch(printed, { redirect: 'manual' })).status, 401);
         await page.waitForFunction(
           () => document.querySelector('#primary')?.textContent === 'redis01',
           undefined,

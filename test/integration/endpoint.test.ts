@@ -90,7 +90,9 @@ test('ioredis, node-redis and redis-cli through the endpoint, before and after a
       assert.equal(up.code, 0, up.stderr);
       assert.match(
         up.stdout,
-        new RegExp(`endpoint \\(always the primary\\): 127\\.0\\.0\\.1:${ep}`),
+        new RegExp(
+          `connect to redis://app@127\\.0\\.0\\.1:${ep} \\(the endpoint: always the primary\\)`,
+        ),
       );
       assert.match(up.stdout, new RegExp(`read endpoint .*: 127\\.0\\.0\\.1:${rp}`));
       assert.equal(await landsOn(c, ep), c.ports.redis01);
@@ -135,7 +137,7 @@ test('the endpoint never routes to a node that says role:master but that the sen
 });
 
 test('`redis-ha proxy` refuses a topology without an endpoint', async () => {
-  await withCluster('proxy-usage', {}, async (c) => {
+  await withCluster('proxy-usage', { extra: 'endpoint: { mode: none }' }, async (c) => {
     const r = await c.run(['proxy']);
     assert.equal(r.code, 2);
     assert.match(

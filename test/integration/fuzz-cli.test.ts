@@ -23,6 +23,8 @@ const COMMANDS = [
   ['check', 'nope'],
   ['nope'],
   ['drill'],
+  ['endpoint'],
+  ['dashboard', '--url'],
 ];
 
 const TOKENS = [

@@ -66,6 +66,14 @@ test('secrets: one 0600 file, never in status/logs/events/configs output; `secre
     for (const o of outputs) for (const s of every) assert.ok(!o.includes(s), 'a secret leaked');
     const shown = await c.run(['secrets']);
     assert.ok(shown.stdout.includes(pw), '`secrets` prints it');
+    // One alone, for `$(...)` in scripts.
+    assert.equal((await c.run(['secrets', 'app'])).stdout, `${c.auth('app').password}\n`);
+    const nope = await c.run(['secrets', 'nobody']);
+    assert.equal(nope.code, 2);
+    assert.match(
+      nope.stderr,
+      /^hint: .*one of admin, app, replication, sentinel, monitor, sentinels/m,
+    );
   });
 });
 

@@ -31,7 +31,7 @@ class StaticSource implements PrimarySource {
 }
 
 /** One real redis-server (own port, own dir, stopped by PID) behind a multiplexing endpoint. */
-async function withMux(fn: (port: number) => Promise<void>): Promise<void> {
+async function withMux(fn: (port: number, upstream: number) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-mux-'));
   const port = await freePort();
   const child = spawn(
@@ -62,7 +62,7 @@ async function withMux(fn: (port: number) => Promise<void>): Promise<void> {
     for (let i = 0; i < 100 && !log.includes('Ready to accept'); i++) await sleep(50);
     assert.match(log, /Ready to accept/, `redis-server did not start:\n${log}`);
     await proxy.start();
-    await fn(proxy.address.port);
+    await fn(proxy.address.port, port);
   } finally {
     await proxy.stop();
     if (child.pid) await terminate(child.pid, 3000);
@@ -167,5 +167,39 @@ test('multiplexed: wrong or missing password gets the server own errors; node-re
     await nr.set('n', 'v');
     assert.equal(await nr.get('n'), 'v');
     await nr.quit();
+  });
+});
+
+test("multiplexed: ioredis's ready check (INFO) and CLIENT SETINFO keep default clients on the shared connection; CLIENT SETNAME moves one to its own", async () => {
+  await withMux(async (port, upstream) => {
+    const direct = quiet(new Redis({ port: upstream, password: PASSWORD }));
+    const connections = async (): Promise<number> =>
+      String(await direct.client('LIST'))
+        .trim()
+        .split('\n')
+        .filter((l) => !/ name=direct /.test(l)).length;
+    await direct.client('SETNAME', 'direct');
+    const clients = Array.from({ length: 10 }, () =>
+      quiet(new Redis({ port, host: '127.0.0.1', password: PASSWORD })),
+    );
+    const nr = createNodeRedis({ url: `redis://127.0.0.1:${port}`, password: PASSWORD });
+    nr.on('error', () => undefined);
+    let named: Redis | undefined;
+    try {
+      await Promise.all(clients.map((c) => new Promise((r) => c.once('ready', r))));
+      for (const c of clients) assert.match(await c.info('server'), /redis_version:/);
+      await nr.connect();
+      assert.equal(await nr.set('nr', '1'), 'OK');
+      // Their CLIENT SETINFO (unknown to Redis 7.0) is answered on the shared connection too.
+      assert.equal(await connections(), 1, 'eleven ready clients, one shared connection');
+      named = quiet(new Redis({ port, password: PASSWORD, connectionName: 'named-app' }));
+      assert.equal(await named.client('GETNAME'), 'named-app', 'its own name, on its own');
+      assert.equal(await connections(), 2);
+      assert.equal(await clients[0]!.client('GETNAME'), null, 'a shared one was never named');
+    } finally {
+      for (const c of [...clients, direct]) c.disconnect();
+      named?.disconnect();
+      await nr.quit().catch(() => undefined);
+    }
   });
 });

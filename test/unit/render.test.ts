@@ -157,7 +157,10 @@ test('auth.mode acl: default user off, one user per role with its rules, SHA-256
   );
   const conf = get('redis02');
   assert.match(conf, /^user default off$/m);
-  assert.match(conf, /^user app on #[0-9a-f]{64} ~\* &\* \+@all -@admin -@dangerous \+keys$/m);
+  assert.match(
+    conf,
+    /^user app on #[0-9a-f]{64} ~\* &\* \+@all -@admin -@dangerous \+info \+client\|setname \+client\|getname \+client\|id \+client\|info \+hello -acl \+acl\|whoami \+keys$/m,
+  );
   assert.match(conf, /^user replication on #[0-9a-f]{64} \+psync \+replconf \+ping$/m);
   assert.match(
     conf,

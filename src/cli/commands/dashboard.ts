@@ -6,6 +6,8 @@ import type { CommandContext, CommandResult, TopologyOptions } from '../context.
 import { startedTopology } from '../context.js';
 import { daemonLog, serveUntilStopped } from '../daemon.js';
 import { parseListen } from './exporter.js';
+import { dashboardLine } from '../connection-help.js';
+import { newLoginToken } from '../../dashboard/login.js';
 
 export interface DashboardCommandOptions extends TopologyOptions {
   listen?: string;
@@ -29,6 +31,9 @@ export async function dashboardCommand(
   // Its actions (switchover, failover) act on nodes: admin only when they are enabled.
   const dv = await startDaemonView(p, { log, nodeUser: t.dashboard.actions ? 'admin' : 'monitor' });
   const d = await startDashboard(makeCollector(dv.view, log), dv.view, dv.secrets, log, listen);
+  // Whoever started it gets in without looking the token up (on loopback: a one-time link).
+  const bound = { ...t, dashboard: { ...t.dashboard, listen: d.address } };
+  ctx.progress(dashboardLine(bound, newLoginToken(p.secrets.dashboardToken)));
   // What was logged while it started goes in first.
   for (const e of timeline.splice(0)) d.addEvent(e);
   addEvent = (e) => d.addEvent(e);

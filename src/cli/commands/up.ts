@@ -5,11 +5,11 @@ import { RedisHaError, errorMessage, isRedisHaError, type ErrorCode } from '../.
 import { formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
 import { runningSupervisor } from '../../state/lock.js';
 import { StateDir } from '../../state/state-dir.js';
-import { caFile } from '../../state/tls.js';
-import type { BoundTopology } from '../../topology/model.js';
 import { keepAliveOnStrayRejections, onShutdown } from '../../util/signals.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
+import { connectionHelp } from '../connection-help.js';
+import { newLoginToken } from '../../dashboard/login.js';
 
 export interface UpOptions extends TopologyOptions {
   detach?: boolean;
@@ -22,40 +22,6 @@ export type SupervisorMessage =
   | { type: 'event'; event: HaEvent }
   | { type: 'ready'; primary: string }
   | { type: 'failed'; code: ErrorCode; message: string; hint?: string | undefined };
-
-function connectionHelp(t: BoundTopology, primaryName: string, dir: StateDir): string {
-  const p = t.nodes.find((n) => n.name === primaryName) ?? t.nodes[0];
-  const ep =
-    t.endpoint.mode === 'proxy'
-      ? [
-          `endpoint (always the primary): ${t.endpoint.listen.host}:${t.endpoint.listen.port}`,
-          ...(t.endpoint.readListen
-            ? [
-                `read endpoint (an in-sync replica, else the primary): ${t.endpoint.readListen.host}:${t.endpoint.readListen.port}`,
-              ]
-            : []),
-        ]
-      : [];
-  if (t.dashboard.enabled) {
-    const { host, port } = t.dashboard.listen;
-    ep.push(
-      `dashboard: http://${host.includes(':') ? `[${host}]` : host}:${port}/ (token required: open /?token=TOKEN once, see \`redis-ha secrets\`)`,
-    );
-  }
-  if (t.exporter.enabled)
-    ep.push(
-      `metrics: http://${t.exporter.listen.host}:${t.exporter.listen.port}/metrics (Prometheus; HTTP Basic as the monitor user)`,
-    );
-  const tls = t.tls.enabled ? `--tls --cacert ${caFile(t)} ` : '';
-  return [
-    ...ep,
-    `primary ${primaryName} at ${p?.host}:${p?.port}; sentinels ${t.sentinels.map((s) => `${s.host}:${s.port}`).join(', ')} (master name ${t.masterName})`,
-    t.auth.mode === 'acl'
-      ? `applications connect as user app (ACL users; passwords: \`npx redis-ha secrets\`, stored 0600 in ${dir.secretsFile}); e.g. redis-cli ${tls}-h ${p?.host} -p ${p?.port} --user app --askpass`
-      : `password: \`npx redis-ha secrets\` (stored 0600 in ${dir.secretsFile}); e.g. redis-cli ${tls}-h ${p?.host} -p ${p?.port} --askpass`,
-    ...(t.tls.enabled ? [`TLS only (plain ports off); clients trust the CA ${caFile(t)}`] : []),
-  ].join('\n');
-}
 
 export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<CommandResult> {
   const t = topologyFrom(o, ['sentinel', 'cluster']);
@@ -100,7 +66,7 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     process.disconnect?.();
   } else
     ctx.progress(
-      `${connectionHelp(sys.topology, sys.primary ?? '?', dir)}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
+      `${connectionHelp(sys.topology, sys.primary ?? '?', dir, { dashboardLogin: newLoginToken(sys.secrets.current.dashboardToken) })}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
     );
   await stopped;
   unregister();
@@ -156,9 +122,9 @@ async function detach(o: UpOptions, dir: StateDir, ctx: CommandContext): Promise
     });
   });
   const { openState } = await import('../../state/prepare.js');
-  const { t } = await openState(topologyFrom(o));
+  const { t, secrets } = await openState(topologyFrom(o));
   return {
-    text: `${connectionHelp(t, primary, dir)}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
+    text: `${connectionHelp(t, primary, dir, { dashboardLogin: newLoginToken(secrets.dashboardToken) })}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
     json: { pid, primary, stateDir: dir.root },
   };
 }
