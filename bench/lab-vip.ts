@@ -13,9 +13,11 @@ import { cli } from '../test/helpers/cluster.js';
 import { LAB_TOPOLOGY } from '../src/topology/seed.js';
 import type { DrillReport } from '../src/drill/drill.js';
 
-const RUNS: [string, number][] = [
+/** fault, runs, and how long it lasts (a data host that stays down: its link cut for 60 s). */
+const RUNS: [string, number, string?][] = [
   ['kill', Number(process.env.LAB_KILL_RUNS ?? 10)],
   ['partition', Number(process.env.LAB_PARTITION_RUNS ?? 10)],
+  ['partition', Number(process.env.LAB_DOWN_RUNS ?? 3), '60s'],
   ['partition-heal', 5],
   ['host-freeze', 3],
 ];
@@ -31,25 +33,43 @@ const results: Record<string, unknown> = {};
 try {
   const up = await cli(['lab', 'up', '-f', file], dir, 300_000);
   if (up.code !== 0) throw new Error(`lab up: ${up.stderr}`);
-  for (const [fault, runs] of RUNS) {
+  for (const [fault, runs, lasting] of RUNS) {
     const r = await cli(
-      ['drill', '--lab', '-f', file, '--fault', fault, '--runs', String(runs), '--json'],
+      [
+        'drill',
+        '--lab',
+        '-f',
+        file,
+        '--fault',
+        fault,
+        '--runs',
+        String(runs),
+        ...(lasting ? ['--for', lasting] : []),
+        '--json',
+      ],
       dir,
       1_800_000,
     );
     if (!r.stdout.trim().startsWith('{')) throw new Error(`${fault}: ${r.stderr}`);
     const rep = JSON.parse(r.stdout) as DrillReport;
     const v = rep.runs.map((x) => x.vip);
-    results[fault] = {
+    results[lasting ? `${fault}-${lasting}` : fault] = {
       summary: rep.summary,
       overlappingSamples: v.reduce((n, x) => n + (x?.overlapping ?? 0), 0),
       samples: v.reduce((n, x) => n + (x?.samples ?? 0), 0),
       releasedAfterMs: v.map((x) => x?.releasedAfterMs ?? null),
       takenAfterMs: v.map((x) => x?.takenAfterMs ?? null),
       blackoutMs: rep.runs.map((x) => x.blackoutMs),
+      maxGapMs: rep.runs.map((x) => x.maxGapMs),
+      singleCopyMs: rep.runs.map((x) => x.singleCopyMs ?? null),
+      isolatedRefusedAfterMs: rep.runs.map((x) => x.isolatedRefusedAfterMs ?? null),
       lost: rep.summary.lost,
     };
-    console.log(fault, JSON.stringify(results[fault]));
+    console.log(
+      fault,
+      lasting ?? '',
+      JSON.stringify(results[lasting ? `${fault}-${lasting}` : fault]),
+    );
   }
 } finally {
   await cli(['lab', 'down', '-f', file], dir, 120_000);
