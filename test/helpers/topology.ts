@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { RedisHaError } from '../../src/errors/errors.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/state/ports.js';
@@ -63,4 +65,19 @@ export async function writeSeedTopology(
     ].join('\n'),
   );
   return { file, ports };
+}
+
+/** The problems a topology is rejected with (one per line after the first), or a failed test. */
+export function topologyProblems(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (e) {
+    assert.ok(e instanceof RedisHaError, 'a RedisHaError');
+    assert.equal(e.code, 'TOPOLOGY_INVALID');
+    return e.message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
+  }
+  assert.fail('expected the topology to be rejected');
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisHaError } from '../../src/errors/errors.js';
+import { topologyProblems } from '../helpers/topology.js';
 import { parseTopologyText } from '../../src/topology/load.js';
 import { clusterNodes, type Topology } from '../../src/topology/model.js';
 import { bindPorts } from '../../src/state/ports.js';
@@ -12,19 +12,7 @@ function load(yaml: string): Topology {
   return parseTopologyText(yaml, 'c.yaml', '/tmp');
 }
 
-function problems(yaml: string): string[] {
-  try {
-    load(yaml);
-  } catch (e) {
-    assert.ok(e instanceof RedisHaError, 'a RedisHaError');
-    assert.equal(e.code, 'TOPOLOGY_INVALID');
-    return e.message
-      .split('\n')
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail('expected the topology to be rejected');
-}
+const problems = (yaml: string): string[] => topologyProblems(() => load(yaml));
 
 /** Three shards written out, one replica each, `hosts` a, b, c. */
 const HOSTS = `hosts:

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { topologyProblems } from '../helpers/topology.js';
 import { parseTopologyText } from '../../src/topology/load.js';
 import { RedisHaError } from '../../src/errors/errors.js';
 
@@ -12,19 +13,8 @@ sentinels:
   s3: {}
 `;
 
-function problems(yaml: string): string[] {
-  try {
-    parseTopologyText(yaml, 'bad.yaml', '/tmp');
-  } catch (e) {
-    assert.ok(e instanceof RedisHaError, 'a RedisHaError');
-    assert.equal(e.code, 'TOPOLOGY_INVALID');
-    return e.message
-      .split('\n')
-      .slice(1)
-      .map((l) => l.trim());
-  }
-  assert.fail('expected the topology to be rejected');
-}
+const problems = (yaml: string): string[] =>
+  topologyProblems(() => parseTopologyText(yaml, 'bad.yaml', '/tmp'));
 
 const HOSTS = `hosts:
   redis01: {address: 10.0.0.1}
