@@ -4,13 +4,7 @@ import type { Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { ClusterView } from '../view/view.js';
 import type { Observation } from '../view/observation.js';
-import {
-  decideOnPrimaryExit,
-  decideRejoin,
-  isolated,
-  staleMasters,
-  writeQuorum,
-} from './decisions.js';
+import { decideOnPrimaryExit, decideRejoin, writeQuorum } from './decisions.js';
 import { ImmediateFailover } from './immediate.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
@@ -26,8 +20,14 @@ export interface ControllerEvents extends Record<string, unknown> {
   failover: { from: string; to: string; how: string };
 }
 
-/** What the controller reads of the view (the ClusterView, or a fake in tests). */
-export type ViewLike = Pick<ClusterView, 'primary' | 'verdict' | 'state' | 'synced' | 'on'>;
+/**
+ * What the controller reads of the view: no authority's internals (Sentinel's views and votes
+ * stay in the view), so another authority's view can serve it. The ClusterView, or a fake.
+ */
+export type ViewLike = Pick<
+  ClusterView,
+  'primary' | 'synced' | 'roleOf' | 'staleMasters' | 'cutOff' | 'on'
+>;
 
 export interface ControllerOptions {
   topology: BoundTopology;
@@ -115,9 +115,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       view.on('look', ({ obs }) => this.#onLook(obs)),
       view.on(
         'state',
-        () =>
-          isolated(this.#t, this.#o.view.state) &&
-          this.#quorums.restoreAll('cut off from the sentinels'),
+        () => this.#o.view.cutOff() && this.#quorums.restoreAll('cut off from the sentinels'),
       ),
     );
     this.#immediate.watch(
@@ -330,22 +328,15 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     const at = obs.at;
     const p = this.#o.view.primary;
     const runs = (name: string): boolean => this.#o.backend.alive(name) === true;
-    this.#quorums.adjust(
-      p,
-      obs,
-      (name) => this.#synced.has(name),
-      runs,
-      isolated(this.#t, this.#o.view.state),
-    );
+    this.#quorums.adjust(p, obs, (name) => this.#synced.has(name), runs, this.#o.view.cutOff());
     const { view } = this.#o;
     // Level-triggered: a replica the view calls synced that this process has not raised yet (a
     // controller that just started), by a look begun after its last exit.
     for (const n of this.#t.nodes)
       if (n.name !== this.#primary && view.synced(n.name) && !this.#promotable.has(n.name))
         if (at > (this.#exitAt.get(n.name) ?? 0)) this.#onSynced(n, true);
-    for (const n of this.#t.nodes)
-      if (view.state.roles[`${n.host}:${n.port}`] === 'slave') this.#former.delete(n.name);
-    for (const name of staleMasters(view.state, view.verdict, this.#t.nodes, this.#former)) {
+    for (const n of this.#t.nodes) if (view.roleOf(n) === 'slave') this.#former.delete(n.name);
+    for (const name of view.staleMasters(this.#former)) {
       const node = findNode(this.#t, name);
       const to = view.primary;
       if (node && to && this.#managed(name) && this.#o.backend.alive(name)) this.#demote(node, to);

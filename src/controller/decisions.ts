@@ -1,13 +1,5 @@
-import type { BoundTopology, NodeSpec, PersistenceMode } from '../topology/model.js';
+import type { BoundTopology, PersistenceMode } from '../topology/model.js';
 import type { NodeObs } from '../view/observation.js';
-import { majorityNeeded } from '../topology/majority.js';
-import {
-  key,
-  reachableWithin,
-  usable,
-  type Verdict,
-  type WatchState,
-} from '../view/watch-state.js';
 
 /**
  * What to do when the primary's process has exited. Pure, and the heart of "never lose data":
@@ -78,27 +70,6 @@ export function nextBackoff(
 }
 
 /**
- * Former primaries (`among`) still saying role:master while the view confirms another one:
- * Sentinel converts such a node only seconds later, discarding what it accepts meanwhile. Never
- * while any usable sentinel reports a failover in progress (mid-failover the node being promoted
- * says master before the others know), and never a node that was not a primary before (one
- * just promoted by a failover whose leader we do not see). Pure.
- */
-export function staleMasters(
-  state: WatchState,
-  verdict: Verdict,
-  nodes: readonly NodeSpec<number>[],
-  among: ReadonlySet<string>,
-): string[] {
-  if (!verdict.confirmed || !verdict.named) return [];
-  if (Object.values(state.views).some((v) => usable(v) && v.failoverInProgress)) return [];
-  const primary = key(verdict.named);
-  return nodes
-    .filter((n) => among.has(n.name) && key(n) !== primary && state.roles[key(n)] === 'master')
-    .map((n) => n.name);
-}
-
-/**
  * The write quorum (min-replicas-to-write) the confirmed primary should have now: the
  * topology's, lowered to the replicas able to confirm writes (synced, online on the primary,
  * acknowledging within minReplicasMaxLag) when singleCopyWrites allows it. Called only for the
@@ -117,14 +88,4 @@ export function writeQuorum(
     return ack?.state === 'online' && (ack.lag ?? 0) * 1000 <= maxLag;
   }).length;
   return Math.min(n, confirming);
-}
-
-/** No answer from a sentinel majority within the fence timeout: cut off, maybe a minority. Pure. */
-export function isolated(
-  t: Pick<BoundTopology, 'endpoint' | 'sentinels'>,
-  state: WatchState,
-  now = Date.now(),
-): boolean {
-  const reachable = reachableWithin(state, now, t.endpoint.fenceTimeoutMs);
-  return reachable < majorityNeeded(t.sentinels.length);
 }

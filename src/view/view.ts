@@ -11,6 +11,7 @@ import type { Observation } from './observation.js';
 import type { SentinelMessage } from './sentinel-message.js';
 import { nextSynced } from './synced.js';
 import { analyze, initialState, key, reduce, usable, type Verdict } from './watch-state.js';
+import { isolated, staleMasters } from './watch-state.js';
 import type { WatchInput, WatchState } from './watch-state.js';
 import { pickReadNode, type ReplicaLink } from './watch-state.js';
 
@@ -137,6 +138,21 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   /** Replicas synced with the confirmed primary at the last look. */
   synced(name: string): boolean {
     return this.#synced.has(name);
+  }
+
+  /** What the node last answered to ROLE. */
+  roleOf(node: NodeSpec<number>): 'master' | 'slave' | 'unknown' | undefined {
+    return this.#state.roles[key(node)];
+  }
+
+  /** Former primaries (`among`) still saying master while another is confirmed, no failover under way. */
+  staleMasters(among: ReadonlySet<string>): string[] {
+    return staleMasters(this.#state, this.#verdict, this.topology.nodes, among);
+  }
+
+  /** No answer from a majority of the sentinels within the fence timeout: maybe a minority. */
+  cutOff(): boolean {
+    return isolated(this.topology, this.#state);
   }
 
   /** Connects, subscribes and resolves after the first full look. */

@@ -1,4 +1,5 @@
-import { tally } from '../topology/majority.js';
+import { majorityNeeded, tally } from '../topology/majority.js';
+import type { NodeSpec } from '../topology/model.js';
 
 /**
  * The sentinel watcher's state and its pure analysis. Inputs (polls, pub/sub events, sentinel
@@ -287,4 +288,35 @@ export function pickReadNode<N extends Addr>(
  */
 export function reachableWithin(state: WatchState, now: number, windowMs: number): number {
   return Object.values(state.views).filter((v) => v.reachable && now - v.seenAt <= windowMs).length;
+}
+
+/**
+ * Former primaries (`among`) still saying role:master while the view confirms another one:
+ * Sentinel converts such a node only seconds later, discarding what it accepts meanwhile. Never
+ * while any usable sentinel reports a failover in progress (mid-failover the node being promoted
+ * says master before the others know), and never a node that was not a primary before (one
+ * just promoted by a failover whose leader we do not see). Pure.
+ */
+export function staleMasters(
+  state: WatchState,
+  verdict: Verdict,
+  nodes: readonly NodeSpec<number>[],
+  among: ReadonlySet<string>,
+): string[] {
+  if (!verdict.confirmed || !verdict.named) return [];
+  if (Object.values(state.views).some((v) => usable(v) && v.failoverInProgress)) return [];
+  const primary = key(verdict.named);
+  return nodes
+    .filter((n) => among.has(n.name) && key(n) !== primary && state.roles[key(n)] === 'master')
+    .map((n) => n.name);
+}
+
+/** No answer from a sentinel majority within the fence timeout: cut off, maybe a minority. Pure. */
+export function isolated(
+  t: { endpoint: { fenceTimeoutMs: number }; sentinels: readonly unknown[] },
+  state: WatchState,
+  now = Date.now(),
+): boolean {
+  const reachable = reachableWithin(state, now, t.endpoint.fenceTimeoutMs);
+  return reachable < majorityNeeded(t.sentinels.length);
 }

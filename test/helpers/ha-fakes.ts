@@ -21,7 +21,15 @@ import { analyzeHealth } from '../../src/view/health.js';
 import type { NodeObs, Observation } from '../../src/view/observation.js';
 import { nextSynced } from '../../src/view/synced.js';
 import type { ViewEvents } from '../../src/view/view.js';
-import { analyze, initialState, key, reduce, type Verdict } from '../../src/view/watch-state.js';
+import {
+  analyze,
+  initialState,
+  isolated,
+  key,
+  reduce,
+  staleMasters,
+  type Verdict,
+} from '../../src/view/watch-state.js';
 import type { WatchInput, WatchState } from '../../src/view/watch-state.js';
 import { FAKE_SECRETS } from './fixtures.js';
 
@@ -42,6 +50,18 @@ export class FakeView extends TypedEmitter<ViewEvents> {
 
   synced(name: string): boolean {
     return this.#synced.has(name);
+  }
+
+  roleOf(node: NodeSpec<number>): 'master' | 'slave' | 'unknown' | undefined {
+    return this.state.roles[key(node)];
+  }
+
+  staleMasters(among: ReadonlySet<string>): string[] {
+    return staleMasters(this.state, this.verdict, this.#t.nodes, among);
+  }
+
+  cutOff(): boolean {
+    return isolated(this.#t, this.state);
   }
 
   feed(...inputs: WatchInput[]): void {

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decideOnPrimaryExit, decideRejoin, nextBackoff } from '../../src/controller/decisions.js';
 import {
-  decideOnPrimaryExit,
-  decideRejoin,
-  nextBackoff,
+  analyze,
+  initialState,
+  reduce,
   staleMasters,
-} from '../../src/controller/decisions.js';
-import { analyze, initialState, reduce, type WatchState } from '../../src/view/watch-state.js';
+  type WatchState,
+} from '../../src/view/watch-state.js';
 import { boundTopology } from '../helpers/bound.js';
 
 const t = boundTopology(undefined, 7000, 8000);
