@@ -22,9 +22,10 @@ export interface Backend {
   alive(name: string): boolean | undefined;
   /**
    * (Re)starts a member: a node as a replica of `replicaOf` at replica-priority 0 (raised once
-   * it has synced), or as a primary without it.
+   * it has synced), or as a primary without it. `fresh`: its data files are superseded (set
+   * aside, see data-files.ts), so it starts empty and loads the primary's stream directly.
    */
-  start(m: Member<number>, replicaOf?: NodeSpec<number>): Promise<void>;
+  start(m: Member<number>, replicaOf?: NodeSpec<number>, o?: { fresh?: boolean }): Promise<void>;
   on<K extends keyof BackendEvents & string>(
     name: K,
     fn: (payload: BackendEvents[K]) => void,

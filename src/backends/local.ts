@@ -5,6 +5,7 @@ import type { SecretsSource } from '../state/live-secrets.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { BoundTopology, Member, NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
+import { setDataAside } from './data-files.js';
 import { Child, type ChildExit, type ChildLike, type ChildSpec } from './child.js';
 import type { RedisBinaries } from './redis-bin.js';
 
@@ -86,8 +87,9 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
     return child;
   }
 
-  start(m: Member<number>, replicaOf?: NodeSpec<number>): Promise<void> {
+  start(m: Member<number>, replicaOf?: NodeSpec<number>, o?: { fresh?: boolean }): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    if (m.kind === 'node' && o?.fresh) setDataAside(this.#o.dir.memberDir('node', m.name));
     if (m.kind === 'node') {
       const { t, dir, secrets } = this.#o;
       const ctx = { root: dir, secrets: secrets.current, sentinelIds: {}, gatePriority: true };

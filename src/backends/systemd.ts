@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { makeEvent, TypedEmitter } from '../events/events.js';
 import { createClient, type Auth } from '../redis/client.js';
 import type { Member, NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
+import { setDataAside } from './data-files.js';
 
 export interface SystemdOptions {
   /** The node of this host. */
@@ -130,8 +132,13 @@ export class SystemdUnits extends TypedEmitter<BackendEvents> implements Backend
     return this.#checking;
   }
 
-  async start(m: Member<number>, replicaOf?: NodeSpec<number>): Promise<void> {
+  async start(
+    m: Member<number>,
+    replicaOf?: NodeSpec<number>,
+    o?: { fresh?: boolean },
+  ): Promise<void> {
     const { configFile, unit } = this.#o;
+    if (m.kind === 'node' && o?.fresh) setDataAside(path.dirname(configFile));
     if (m.kind === 'node' && existsSync(configFile))
       writeFileSync(
         configFile,

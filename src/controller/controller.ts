@@ -223,11 +223,14 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     m: Member<number>,
     replicaOf: NodeSpec<number> | undefined,
     why: string,
+    fresh = false,
   ): Promise<void> {
-    await this.#o.backend.start(m, replicaOf);
+    await this.#o.backend.start(m, replicaOf, { fresh });
     this.#o.nodes.reset(m.name);
     if (m.kind === 'sentinel') return;
-    const tail = replicaOf ? ` of ${replicaOf.name} (promotion priority 0 until synced)` : '';
+    const tail =
+      (replicaOf ? ` of ${replicaOf.name} (promotion priority 0 until synced)` : '') +
+      (fresh ? '; its superseded data files set aside (*.superseded), it resyncs whole' : '');
     this.report('decision', `${why}${tail}`, m.name);
     if (replicaOf) void this.#o.nodes.connectReplicaNow(m, replicaOf).catch(() => undefined);
   }
@@ -273,7 +276,8 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#dead = undefined;
     const d = decideRejoin({ promoted: to.name, promotedWasSynced: toWasSynced, oldPrimary: from });
     if (d.action === 'hold') return this.report('error', d.reason, from);
-    void this.#start(node, to, `rejoining as a replica (the seed's manual "fallback")`);
+    // The promoted node had synced: the old files are superseded, a fresh start loads faster.
+    void this.#start(node, to, `rejoining as a replica (the seed's manual "fallback")`, true);
   }
 
   /** The replaced primary still runs (hung, paused, cut off): make it a replica once it answers. */

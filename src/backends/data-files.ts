@@ -1,0 +1,25 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+/** What Redis persists in a node's dir (redis.conf: dbfilename, the AOF's appenddirname). */
+const DATA = ['dump.rdb', 'appendonlydir'];
+
+/**
+ * A node rejoining as the replica of the node promoted in its place is resynced whole: its own
+ * files are superseded (the promoted node had synced everything it acknowledged). Set them aside
+ * (`*.superseded`, one generation kept) so it starts empty: Redis then loads the new primary's
+ * stream straight from the socket (repl-diskless-load on-empty-db) instead of first loading its
+ * old dataset and then writing the new one to disk. Returns what was set aside.
+ */
+export function setDataAside(dir: string): string[] {
+  const moved: string[] = [];
+  for (const name of DATA) {
+    const from = path.join(dir, name);
+    if (!existsSync(from)) continue;
+    const to = `${from}.superseded`;
+    rmSync(to, { recursive: true, force: true });
+    renameSync(from, to);
+    moved.push(name);
+  }
+  return moved;
+}
