@@ -9,7 +9,7 @@ import { ImmediateFailover } from './immediate.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
 import { WriteQuorums } from './write-quorum.js';
-import type { Authority } from './sentinel-authority.js';
+import type { Authority } from './authority.js';
 
 export type ControllerStatus = 'idle' | 'running' | 'stopped';
 
@@ -20,14 +20,30 @@ export interface ControllerEvents extends Record<string, unknown> {
   failover: { from: string; to: string; how: string };
 }
 
+/** A look at the nodes: what the write quorum is decided from. */
+export type NodeLook = Pick<Observation, 'at' | 'nodes'>;
+
 /**
- * What the controller reads of the view: no authority's internals (Sentinel's views and votes
- * stay in the view), so another authority's view can serve it. The ClusterView, or a fake.
+ * What the controller reads of a view: no authority's internals (Sentinel's views and votes
+ * stay in view/), so another authority's view (one shard of a Redis Cluster) serves the same
+ * policy. The ClusterView, a cluster shard's view, or a fake in tests.
  */
-export type ViewLike = Pick<
+/** The events the controller follows, as any view publishes them. */
+// A type, not an interface: it then fits TypedEmitter's Record<string, unknown>.
+export type ViewLikeEvents = {
+  primary: { to: NodeSpec<number> | undefined; verdict: { reason: string }; wasSynced: boolean };
+  synced: { node: NodeSpec<number>; synced: boolean };
+  look: { obs: NodeLook };
+  /** Anything changed (a poll, an event): a moment to check isolation. */
+  state: unknown;
+};
+
+export interface ViewLike extends Pick<
   ClusterView,
-  'primary' | 'synced' | 'roleOf' | 'staleMasters' | 'cutOff' | 'on'
->;
+  'primary' | 'synced' | 'roleOf' | 'staleMasters' | 'cutOff'
+> {
+  on<K extends keyof ViewLikeEvents>(name: K, fn: (p: ViewLikeEvents[K]) => void): () => void;
+}
 
 export interface ControllerOptions {
   topology: BoundTopology;
@@ -189,7 +205,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       this.#dead = { name: m.name, since: Date.now(), warned: false };
       this.report(
         'primary-down',
-        `primary died: not restarting it as a primary; waiting for Sentinel to promote one of ${d.candidates.join(', ')} (${how})`,
+        `primary died: not restarting it as a primary; waiting for ${this.#o.authority.name} to promote one of ${d.candidates.join(', ')} (${how})`,
         m.name,
         'warn',
       );
@@ -327,7 +343,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     );
   }
 
-  #onLook(obs: Observation): void {
+  #onLook(obs: NodeLook): void {
     if (this.#status !== 'running') return;
     const at = obs.at;
     const p = this.#o.view.primary;

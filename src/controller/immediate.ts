@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HaEventKind, Level } from '../events/events.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
-import type { Authority } from './sentinel-authority.js';
+import type { Authority } from './authority.js';
 
 export interface ImmediateFailoverOptions {
   t: BoundTopology;
@@ -94,7 +94,7 @@ export class ImmediateFailover {
         'decision',
         r.started
           ? started.replace('{by}', r.by ?? '?')
-          : `immediate failover not started (${r.text}); Sentinel's own detection continues`,
+          : `immediate failover not started (${r.text}); ${this.#o.authority.name}'s own detection continues`,
         name,
       );
       return;

@@ -1,24 +1,7 @@
 import { redisErrorText } from '../redis/client.js';
 import type { BoundTopology } from '../topology/model.js';
 import type { Links } from '../view/links.js';
-
-export interface FailoverRequest {
-  started: boolean;
-  /** Who answered (the sentinel that took it, or refused it). */
-  by?: string | undefined;
-  text: string;
-  /** A failover is already running: asking again changes nothing. */
-  inProgress: boolean;
-}
-
-/**
- * Who decides failovers. Sentinel today; Redis Cluster (its own failure detection and
- * `CLUSTER FAILOVER`) is the next one: the controller only asks it for a failover away from a
- * node and lets it pick the replica.
- */
-export interface Authority {
-  failover(from: string): Promise<FailoverRequest>;
-}
+import type { Authority, FailoverRequest } from './authority.js';
 
 /**
  * SENTINEL FAILOVER on the first sentinel that answers, over the view's connections. Sentinel
@@ -26,6 +9,7 @@ export interface Authority {
  * (priority > 0, so a synced one) or answers NOGOODSLAVE.
  */
 export class SentinelAuthority implements Authority {
+  readonly name = 'Sentinel';
   readonly #links: Links;
 
   constructor(links: Links) {

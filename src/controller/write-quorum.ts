@@ -76,7 +76,7 @@ export class WriteQuorums {
    */
   adjust(
     primary: NodeSpec<number> | undefined,
-    obs: Observation,
+    obs: Pick<Observation, 'nodes'>,
     synced: (name: string) => boolean,
     runs: (name: string) => boolean,
     cutOff: boolean,

@@ -12,7 +12,7 @@ import { LocalProcesses } from '../../src/backends/local.js';
 import { SystemdUnits } from '../../src/backends/systemd.js';
 import { HaController } from '../../src/controller/controller.js';
 import type { NodeOps } from '../../src/controller/node-ops.js';
-import type { Authority, FailoverRequest } from '../../src/controller/sentinel-authority.js';
+import type { Authority, FailoverRequest } from '../../src/controller/authority.js';
 import { TypedEmitter, type HaEvent } from '../../src/events/events.js';
 import { fixedSecrets } from '../../src/state/live-secrets.js';
 import { StateDir } from '../../src/state/state-dir.js';
@@ -157,6 +157,7 @@ export function replicaObs(
 }
 
 export class FakeAuthority implements Authority {
+  readonly name = 'Sentinel';
   readonly asked: string[] = [];
   answer: FailoverRequest = { started: true, by: 's1', text: 'OK', inProgress: false };
   failover(from: string): Promise<FailoverRequest> {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { LocalClusterSystem } from '../../app/cluster-system.js';
 import { LocalSystem } from '../../app/local-system.js';
 import { RedisHaError, errorMessage, isRedisHaError, type ErrorCode } from '../../errors/errors.js';
 import { formatEvent, makeEvent, type HaEvent } from '../../events/events.js';
@@ -8,7 +9,9 @@ import { StateDir } from '../../state/state-dir.js';
 import { keepAliveOnStrayRejections, onShutdown } from '../../util/signals.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { topologyFrom } from '../context.js';
+import { clusterConnectionHelp } from '../cluster-up.js';
 import { connectionHelp } from '../connection-help.js';
+import type { BoundTopology } from '../../topology/model.js';
 import { newLoginToken } from '../../dashboard/login.js';
 
 export interface UpOptions extends TopologyOptions {
@@ -25,7 +28,6 @@ export type SupervisorMessage =
 
 export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<CommandResult> {
   const t = topologyFrom(o, ['sentinel', 'cluster']);
-  if (t.kind === 'cluster') return (await import('../cluster-up.js')).clusterUp(t, o, ctx);
   const dir = new StateDir(t.stateDir);
   const running = runningSupervisor(dir);
   if (running !== undefined) {
@@ -41,7 +43,7 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     o.supervise && process.send
       ? (m: SupervisorMessage): void => void (process.connected && process.send?.(m))
       : undefined;
-  const sys = new LocalSystem(t);
+  const sys = t.kind === 'cluster' ? new LocalClusterSystem(t) : new LocalSystem(t);
   // Once ready, the detached supervisor's events go to the events file only.
   sys.on('event', (e) => (send ? send({ type: 'event', event: e }) : ctx.progress(formatEvent(e))));
   const stopped = new Promise<void>((resolve) =>
@@ -64,10 +66,13 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
   if (send) {
     send({ type: 'ready', primary: sys.primary ?? '?' });
     process.disconnect?.();
-  } else
+  } else {
+    const token = sys instanceof LocalSystem ? sys.secrets.current.dashboardToken : '';
+    const help = howToConnect(sys.topology, sys.primary ?? '?', dir, token);
     ctx.progress(
-      `${connectionHelp(sys.topology, sys.primary ?? '?', dir, { dashboardLogin: newLoginToken(sys.secrets.current.dashboardToken) })}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
+      `${help}\nrunning in the foreground: Ctrl-C stops everything (or \`redis-ha down\` from another shell)`,
     );
+  }
   await stopped;
   unregister();
   return { text: 'all processes stopped', json: { stopped: true } };
@@ -122,9 +127,15 @@ async function detach(o: UpOptions, dir: StateDir, ctx: CommandContext): Promise
     });
   });
   const { openState } = await import('../../state/prepare.js');
-  const { t, secrets } = await openState(topologyFrom(o));
+  const { t, secrets } = await openState(topologyFrom(o, ['sentinel', 'cluster']));
   return {
-    text: `${connectionHelp(t, primary, dir, { dashboardLogin: newLoginToken(secrets.dashboardToken) })}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
+    text: `${howToConnect(t, primary, dir, secrets.dashboardToken)}\nsupervisor running in the background (pid ${pid}); stop with \`redis-ha down\``,
     json: { pid, primary, stateDir: dir.root },
   };
+}
+
+/** The lines `up` ends with: where applications connect, for a Sentinel topology or a cluster. */
+function howToConnect(t: BoundTopology, primary: string, dir: StateDir, token: string): string {
+  if (t.kind === 'cluster') return clusterConnectionHelp(t, dir);
+  return connectionHelp(t, primary, dir, { dashboardLogin: newLoginToken(token) });
 }
