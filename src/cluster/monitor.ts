@@ -48,6 +48,10 @@ export class ShardWatch extends TypedEmitter<ViewLikeEvents> implements ViewLike
   staleMasters(): string[] {
     return [];
   }
+  /** Clients learn the slot owner from any node's map: the confirmed primary is announced. */
+  announced(node: NodeSpec<number>): boolean {
+    return this.primary?.name === node.name;
+  }
   /** No majority of the slot-owning primaries answers (this process may be on the minority side). */
   cutOff(): boolean {
     return this.#cutOff;

@@ -8,6 +8,7 @@ import { decideOnPrimaryExit, decideRejoin, writeQuorum } from './decisions.js';
 import { ImmediateFailover } from './immediate.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
+import { Starts } from './starts.js';
 import { WriteQuorums } from './write-quorum.js';
 import type { Authority } from './authority.js';
 
@@ -40,7 +41,7 @@ export type ViewLikeEvents = {
 
 export interface ViewLike extends Pick<
   ClusterView,
-  'primary' | 'synced' | 'roleOf' | 'staleMasters' | 'cutOff'
+  'primary' | 'synced' | 'roleOf' | 'staleMasters' | 'cutOff' | 'announced'
 > {
   on<K extends keyof ViewLikeEvents>(name: K, fn: (p: ViewLikeEvents[K]) => void): () => void;
 }
@@ -82,7 +83,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   #former = new Set<string>();
   #unplaced = new Set<string>();
   #exitAt = new Map<string, number>();
-  readonly #restarts: Restarts;
+  readonly #starts: Starts;
   readonly #quorums: WriteQuorums;
   readonly #immediate: ImmediateFailover;
   #off: (() => void)[] = [];
@@ -93,7 +94,13 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#t = o.topology;
     this.#primary = o.primary;
     const { restartBackoffMinMs: min, restartBackoffMaxMs: max } = o.topology.supervisor;
-    this.#restarts = new Restarts(min, max);
+    this.#starts = new Starts({
+      ...o,
+      restarts: new Restarts(min, max),
+      running: () => this.#status === 'running',
+      primary: () => this.#primary,
+      report: (...a) => this.report(...a),
+    });
     const event = (...a: Parameters<HaController['report']>): void => this.report(...a);
     this.#quorums = new WriteQuorums(o.topology, o.nodes, event);
     this.#immediate = new ImmediateFailover({
@@ -145,7 +152,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     if (this.#status !== 'running') return;
     this.#status = 'stopped';
     for (const off of this.#off) off();
-    this.#restarts.stop();
+    this.#starts.stop();
     this.#quorums.stop();
     this.#immediate.stop();
     this.emit('status', 'stopped');
@@ -186,7 +193,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#synced.delete(m.name);
     this.#promotable.delete(m.name);
     this.#exitAt.set(m.name, Date.now());
-    if (m.kind === 'sentinel') return this.#restartLater(m, false, 'restarting');
+    if (m.kind === 'sentinel') return this.#starts.later(m, false, 'restarting');
     if (this.#primary === undefined) {
       // Neither as a primary nor as a replica of nobody: once the view confirms one (#adopt).
       this.#unplaced.add(m.name);
@@ -196,7 +203,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
         m.name,
       );
     }
-    if (m.name !== this.#primary) return this.#restartLater(m, true, 'restarting as a replica');
+    if (m.name !== this.#primary) return this.#starts.later(m, true, 'restarting as a replica');
     const d = decideOnPrimaryExit({
       persistence: this.#t.persistence.mode,
       syncedReplicas: this.#candidates(m.name),
@@ -214,41 +221,11 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     }
     this.report('decision', d.reason, m.name, d.dataLost ? 'error' : 'warn');
     // Back before down-after, Sentinel never acts on stale replica state.
-    this.#restartLater(m, false, 'restarted as primary', true);
+    this.#starts.later(m, false, 'restarted as primary', true);
   }
 
   #onBack(m: Member<number>): void {
     if (this.#dead?.name === m.name) this.#dead = undefined;
-  }
-
-  /** Restarts with backoff; a replica follows the primary of the moment it starts. */
-  #restartLater(m: Member<number>, asReplica: boolean, why: string, immediate = false): void {
-    const delay = this.#restarts.schedule(
-      m.name,
-      () => {
-        if (this.#status !== 'running') return;
-        const of = asReplica && this.#primary ? findNode(this.#t, this.#primary) : undefined;
-        void this.#start(m, of?.name === m.name ? undefined : of, why);
-      },
-      immediate,
-    );
-    this.report('restart', `restarting in ${delay}ms`, m.name);
-  }
-
-  async #start(
-    m: Member<number>,
-    replicaOf: NodeSpec<number> | undefined,
-    why: string,
-    fresh = false,
-  ): Promise<void> {
-    await this.#o.backend.start(m, replicaOf, { fresh });
-    this.#o.nodes.reset(m.name);
-    if (m.kind === 'sentinel') return;
-    const tail =
-      (replicaOf ? ` of ${replicaOf.name} (promotion priority 0 until synced)` : '') +
-      (fresh ? '; its superseded data files set aside (*.superseded), it resyncs whole' : '');
-    this.report('decision', `${why}${tail}`, m.name);
-    if (replicaOf) void this.#o.nodes.connectReplicaNow(m, replicaOf).catch(() => undefined);
   }
 
   /** The first primary this controller learns of (an agent started without one confirmed). */
@@ -292,8 +269,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#dead = undefined;
     const d = decideRejoin({ promoted: to.name, promotedWasSynced: toWasSynced, oldPrimary: from });
     if (d.action === 'hold') return this.report('error', d.reason, from);
-    // The promoted node had synced: the old files are superseded, a fresh start loads faster.
-    void this.#start(node, to, `rejoining as a replica (the seed's manual "fallback")`, true);
+    void this.#starts.rejoin(node, to);
   }
 
   /** The replaced primary still runs (hung, paused, cut off): make it a replica once it answers. */

@@ -11,7 +11,7 @@ import type { Observation } from './observation.js';
 import type { SentinelMessage } from './sentinel-message.js';
 import { nextSynced } from './synced.js';
 import { analyze, initialState, key, reduce, usable, type Verdict } from './watch-state.js';
-import { isolated, staleMasters } from './watch-state.js';
+import { announced, isolated, staleMasters } from './watch-state.js';
 import type { WatchInput, WatchState } from './watch-state.js';
 import { pickReadNode, type ReplicaLink } from './watch-state.js';
 
@@ -148,6 +148,11 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   /** Former primaries (`among`) still saying master while another is confirmed, no failover under way. */
   staleMasters(among: ReadonlySet<string>): string[] {
     return staleMasters(this.#state, this.#verdict, this.topology.nodes, among);
+  }
+
+  /** The sentinel majority itself names `node` (clients asking the sentinels are sent there). */
+  announced(node: NodeSpec<number>): boolean {
+    return announced(this.#state, node);
   }
 
   /** No answer from a majority of the sentinels within the fence timeout: maybe a minority. */

@@ -64,6 +64,16 @@ export const key = (a: Addr): string => `${a.host}:${a.port}`;
 /** A sentinel whose word counts: reachable and not in TILT (see majority.ts). */
 export const usable = (v: SentinelView): boolean => v.reachable && !v.tilt;
 
+/** A majority of all sentinels' own polls name `node` (not only a failover leader's word). Pure. */
+export function announced(state: WatchState, node: Addr): boolean {
+  const views = Object.values(state.views);
+  const t = tally(
+    views.map((v) => ({ usable: usable(v), vote: v.master })),
+    key,
+  );
+  return t.winner !== undefined && key(t.winner) === key(node);
+}
+
 export function initialState(sentinels: readonly string[]): WatchState {
   const views: Record<string, SentinelView> = {};
   for (const s of sentinels)

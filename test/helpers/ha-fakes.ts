@@ -23,6 +23,7 @@ import { nextSynced } from '../../src/view/synced.js';
 import type { ViewEvents } from '../../src/view/view.js';
 import {
   analyze,
+  announced,
   initialState,
   isolated,
   key,
@@ -62,6 +63,10 @@ export class FakeView extends TypedEmitter<ViewEvents> {
 
   cutOff(): boolean {
     return isolated(this.#t, this.state);
+  }
+
+  announced(node: NodeSpec<number>): boolean {
+    return announced(this.state, node);
   }
 
   feed(...inputs: WatchInput[]): void {
