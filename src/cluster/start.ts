@@ -1,6 +1,7 @@
 /**
  * `up` of a cluster topology, for the composition root: configs rendered, every node a child
- * process, the cluster formed (or verified) and healthy. No supervision yet: the caller keeps the
+ * process, the cluster formed (or verified) and healthy, unsupervised (benchmarks; `up` adds the
+ * controllers, app/cluster-system.ts): the caller keeps the
  * children (foreground) or releases them (detached; `down` stops them by their PID records).
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -94,7 +95,7 @@ export async function startCluster(topology: Topology, o: StartOptions): Promise
       void child.exited.then((exit) => {
         exits.set(n.name, exit);
         if (formed && procs.alive(n.name) === false)
-          o.progress(`${n.name} exited (${describe(exit)}): not restarted, no supervision yet`);
+          o.progress(`${n.name} exited (${describe(exit)}): not restarted (unsupervised run)`);
       });
     }
     const result = await formCluster(t, {
