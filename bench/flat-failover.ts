@@ -36,8 +36,15 @@ const CASES: Case[] = [
   { fault: 'freeze', forMs: 12_000, label: 'freeze 12 s' },
   { fault: 'switchover', label: 'switchover' },
 ];
-const CLIENTS = ['endpoint', 'haproxy', 'ioredis-sentinel'] as const;
-type ClientName = (typeof CLIENTS)[number];
+const ALL_CLIENTS = ['endpoint', 'haproxy', 'ioredis-sentinel'] as const;
+type ClientName = (typeof ALL_CLIENTS)[number];
+// BENCH_CLIENTS / BENCH_CASES (substrings of the labels) narrow a rerun of some rows.
+const CLIENTS = ALL_CLIENTS.filter((c) => (process.env.BENCH_CLIENTS ?? c).split(',').includes(c));
+const PICKED = CASES.filter((k) =>
+  (process.env.BENCH_CASES ?? k.label).split(',').some((x) => k.label.includes(x)),
+);
+/** BENCH_TRACE=1: each run's timeline printed; the state dir kept for its logs. */
+const TRACE = process.env.BENCH_TRACE === '1';
 
 /** Each client as an application has it: default options but for where and who. */
 function connect(name: ClientName, c: BenchCluster, ports: { endpoint: number; haproxy: number }) {
@@ -88,7 +95,7 @@ async function size(gb: number, rows: Row[]): Promise<void> {
       await loadDataset(loader, gb * GB, (l) => process.stderr.write(`${gb} GB: ${l}\n`));
       loader.disconnect();
     }
-    for (const k of CASES) {
+    for (const k of PICKED) {
       if (k.forMs && gb > 1) continue; // the lasting freeze: at 0 and 1 GB (the targets)
       const byClient = new Map<ClientName, DrillRun[]>(CLIENTS.map((x) => [x, []]));
       for (let run = 1; run <= RUNS; run++)
@@ -103,19 +110,25 @@ async function size(gb: number, rows: Row[]): Promise<void> {
                 client: 'endpoint',
                 connect: connect(client, c, ports),
                 label: client,
+                trace: TRACE,
                 progress: (l) =>
                   process.stderr.write(`${gb} GB ${k.label} ${client} #${run}: ${l}\n`),
               }),
             { pollMs: 100 },
           );
           byClient.get(client)!.push(...report.runs);
+          for (const r of TRACE ? report.runs : [])
+            process.stderr.write(
+              `  switches ${JSON.stringify(r.trace?.switches)}\n  phases ${JSON.stringify(r.trace?.phases)}\n`,
+            );
         }
       for (const client of CLIENTS)
         rows.push({ gb, fault: k.label, client, runs: byClient.get(client)! });
     }
   } finally {
     if (haproxy?.pid) await terminate(haproxy.pid, 2000);
-    await c.down();
+    if (TRACE) process.stderr.write(`state kept for its logs: ${c.dir} (stopped)\n`);
+    await c.down(TRACE);
   }
 }
 
@@ -127,7 +140,7 @@ const machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, ${Math.rou
 const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bench/results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(
-  path.join(dir, `flat-failover-${date.slice(0, 10)}.json`),
+  path.join(dir, `flat-failover-${date.slice(0, 10)}${process.env.BENCH_TAG ?? ''}.json`),
   JSON.stringify({ date, machine, runs: RUNS, rows }, null, 2) + '\n',
 );
 const s = (xs: (number | null | undefined)[]): string => {

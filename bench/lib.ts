@@ -15,7 +15,8 @@ export interface BenchCluster {
   sentinelPassword(): string;
   pidOf(member: string): number;
   up(): Promise<void>;
-  down(): Promise<void>;
+  /** `keep`: the state dir stays (its logs, after a traced run). */
+  down(keep?: boolean): Promise<void>;
 }
 
 /** The seed topology (default timings) on free ports in a temp dir, plus `extra` YAML. */
@@ -45,9 +46,9 @@ export async function seedCluster(extra = ''): Promise<BenchCluster> {
       const r = await cli(['up', '--detach'], dir);
       if (r.code !== 0) throw new Error(`up failed: ${r.stderr}`);
     },
-    down: async () => {
+    down: async (keep = false) => {
       await cli(['down'], dir);
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

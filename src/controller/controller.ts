@@ -276,6 +276,8 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   #demote(old: NodeSpec<number>, to: NodeSpec<number>): void {
     if (this.#demoting.has(old.name)) return;
     this.#demoting.add(old.name);
+    // The demotion sets its priority to 0: raised again once it is synced.
+    this.#promotable.delete(old.name);
     const { view } = this.#o;
     void this.#o.nodes
       .demoteWhenBack({

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { withClient, type Auth } from '../redis/client.js';
 import type { NodeSpec } from '../topology/model.js';
 import type { Links } from '../view/links.js';
@@ -20,18 +21,20 @@ export function redisNodeOps(links: Links): NodeOps {
   return {
     setPriority: async (node, priority, persist) => {
       const c = links.get(node);
-      await c.config('SET', 'replica-priority', String(priority));
-      if (persist) await c.call('CONFIG', 'REWRITE').catch(() => undefined);
+      try {
+        await c.config('SET', 'replica-priority', String(priority));
+        if (persist) await c.call('CONFIG', 'REWRITE').catch(() => undefined);
+      } catch (e) {
+        links.unanswered(node.name, e);
+        throw e;
+      }
     },
+    // On a connection of its own: Sentinel kills the clients of the node it promotes, and the
+    // persistent one may look ready yet never be read again (see Links.unanswered).
     setWriteQuorum: async (node, replicas) => {
-      const args = ['SET', 'min-replicas-to-write', String(replicas)];
-      const c = links.get(node);
-      // Sentinel kills the clients of the node it promotes: do not wait for our reconnection.
-      if (c.status === 'ready') await c.call('CONFIG', ...args);
-      else
-        await withClient(node, { ...links.nodeAuth(), timeoutMs: 300 }, (x) =>
-          x.call('CONFIG', ...args),
-        );
+      await withClient(node, { ...links.nodeAuth(), timeoutMs: 300 }, (x) =>
+        x.call('CONFIG', 'SET', 'min-replicas-to-write', String(replicas)),
+      );
     },
     demoteWhenBack: (o) => demoteWhenBack({ ...o, auth: links.nodeAuth() }),
     connectReplicaNow: (node, primary) => connectReplicaNow(node, primary, links.nodeAuth()),
@@ -69,7 +72,15 @@ export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
         if (role[0] !== 'master') return 'already-replica' as const;
         // Never demote a node the watcher confirms (a stale view must not undo a failover).
         if (o.wanted() !== true) throw new Error('not confirmed now');
-        await c.call('REPLICAOF', o.to.host, String(o.to.port));
+        // As Sentinel's own reconfiguration does: its clients are dropped so that Sentinel-aware
+        // clients ask again (else they stay on a replica answering READONLY until something
+        // closes their connection), and it is not promotable until it is synced again.
+        await c
+          .multi()
+          .call('REPLICAOF', o.to.host, String(o.to.port))
+          .call('CONFIG', 'SET', 'replica-priority', '0')
+          .exec();
+        await dropApplicationClients(c);
         return 'demoted' as const;
       });
       return r;
@@ -78,6 +89,27 @@ export async function demoteWhenBack(o: DemoteOptions): Promise<DemoteResult> {
     }
   }
   return 'unreachable';
+}
+
+/**
+ * Closes the connections of applications (not redis-ha's own, named `redis-ha*`, where a
+ * switchover under way may wait; nor the sentinels'), as Sentinel's reconfiguration of a node
+ * closes its normal clients.
+ */
+async function dropApplicationClients(c: Redis): Promise<void> {
+  const me = String(await c.call('CLIENT', 'ID'));
+  const list = [
+    String(await c.call('CLIENT', 'LIST', 'TYPE', 'normal')),
+    String(await c.call('CLIENT', 'LIST', 'TYPE', 'pubsub')),
+  ].join('\n');
+  const ids = list
+    .split('\n')
+    .map((line) => ({ id: /\bid=(\d+)/.exec(line)?.[1], name: /\bname=(\S*)/.exec(line)?.[1] }))
+    .filter((x) => x.id && x.id !== me && !/^(redis-ha|sentinel-)/.test(x.name ?? ''));
+  if (ids.length === 0) return;
+  const m = c.multi();
+  for (const x of ids) m.call('CLIENT', 'KILL', 'ID', x.id!);
+  await m.exec();
 }
 
 /**

@@ -10,7 +10,7 @@ import { failedOverFrom, LAB_FAULTS, pidOf, type Fault } from './faults.js';
 import { injectLabFault, VipSampler } from './lab-faults.js';
 import { SingleCopyClock } from './single-copy.js';
 import { traceOf, type TimedEvent } from './trace.js';
-import { maxGap, nonPrimaryAcks, type DrillRun } from './verdict.js';
+import { lostBy, maxGap, nonPrimaryAcks, type DrillRun } from './verdict.js';
 import { drillClient, Writer, type Ack } from './writer.js';
 
 type LabFault = Parameters<typeof injectLabFault>[0];
@@ -73,7 +73,7 @@ export async function runOnce(ctx: RunContext, run: number): Promise<DrillRun> {
   const to = view.primary?.name ?? '?';
   const after = writer.acks.find((a) => a.issuedAt >= t0);
   const admin = view.links.nodeAuth();
-  const lost = await countLost(t, admin, to, writer, writer.acks);
+  const lostAcks = await findLost(t, admin, to, writer, writer.acks);
   // Every run starts from the same dataset (a growing one would slow later resyncs).
   await removeKeys(t, admin, to, writer).catch(() => undefined);
   const blackoutMs = after ? after.ackedAt - t0 : null;
@@ -85,7 +85,8 @@ export async function runOnce(ctx: RunContext, run: number): Promise<DrillRun> {
     blackoutMs,
     acked: writer.acks.length,
     maxGapMs: maxGap(writer.acks, t0, stoppedAt),
-    lost,
+    lost: lostAcks.length,
+    lostBy: lostAcks.length ? lostBy(t, lostAcks, t0) : undefined,
     nonPrimaryAcks: nonPrimaryAcks(t, writer.acks, ctx.timeline),
     errors: writer.errors,
     errorKinds: writer.errorKinds,
@@ -114,12 +115,16 @@ function describeRun(r: DrillRun, runs: number): string {
   const vip = r.vip
     ? `; VIP: released ${fmt(r.vip.releasedAfterMs)}, taken ${fmt(r.vip.takenAfterMs)}, ${r.vip.overlapping}/${r.vip.samples} samples with two holders`
     : '';
+  const lostBy = (r.lostBy ?? [])
+    .map((g) => `${g.count} acknowledged by ${g.node} at +${g.firstMs}..${g.lastMs}ms`)
+    .join(', ');
+  const lost = lostBy ? ` (${lostBy})` : '';
   const alone = r.singleCopyMs === null ? '' : `, single copy ${fmt(r.singleCopyMs)}`;
   const cut =
     r.isolatedRefusedAfterMs === undefined
       ? ''
       : `, isolated primary refused writes after ${fmt(r.isolatedRefusedAfterMs)}`;
-  return `run ${r.run}/${runs} ${r.fault}: ${r.from} -> ${r.to}, blackout ${fmt(r.blackoutMs)}, max write gap ${fmt(r.maxGapMs)}, acked ${r.acked}, lost ${r.lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${fmt(r.healthyAfterMs)}${alone}${cut}${failed}${vip}`;
+  return `run ${r.run}/${runs} ${r.fault}: ${r.from} -> ${r.to}, blackout ${fmt(r.blackoutMs)}, max write gap ${fmt(r.maxGapMs)}, acked ${r.acked}, lost ${r.lost}${lost}, acked by a non-primary ${r.nonPrimaryAcks}, healthy after ${fmt(r.healthyAfterMs)}${alone}${cut}${failed}${vip}`;
 }
 
 /** Injects the fault; a lab partition returns when its isolated primary refused writes. */
@@ -172,21 +177,21 @@ async function injectLocal(
 }
 
 /** Acknowledged writes missing or wrong on the primary after convergence. */
-async function countLost(
+async function findLost(
   t: BoundTopology,
   admin: Auth,
   primary: string,
   w: Writer,
   acks: readonly Ack[],
-): Promise<number> {
+): Promise<Ack[]> {
   const node = t.nodes.find((n) => n.name === primary);
-  if (!node) return acks.length;
+  if (!node) return [...acks];
   return withClient(node, { ...admin, timeoutMs: 5000 }, async (c) => {
-    let lost = 0;
+    const lost: Ack[] = [];
     for (let i = 0; i < acks.length; i += 1000) {
       const batch = acks.slice(i, i + 1000);
       const vals = await c.mget(batch.map((a) => w.key(a.seq)));
-      batch.forEach((a, j) => vals[j] !== String(a.seq) && lost++);
+      batch.forEach((a, j) => vals[j] !== String(a.seq) && lost.push(a));
     }
     return lost;
   });

@@ -14,6 +14,8 @@ export interface DrillRun {
   /** Longest interval between two consecutive acknowledgements from the fault on. */
   maxGapMs: number;
   lost: number;
+  /** The lost writes by acknowledging node: how many, first and last ack (ms from the fault). */
+  lostBy?: LostGroup[] | undefined;
   nonPrimaryAcks: number;
   errors: number;
   /** Failed writes by kind (NOREPLICAS, READONLY, stalled, a connection error ...). */
@@ -111,4 +113,30 @@ export function maxGap(acks: readonly Ack[], t0: number, end: number): number {
     prev = a.ackedAt;
   }
   return Math.max(gap, end - prev);
+}
+
+export interface LostGroup {
+  node: string;
+  count: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+/** Lost acknowledgements grouped by the node that gave them, times from the fault. Pure. */
+export function lostBy(t: BoundTopology, lost: readonly Ack[], t0: number): LostGroup[] {
+  const groups = new Map<string, LostGroup>();
+  for (const a of lost) {
+    const node =
+      t.nodes.find((n) => a.node === `${n.host}:${n.port}` || a.node.endsWith(`:${n.port}`))
+        ?.name ?? a.node;
+    const at = Math.round(a.ackedAt - t0);
+    const g = groups.get(node);
+    if (!g) groups.set(node, { node, count: 1, firstMs: at, lastMs: at });
+    else {
+      g.count++;
+      g.firstMs = Math.min(g.firstMs, at);
+      g.lastMs = Math.max(g.lastMs, at);
+    }
+  }
+  return [...groups.values()];
 }

@@ -24,6 +24,7 @@ export class Links {
   readonly #nodeUser: AclUser;
   readonly #timeoutMs: number;
   #clients = new Map<string, Redis>();
+  #resetAt = new Map<string, number>();
   #subs: Redis[] = [];
   #closed = false;
   #onSentinelReady: ((name: string) => void)[] = [];
@@ -113,6 +114,21 @@ export class Links {
     // Resolves once every reachable sentinel streams its events (a down one is not waited for).
     const bound = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
     return Promise.race([Promise.all(subscribed).then(() => undefined), bound]);
+  }
+
+  /**
+   * A command on a member's connection went unanswered. A connection Redis closed (Sentinel's
+   * CLIENT KILL on the node it promotes or demotes) while a fork child (BGSAVE, a full sync)
+   * holds its socket sends no FIN until the child exits, for seconds or minutes with a large
+   * dataset: whatever is written to it is never read. Reconnect then, at most once a second
+   * (a frozen node fails the new connection just the same).
+   */
+  unanswered(name: string, e: unknown): void {
+    if (!(e instanceof Error) || !/timed out/i.test(e.message)) return;
+    const now = Date.now();
+    if (now - (this.#resetAt.get(name) ?? 0) < 1000) return;
+    this.#resetAt.set(name, now);
+    this.reset(name);
   }
 
   /** Drops a member's connection (its process restarted: do not wait for the reconnect delay). */

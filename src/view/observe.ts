@@ -38,6 +38,7 @@ export async function observeNode(links: Links, name: string): Promise<NodeObs> 
       quorumEnforced: role === 'master' ? info.min_slaves_good_slaves !== undefined : undefined,
     };
   } catch (e) {
+    links.unanswered(name, e);
     return { name, reachable: false, error: redisErrorText(e), offset: 0 };
   }
 }
@@ -131,13 +132,15 @@ export async function pollSentinel(links: Links, name: string): Promise<WatchInp
 export async function pollRole(
   links: Links,
   n: NodeSpec<number>,
+  fresh = false,
 ): Promise<{ input: WatchInput; link?: ReplicaLink; replicas?: number }> {
   const c = links.get(n);
   try {
     // Sentinel's CLIENT KILL on the node it promotes cuts our connection at the very moment
-    // that matters: ask on a one-shot connection while the persistent one reconnects.
+    // that matters: ask on a one-shot connection while the persistent one reconnects (or, with
+    // a fork child holding its socket, never hears of the kill: see Links.unanswered).
     const r = (
-      c.status === 'ready'
+      c.status === 'ready' && !fresh
         ? await c.call('ROLE')
         : await withClient(n, { ...links.nodeAuth(), timeoutMs: 300 }, (x) => x.call('ROLE'))
     ) as unknown[];
@@ -149,7 +152,8 @@ export async function pollRole(
     // A primary lists its online replicas with their ACK offsets.
     const replicas = role === 'master' && Array.isArray(r[2]) ? r[2].length : undefined;
     return { input: { type: 'role', node: n, role }, link, replicas };
-  } catch {
+  } catch (e) {
+    links.unanswered(n.name, e);
     return { input: { type: 'role', node: n, role: 'unknown' } };
   }
 }

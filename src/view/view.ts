@@ -265,16 +265,22 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
     this.#busy = true;
     clearTimeout(this.#timer);
     try {
+      // The node a leader promotes has its clients killed: ask it on fresh connections.
+      const promoting = new Set(
+        Object.values(this.#state.views).flatMap((v) => (v.promoting ? [key(v.promoting)] : [])),
+      );
       const roles = this.topology.nodes
         .filter((n) => !this.#rolePending.has(n.name))
         .map((n) => {
           this.#rolePending.add(n.name);
-          return pollRole(this.links, n).then(({ input, link, replicas }) => {
-            this.#rolePending.delete(n.name);
-            if (link) this.#roleLinks[key(n)] = link;
-            this.#replicasOf(n.name, replicas);
-            if (this.#status === 'running') this.#apply(input);
-          });
+          return pollRole(this.links, n, promoting.has(key(n))).then(
+            ({ input, link, replicas }) => {
+              this.#rolePending.delete(n.name);
+              if (link) this.#roleLinks[key(n)] = link;
+              this.#replicasOf(n.name, replicas);
+              if (this.#status === 'running') this.#apply(input);
+            },
+          );
         });
       await Promise.all(
         this.topology.sentinels.map((s) =>

@@ -161,12 +161,23 @@ export function analyze(state: WatchState): Verdict {
   const needed = t.needed;
   const best = t.top ? { addr: t.top, n: t.votes } : undefined;
   const early = promotedEarly(state, best?.addr) ?? newerEpoch(state, best?.addr);
-  if (early)
+  if (early?.confirmed)
     return {
       named: early.addr,
       votes: best?.n ?? 0,
       needed,
       confirmed: true,
+      reason: early.reason,
+    };
+  // The majority's node has been replaced in a newer configuration whose node has not answered
+  // ROLE yet: it is never confirmed again (a frozen old primary resumes saying master).
+  if (early && best)
+    return {
+      named: best.addr,
+      votes: best.n,
+      needed,
+      confirmed: false,
+      doomed: best.addr,
       reason: early.reason,
     };
   if (!best || !t.winner) {
@@ -215,7 +226,7 @@ export function analyze(state: WatchState): Verdict {
 function promotedEarly(
   state: WatchState,
   named: Addr | undefined,
-): { addr: Addr; reason: string } | undefined {
+): { addr: Addr; reason: string; confirmed: true } | undefined {
   for (const [name, v] of Object.entries(state.views)) {
     if (!usable(v) || !v.promoting || !v.failoverInProgress) continue;
     if (named && key(v.promoting) === key(named)) continue;
@@ -223,6 +234,7 @@ function promotedEarly(
       const old = named ? state.roles[key(named)] : undefined;
       return {
         addr: v.promoting,
+        confirmed: true,
         reason: `${key(v.promoting)} promoted by failover leader ${name} and confirmed by ROLE (${named ? key(named) : 'the old primary'}: ${old ?? 'no answer'})`,
       };
     }
@@ -233,12 +245,13 @@ function promotedEarly(
 /**
  * Between the first +switch-master and the others' (they learn it from hello messages, within
  * ms), the majority still names the old primary. A sentinel holding a newer configuration epoch
- * is where every sentinel converges (Sentinel's own rule): follow it when its node says master.
+ * is where every sentinel converges (Sentinel's own rule: a leader is elected by a majority):
+ * follow it when its node says master; until then the old one is not confirmed either.
  */
 function newerEpoch(
   state: WatchState,
   named: Addr | undefined,
-): { addr: Addr; reason: string } | undefined {
+): { addr: Addr; reason: string; confirmed: boolean } | undefined {
   if (!named) return undefined;
   const counted = Object.entries(state.views).filter(([, v]) => usable(v) && v.master);
   const namedEpoch = Math.max(
@@ -246,11 +259,12 @@ function newerEpoch(
   );
   for (const [name, v] of counted) {
     if (key(v.master!) === key(named) || (v.epoch ?? 0) <= namedEpoch) continue;
-    if (state.roles[key(v.master!)] === 'master')
-      return {
-        addr: v.master!,
-        reason: `${key(v.master!)} named by ${name} with a newer configuration (epoch ${v.epoch ?? 0} > ${namedEpoch}) and confirmed by ROLE`,
-      };
+    const role = state.roles[key(v.master!)];
+    return {
+      addr: v.master!,
+      confirmed: role === 'master',
+      reason: `${key(v.master!)} named by ${name} with a newer configuration (epoch ${v.epoch ?? 0} > ${namedEpoch}) ${role === 'master' ? 'and confirmed by ROLE' : `but ROLE says ${role ?? 'nothing yet'}`}`,
+    };
   }
   return undefined;
 }

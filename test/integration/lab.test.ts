@@ -113,10 +113,13 @@ test("lab: the seed's hosts in namespaces, a fenced floating address, drills, id
           `fenced within down-after: ${run.vip.releasedAfterMs}ms`,
         );
         // Cut off with a minority, the old primary is never kept writable alone: it refuses
-        // writes within min-replicas-max-lag (3 s) of the cut (probed every 100 ms from inside).
+        // writes once its replica's last ACK is min-replicas-max-lag (3 s) old. Redis counts
+        // that lag in whole seconds and recounts good replicas once a second (replicationCron),
+        // and the last ACK (one a second) may predate the cut: up to lag + 1 s, probed every
+        // 100 ms from inside the host.
         const refused = run.isolatedRefusedAfterMs;
         assert.ok(refused !== null && refused !== undefined, 'the isolated primary took writes');
-        assert.ok(refused <= 4000, `the isolated primary refused writes after ${refused}ms`);
+        assert.ok(refused <= 4500, `the isolated primary refused writes after ${refused}ms`);
       }
     }
     // After the heal: healthy (the drill waited for it), one holder, every Nagios check OK.

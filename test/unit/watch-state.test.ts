@@ -141,6 +141,25 @@ test('once a leader promotes another node, the old primary is never confirmed, e
   assert.deepEqual(v.doomed, A, 'connections to A must close now');
 });
 
+test('the leader switched to B whose ROLE is not known yet: A, resumed and named by the others, is not confirmed', () => {
+  // Seen at 1 GB: a fork child on B held our killed connection open, so B's ROLE went unanswered
+  // while the other two sentinels still named A for a moment, and A (resumed) said master.
+  let s = fold([
+    ...healthy,
+    switchAtoB('s1'),
+    role(A, 'master'),
+    { type: 'role', node: B, role: 'unknown' },
+  ]);
+  let v = analyze(s);
+  assert.equal(v.confirmed, false);
+  assert.deepEqual(v.doomed, A);
+  assert.match(v.reason, /newer configuration .* but ROLE says unknown/);
+  s = fold([role(B, 'master')], s);
+  v = analyze(s);
+  assert.deepEqual(v.named, B);
+  assert.equal(v.confirmed, true);
+});
+
 test('+failover-end then +switch-master never names the old primary in between', () => {
   let s = fold([...healthy, waitPromotion('s1'), role(B, 'master')]);
   assert.deepEqual(analyze(s).named, B);
