@@ -17,15 +17,18 @@ export function isHung(sentAt: number | undefined, now: number, downAfterMs: num
 }
 
 /**
- * Watches the primary the supervisor runs with its own PING every 50 ms, the way a sentinel
- * would with a 50 ms ping period (Sentinel's own is 1 s, and lowering it on every sentinel makes
+ * Watches the primary the supervisor runs with its own PING every 20 ms, the way a sentinel
+ * would with a 20 ms ping period (Sentinel's own is 1 s, and lowering it on every sentinel makes
  * them all reach ODOWN together and split the vote). A reply delayed by a slow command shorter
- * than down-after is not a hang. Fires once per silence; a reply re-arms it.
+ * than down-after is not a hang. Each PING arms a timer for its own deadline, so a hang is
+ * declared down-after from the first unanswered PING (at most one period after the node went
+ * silent), not at the next tick. Fires once per silence; a reply re-arms it.
  */
 export class HangGuard {
   readonly #o: HangGuardOptions;
   readonly #client: Redis;
   #timer: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
   #sentAt: number | undefined;
   #fired = false;
   #stopped = false;
@@ -49,34 +52,40 @@ export class HangGuard {
 
   start(): void {
     void this.#client.connect().catch(() => undefined);
-    this.#timer = setInterval(() => this.#tick(), this.#o.periodMs ?? 50);
+    this.#timer = setInterval(() => this.#tick(), this.#o.periodMs ?? 20);
   }
 
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#deadline);
     this.#client.disconnect();
   }
 
   #tick(): void {
-    if (this.#stopped) return;
-    const sentAt = this.#sentAt;
-    if (sentAt === undefined) {
-      if (this.#client.status !== 'ready') return; // a closed connection is the exit path's business
-      const at = Date.now();
-      this.#sentAt = at;
-      this.#client.call('PING').then(
-        () => {
-          if (this.#sentAt === at) this.#sentAt = undefined;
-          this.#fired = false;
-        },
-        () => {
-          if (this.#sentAt === at) this.#sentAt = undefined;
-        },
-      );
+    if (this.#stopped || this.#sentAt !== undefined) return;
+    if (this.#client.status !== 'ready') return; // a closed connection is the exit path's business
+    const at = Date.now();
+    this.#sentAt = at;
+    const done = (answered: boolean): void => {
+      if (this.#sentAt !== at) return;
+      this.#sentAt = undefined;
+      clearTimeout(this.#deadline);
+      if (answered) this.#fired = false;
+    };
+    this.#client.call('PING').then(
+      () => done(true),
+      () => done(false),
+    );
+    if (!this.#fired) this.#deadline = setTimeout(() => this.#check(at), this.#o.downAfterMs);
+  }
+
+  #check(sentAt: number): void {
+    if (this.#stopped || this.#fired || this.#sentAt !== sentAt) return;
+    if (!isHung(sentAt, Date.now(), this.#o.downAfterMs)) {
+      this.#deadline = setTimeout(() => this.#check(sentAt), 5);
       return;
     }
-    if (this.#fired || !isHung(sentAt, Date.now(), this.#o.downAfterMs)) return;
     // After a stall of our own event loop the timer runs before the pending reply is read:
     // look again once I/O has been processed.
     setImmediate(() => {
