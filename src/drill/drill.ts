@@ -37,6 +37,29 @@ export interface DrillReport {
   summary: DrillSummary;
 }
 
+/**
+ * The slowest full resync we plan for: 28 MB/s was measured for a 4 GB diskless resync on this
+ * 2-core machine under load (docs/benchmarks.md); a bound 7 times slower still ends.
+ */
+const RESYNC_FLOOR_BYTES_PER_S = 4 * 2 ** 20;
+
+/** How long a drill waits for the topology to be healthy again: a full resync of the dataset. */
+export function healthyBoundMs(syncTimeoutMs: number, datasetBytes: number): number {
+  const resync = Math.ceil((datasetBytes / RESYNC_FLOOR_BYTES_PER_S) * 1000);
+  return Math.max(60_000, syncTimeoutMs + 30_000, resync + 30_000);
+}
+
+/** The primary's used_memory now (0 if it does not answer): the size of the next full resync. */
+async function primaryUsedMemory(view: ClusterView): Promise<number> {
+  const p = view.primary;
+  if (!p) return 0;
+  const info = await view.links
+    .get(p)
+    .info('memory')
+    .catch(() => '');
+  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+}
+
 function checkOptions(view: ClusterView, o: DrillOptions): void {
   const t = view.topology;
   if (o.client === 'endpoint' && t.endpoint.mode !== 'proxy' && !o.lab)
@@ -64,6 +87,7 @@ export async function runDrill(
 ): Promise<DrillReport> {
   checkOptions(view, o);
   const t = view.topology;
+  let bytes = Math.max(o.datasetBytes ?? 0, await primaryUsedMemory(view));
   const ctx: RunContext = {
     view,
     dir,
@@ -73,7 +97,7 @@ export async function runDrill(
     // Writes go on during a drill: replica offsets are compared with a tolerance; a large
     // dataset's full resync follows each fault.
     healthy: () =>
-      waitHealthy(view, Math.max(60_000, t.replication.syncTimeoutMs + 30_000), () => undefined, {
+      waitHealthy(view, healthyBoundMs(t.replication.syncTimeoutMs, bytes), () => undefined, {
         strictOffsets: false,
       }),
   };
@@ -91,6 +115,7 @@ export async function runDrill(
     await ctx.healthy();
     const data =
       loader && o.datasetBytes && (await loadDataset(loader, o.datasetBytes, o.progress));
+    bytes = Math.max(bytes, await primaryUsedMemory(view));
     try {
       for (let run = 1; run <= o.runs; run++) runs.push(await runOnce(ctx, run));
     } finally {

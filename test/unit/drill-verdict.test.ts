@@ -7,6 +7,7 @@ import {
   summarize,
   type DrillRun,
 } from '../../src/drill/verdict.js';
+import { healthyBoundMs } from '../../src/drill/drill.js';
 import { renderReportHtml } from '../../src/drill/report.js';
 import { traceOf } from '../../src/drill/trace.js';
 import { boundTopology } from '../helpers/bound.js';
@@ -145,4 +146,11 @@ test('drill report HTML: names and data are escaped, the inlined script cannot b
   assert.ok(!html.includes('<b>a</b>'));
   assert.equal(html.split('</script>').length, 3, 'only the two script elements close');
   assert.match(html, /0 acknowledged writes lost/);
+});
+
+test('a drill waits for a full resync of its dataset, never less than a minute', () => {
+  assert.equal(healthyBoundMs(60_000, 0), 90_000);
+  assert.equal(healthyBoundMs(10_000, 0), 60_000);
+  // 4 GiB at the 4 MiB/s floor: 1024 s, plus the margin.
+  assert.equal(healthyBoundMs(300_000, 4 * 2 ** 30), 1_054_000);
 });
