@@ -18,8 +18,8 @@ const RUNS: [string, number, string?][] = [
   ['kill', Number(process.env.LAB_KILL_RUNS ?? 10)],
   ['partition', Number(process.env.LAB_PARTITION_RUNS ?? 10)],
   ['partition', Number(process.env.LAB_DOWN_RUNS ?? 3), '60s'],
-  ['partition-heal', 5],
-  ['host-freeze', 3],
+  ['partition-heal', Number(process.env.LAB_HEAL_RUNS ?? 5)],
+  ['host-freeze', Number(process.env.LAB_FREEZE_RUNS ?? 3)],
 ];
 
 if (process.getuid?.() !== 0) {
