@@ -26,6 +26,11 @@ export interface Backend {
    * aside, see data-files.ts), so it starts empty and loads the primary's stream directly.
    */
   start(m: Member<number>, replicaOf?: NodeSpec<number>, o?: { fresh?: boolean }): Promise<void>;
+  /**
+   * Stops the disk snapshot (BGSAVE) a node it runs is writing, so that a replica's full sync,
+   * which waits for it, starts now. The stopped child's pid, or undefined if there was none.
+   */
+  stopDiskSnapshot?(name: string): number | undefined;
   on<K extends keyof BackendEvents & string>(
     name: K,
     fn: (payload: BackendEvents[K]) => void,

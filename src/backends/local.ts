@@ -1,3 +1,4 @@
+import { stopDiskSnapshot } from './snapshot-child.js';
 import path from 'node:path';
 import { makeEvent, TypedEmitter } from '../events/events.js';
 import { renderNode, writeRendered } from '../render/render-all.js';
@@ -43,6 +44,11 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
   alive(name: string): boolean | undefined {
     if (!this.members.some((m) => m.name === name)) return undefined;
     return this.#children.get(name)?.running === true;
+  }
+
+  stopDiskSnapshot(name: string): number | undefined {
+    const c = this.#children.get(name);
+    return c?.spec.kind === 'node' && c.running ? stopDiskSnapshot(c.pid) : undefined;
   }
 
   children(): ChildLike[] {

@@ -26,6 +26,10 @@ export class ScopedBackend implements Backend {
     return this.#base.start(m, replicaOf, o);
   }
 
+  stopDiskSnapshot(name: string): number | undefined {
+    return this.#names.has(name) ? this.#base.stopDiskSnapshot?.(name) : undefined;
+  }
+
   on<K extends keyof BackendEvents & string>(
     name: K,
     fn: (payload: BackendEvents[K]) => void,

@@ -1,3 +1,4 @@
+import { pidFromConfig, stopDiskSnapshot } from './snapshot-child.js';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -90,6 +91,12 @@ export class SystemdUnits extends TypedEmitter<BackendEvents> implements Backend
 
   alive(name: string): boolean | undefined {
     return name === this.#o.node.name ? !this.#dead : undefined;
+  }
+
+  stopDiskSnapshot(name: string): number | undefined {
+    const { node, configFile } = this.#o;
+    if (name !== node.name || this.#dead || !existsSync(configFile)) return undefined;
+    return stopDiskSnapshot(pidFromConfig(readFileSync(configFile, 'utf8')));
   }
 
   /** Looks once, then watches the node. */

@@ -4,7 +4,12 @@ import type { Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { ClusterView } from '../view/view.js';
 import type { Observation } from '../view/observation.js';
-import { decideOnPrimaryExit, decideRejoin, writeQuorum } from './decisions.js';
+import {
+  decideOnPrimaryExit,
+  decideRejoin,
+  syncWaitsForSnapshot,
+  writeQuorum,
+} from './decisions.js';
 import { ImmediateFailover } from './immediate.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
@@ -321,12 +326,30 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     );
   }
 
+  /**
+   * Redundancy first: a replica's full sync does not wait minutes behind a periodic snapshot of
+   * the primary. The snapshot is stopped (the last one on disk stays; the next save point takes
+   * a new one) so the second copy exists sooner.
+   */
+  #unblockSync(primary: NodeSpec<number>, obs: NodeLook): void {
+    const o = obs.nodes.find((n) => n.name === primary.name);
+    if (!o?.reachable || o.role !== 'master' || !syncWaitsForSnapshot(o)) return;
+    const pid = this.#o.backend.stopDiskSnapshot?.(primary.name);
+    if (pid !== undefined)
+      this.report(
+        'decision',
+        `stopped its disk snapshot (pid ${pid}): a replica's full sync was waiting for it to end; the next save point takes a new one`,
+        primary.name,
+      );
+  }
+
   #onLook(obs: NodeLook): void {
     if (this.#status !== 'running') return;
     const at = obs.at;
     const p = this.#o.view.primary;
     const runs = (name: string): boolean => this.#o.backend.alive(name) === true;
     this.#quorums.adjust(p, obs, (name) => this.#synced.has(name), runs, this.#o.view.cutOff());
+    if (p && runs(p.name)) this.#unblockSync(p, obs);
     const { view } = this.#o;
     // Level-triggered: a replica the view calls synced that this process has not raised yet (a
     // controller that just started), by a look begun after its last exit.

@@ -89,3 +89,18 @@ export function writeQuorum(
   }).length;
   return Math.min(n, confirming);
 }
+
+/**
+ * Whether a replica's full sync waits behind a snapshot on the primary: Redis starts a sync's
+ * fork only once the running BGSAVE ends (at 4 GB on 2 cores a save takes ~3 min, and `save 60 1`
+ * keeps one running almost always). Which fork it is (a disk save, or the diskless stream of
+ * another sync) only the process table tells: the backend checks. Pure.
+ */
+export function syncWaitsForSnapshot(
+  primary: Pick<NodeObs, 'snapshotInProgress' | 'acks'>,
+): boolean {
+  return (
+    primary.snapshotInProgress === true &&
+    (primary.acks ?? []).some((a) => a.state === 'wait_bgsave')
+  );
+}

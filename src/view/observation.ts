@@ -23,6 +23,8 @@ export interface NodeObs {
   acks?:
     | { ip: string; port: number; state: string; offset: number; lag?: number | undefined }[]
     | undefined;
+  /** A fork child is saving or streaming a snapshot (INFO's rdb_bgsave_in_progress). */
+  snapshotInProgress?: boolean | undefined;
   /** On a primary: whether it enforces a write quorum now (INFO's min_slaves_good_slaves). */
   quorumEnforced?: boolean | undefined;
 }

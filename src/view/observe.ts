@@ -35,6 +35,7 @@ export async function observeNode(links: Links, name: string): Promise<NodeObs> 
       priority: info.slave_priority === undefined ? undefined : num(info, 'slave_priority'),
       keys: keys === undefined ? 0 : Number(keys),
       acks: role === 'master' ? parseReplicaAcks(info) : undefined,
+      snapshotInProgress: info.rdb_bgsave_in_progress === '1',
       quorumEnforced: role === 'master' ? info.min_slaves_good_slaves !== undefined : undefined,
     };
   } catch (e) {

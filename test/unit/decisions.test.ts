@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideOnPrimaryExit, decideRejoin, nextBackoff } from '../../src/controller/decisions.js';
+import {
+  decideOnPrimaryExit,
+  decideRejoin,
+  nextBackoff,
+  syncWaitsForSnapshot,
+} from '../../src/controller/decisions.js';
 import {
   analyze,
   initialState,
@@ -105,4 +110,13 @@ test('never demote during a failover, before the majority agrees, or a node alre
   assert.equal(demote('redis01', 'redis02', { redis01: 'slave', redis02: 'master' }), undefined);
   assert.equal(demote(undefined, 'redis02', MASTERS), undefined);
   assert.equal(demote('redis01', 'redis02', { redis01: 'master', redis02: 'slave' }), undefined);
+});
+
+test('a full sync waits behind a snapshot only while a replica waits for a BGSAVE', () => {
+  const waiting = [{ ip: '127.0.0.1', port: 1, state: 'wait_bgsave', offset: 0 }];
+  const online = [{ ip: '127.0.0.1', port: 1, state: 'online', offset: 9 }];
+  assert.equal(syncWaitsForSnapshot({ snapshotInProgress: true, acks: waiting }), true);
+  assert.equal(syncWaitsForSnapshot({ snapshotInProgress: false, acks: waiting }), false);
+  assert.equal(syncWaitsForSnapshot({ snapshotInProgress: true, acks: online }), false);
+  assert.equal(syncWaitsForSnapshot({ snapshotInProgress: true, acks: undefined }), false);
 });
