@@ -136,6 +136,27 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('backup')
+      .description('snapshot a synced replica (never the primary) into DIR with a manifest')
+      .option('--to <dir>', 'where (default: <state>/backups/<time>)'),
+  ).action(async (o: GlobalOpts & { to?: string }) =>
+    run(o, async (ctx) => (await import('./commands/backup.js')).backupCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
+      .command('restore')
+      .description(
+        'put a backup into a stopped topology; --verify compares keys and values once up',
+      )
+      .argument('<dir>', 'a directory `backup` wrote')
+      .option('--verify', 'compare the running primary with the manifest'),
+  ).action(async (dir: string, o: GlobalOpts & { verify?: boolean }) =>
+    run(o, async (ctx) => (await import('./commands/backup.js')).restoreCommand(dir, o, ctx)),
+  );
+
+  withTopology(
+    program
       .command('switchover')
       .description(
         'planned primary change with no acknowledged write lost (CLIENT PAUSE WRITE, catch-up, Sentinel failover)',
