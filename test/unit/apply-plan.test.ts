@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RedisHaError } from '../../src/errors/errors.js';
+import { executePlan } from '../../src/ops/apply.js';
+import type { PreparedState } from '../../src/state/prepare.js';
 import { describePlan, planApply, type ApplyStep } from '../../src/ops/apply-plan.js';
 import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
 import { boundTopology } from '../helpers/bound.js';
@@ -94,4 +97,22 @@ test('renaming the master or moving a member: unsupported, listed first', () => 
     'unsupported/none',
   ]);
   assert.match(describePlan(p), /^x renaming the master: not done by apply/);
+});
+
+test('execution refuses the steps not done yet, before changing anything', async () => {
+  const nodes = { ...SEED_TOPOLOGY.nodes, redis03: { role: 'replica' } };
+  const desired = seed({ nodes, memory: { maxmemory: '1gb' } });
+  const plan = planApply(seed(), desired);
+  const input = { running: seed(), desired: { t: desired } as unknown as PreparedState, plan };
+  await assert.rejects(
+    executePlan(input, () => undefined),
+    (e: unknown) => {
+      assert.ok(e instanceof RedisHaError);
+      assert.equal(e.code, 'USAGE');
+      assert.match(e.message, /cannot do these steps yet:\n {2}\+ node redis03/);
+      assert.doesNotMatch(e.message, /maxmemory/);
+      assert.match(e.hint ?? '', /redis-ha down/);
+      return true;
+    },
+  );
 });
