@@ -150,6 +150,7 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
     if (primary.name !== designatedPrimary(t).name)
       this.#event('progress', `${primary.name} is the primary since the last failover (state dir)`);
     const { sentinelIds } = state;
+    this.#dir.writeTopology(t);
     writeRendered(
       renderAll(t, { root: this.#dir, secrets, primary, sentinelIds, gatePriority: true }),
     );

@@ -4,7 +4,7 @@ import { makeEvent, TypedEmitter } from '../events/events.js';
 import { renderNode, writeRendered } from '../render/render-all.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { StateDir } from '../state/state-dir.js';
-import type { BoundTopology, Member, NodeSpec } from '../topology/model.js';
+import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
 import { setDataAside } from './data-files.js';
 import { Child, type ChildExit, type ChildLike, type ChildSpec } from './child.js';
@@ -55,6 +55,17 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
     return [...this.#children.values()];
   }
 
+  /**
+   * The topology to re-render a node with: the one `apply` recorded last (its live settings must
+   * survive a restart) when its members are the ones this backend runs, else the one it began with.
+   */
+  #current(): BoundTopology {
+    const rec = this.#o.dir.readTopology();
+    const key = (t: BoundTopology): string =>
+      JSON.stringify([...t.nodes, ...t.sentinels].map((m) => [m.name, m.host, m.port]));
+    return rec && key(rec) === key(this.#o.t) ? rec : this.#o.t;
+  }
+
   /** Starts a member from the config already rendered for it. */
   spawn(m: Member<number>): ChildLike {
     const { dir, bins } = this.#o;
@@ -97,9 +108,11 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
     if (this.#closed) return Promise.resolve();
     if (m.kind === 'node' && o?.fresh) setDataAside(this.#o.dir.memberDir('node', m.name));
     if (m.kind === 'node') {
-      const { t, dir, secrets } = this.#o;
+      const { dir, secrets } = this.#o;
+      const t = this.#current();
+      const node = findNode(t, m.name) ?? m;
       const ctx = { root: dir, secrets: secrets.current, sentinelIds: {}, gatePriority: true };
-      writeRendered([renderNode(t, m, { ...ctx, primary: replicaOf ?? m })]);
+      writeRendered([renderNode(t, node, { ...ctx, primary: replicaOf ?? node })]);
     }
     this.spawn(m);
     return Promise.resolve();

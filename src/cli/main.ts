@@ -168,6 +168,18 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('apply')
+      .description(
+        'change the running topology to the one in the file: prints the plan, asks, then executes it',
+      )
+      .option('--dry-run', 'print the plan only')
+      .option('--yes', 'do not ask (needed when stdin is not a terminal)'),
+  ).action(async (o: GlobalOpts & { dryRun?: boolean; yes?: boolean }) =>
+    run(o, async (ctx) => (await import('./commands/apply.js')).applyCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
       .command('drill')
       .description(
         'inject a fault N times against the running topology and measure blackout, lost and misrouted acknowledged writes',

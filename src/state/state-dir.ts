@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSy
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RedisHaError } from '../errors/errors.js';
+import type { BoundTopology } from '../topology/model.js';
 
 /** Where everything of one topology lives on disk. */
 export class StateDir {
@@ -25,6 +26,10 @@ export class StateDir {
   }
   get eventsFile(): string {
     return path.join(this.root, 'events.jsonl');
+  }
+  /** The topology running now, as `up` started it and `apply` last changed it. */
+  get topologyFile(): string {
+    return path.join(this.root, 'topology.json');
   }
   get runDir(): string {
     return path.join(this.root, 'run');
@@ -55,6 +60,15 @@ export class StateDir {
   writeState(state: PersistedState): void {
     this.ensure();
     writeJsonAtomic(this.stateFile, state, 0o600);
+  }
+
+  readTopology(): BoundTopology | undefined {
+    return readJson<BoundTopology>(this.topologyFile);
+  }
+
+  writeTopology(t: BoundTopology): void {
+    this.ensure();
+    writeJsonAtomic(this.topologyFile, t, 0o600);
   }
 
   /** A confirmed primary change, recorded by the one subscriber of the view that writes it. */
