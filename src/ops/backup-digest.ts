@@ -33,10 +33,14 @@ export async function contentDigest(c: Redis): Promise<Content> {
     await c.select(Number(db.slice(2)));
     const acc = Buffer.alloc(32);
     let keys = 0;
+    const seen = new Set<string>();
     let cursor = '0';
     do {
-      const [next, batch] = await c.scanBuffer(cursor, 'COUNT', 1000);
+      const [next, found] = await c.scanBuffer(cursor, 'COUNT', 1000);
       cursor = String(next);
+      // SCAN may return a key twice (a rehash between calls): the XOR would cancel it out.
+      const batch = found.filter((k) => !seen.has(k.toString('latin1')));
+      for (const k of batch) seen.add(k.toString('latin1'));
       const dumps = await Promise.all(batch.map((k) => c.dumpBuffer(k)));
       batch.forEach((k, i) => {
         const d = dumps[i];

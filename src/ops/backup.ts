@@ -10,12 +10,14 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { RedisHaError } from '../errors/errors.js';
 import { withClient } from '../redis/client.js';
 import { num, parseInfo } from '../redis/info.js';
 import { setDataAside } from '../backends/data-files.js';
 import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
+import { waitFor } from '../util/wait.js';
 import type { ClusterView } from '../view/view.js';
 import { contentDigest, digestOfRdb, type Content } from './backup-digest.js';
 
@@ -58,25 +60,9 @@ export async function takeBackup(
       hint: 'a backup never forks the primary; see `redis-ha status`',
     });
   progress(`BGSAVE on ${replica.name} (replica of ${primary.name}) ...`);
-  const at = await withClient(replica, { ...view.links.nodeAuth(), timeoutMs: 5000 }, async (c) => {
-    const before = num(parseInfo(String(await c.info('persistence'))), 'rdb_last_save_time');
-    const repl = parseInfo(String(await c.info('replication')));
-    await c.bgsave().catch((e: unknown) => {
-      if (!String(e).includes('in progress')) throw e;
-    });
-    const deadline = Date.now() + 3_600_000;
-    for (;;) {
-      const info = parseInfo(String(await c.info('persistence')));
-      if (info['rdb_bgsave_in_progress'] === '0' && num(info, 'rdb_last_save_time') > before) {
-        if (info['rdb_last_bgsave_status'] !== 'ok')
-          throw new RedisHaError('PROCESS_FAILED', `BGSAVE failed on ${replica.name}`);
-        break;
-      }
-      if (Date.now() > deadline) throw new RedisHaError('TIMEOUT', 'BGSAVE did not finish');
-      await sleep(100);
-    }
-    return { replid: repl['master_replid'] ?? '', offset: num(repl, 'master_repl_offset') };
-  });
+  const at = await withClient(replica, { ...view.links.nodeAuth(), timeoutMs: 5000 }, (c) =>
+    bgsave(c, replica.name),
+  );
   mkdirSync(to, { recursive: true });
   const rdb = path.join(to, 'dump.rdb');
   copyFileSync(path.join(p.dir.memberDir('node', replica.name), 'dump.rdb'), rdb);
@@ -123,13 +109,76 @@ export async function restoreBackup(p: PreparedState, from: string): Promise<Man
     throw new RedisHaError('USAGE', `${rdb} does not match the manifest's sha256`, {
       hint: 'the backup is damaged; use another one',
     });
+  const aof = p.t.persistence.mode === 'aof' || p.t.persistence.mode === 'rdb+aof';
   for (const n of p.t.nodes) {
     const dir = p.dir.memberDir('node', n.name);
     mkdirSync(dir, { recursive: true });
     setDataAside(dir);
-    copyFileSync(rdb, path.join(dir, 'dump.rdb'));
+    placeRdb(rdb, dir, aof);
   }
   return m;
+}
+
+/**
+ * With appendonly yes Redis 7 loads only the AOF (no AOF: an empty dataset, dump.rdb ignored),
+ * so there the RDB becomes the AOF's base file, listed in a fresh manifest.
+ */
+function placeRdb(rdb: string, dir: string, aof: boolean): void {
+  if (!aof) {
+    copyFileSync(rdb, path.join(dir, 'dump.rdb'));
+    return;
+  }
+  const aofDir = path.join(dir, 'appendonlydir');
+  mkdirSync(aofDir, { recursive: true });
+  copyFileSync(rdb, path.join(aofDir, 'appendonly.aof.1.base.rdb'));
+  writeFileSync(
+    path.join(aofDir, 'appendonly.aof.manifest'),
+    'file appendonly.aof.1.base.rdb seq 1 type b\n',
+  );
+}
+
+/**
+ * BGSAVE and wait for that very save to finish. Counted by `rdb_saves` (7.0+): the last save
+ * time has a resolution of one second, so a save done in the second of the previous one would
+ * go unseen. A save already under way (the save schedule) started before our position was
+ * read: wait it out and start ours. Returns the position read just before ours started.
+ */
+async function bgsave(c: Redis, name: string): Promise<{ replid: string; offset: number }> {
+  const persistence = async (): Promise<Record<string, string>> =>
+    parseInfo(String(await c.info('persistence')));
+  const idle = (what: string): Promise<Record<string, string>> =>
+    waitFor(
+      async () => {
+        const info = await persistence();
+        return info['rdb_bgsave_in_progress'] === '0' ? info : { pending: 'a save runs' };
+      },
+      { timeoutMs: 3_600_000, intervalMs: 100, what: `${what} on ${name}` },
+    );
+  for (let attempt = 0; ; attempt++) {
+    const first = await idle('an earlier save to end');
+    const counted = first['rdb_saves'] !== undefined;
+    const before = num(first, counted ? 'rdb_saves' : 'rdb_last_save_time');
+    // Redis 6.2 has no counter: start the save in a later second than the last one.
+    if (!counted) await sleep(1000 - (Date.now() % 1000) + 10);
+    const repl = parseInfo(String(await c.info('replication')));
+    const started = await c.bgsave().then(
+      () => true,
+      (e: unknown) => {
+        if (String(e).includes('in progress') && attempt < 5) return false;
+        throw e;
+      },
+    );
+    if (!started) continue;
+    const info = await idle('BGSAVE');
+    if (
+      info['rdb_last_bgsave_status'] !== 'ok' ||
+      num(info, counted ? 'rdb_saves' : 'rdb_last_save_time') <= before
+    )
+      throw new RedisHaError('PROCESS_FAILED', `BGSAVE failed on ${name}`, {
+        hint: `see \`redis-ha logs\` for ${name}`,
+      });
+    return { replid: repl['master_replid'] ?? '', offset: num(repl, 'master_repl_offset') };
+  }
 }
 
 export interface Verification {

@@ -64,3 +64,26 @@ test('backup -> down -> wipe -> restore -> up: the same keys and values (digest 
     assert.ok(existsSync(path.join(c.dir, '.redis-ha/nodes/redis01/dump.rdb')));
   });
 });
+
+test('restore with AOF on: the RDB becomes the AOF base (Redis ignores dump.rdb then)', async () => {
+  await withCluster('backup-aof', { persistence: '{ mode: aof }' }, async (c) => {
+    assert.equal((await c.run(['up', '--detach'])).code, 0);
+    const p = c.client(c.ports.redis01);
+    await writeKeys(p, 500);
+    await p.rpush('list', 'x', 'y', 'z');
+    await p.wait(2, 5000);
+    const to = path.join(c.dir, 'bk');
+    // Twice in a row: the second save falls in the first one's second (rdb_last_save_time).
+    for (let i = 0; i < 2; i++) assert.equal((await c.run(['backup', '--to', to])).code, 0);
+    c.closeClients();
+    assert.equal((await c.run(['down'])).code, 0);
+    const r = await c.run(['restore', to]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await c.run(['up', '--detach'])).code, 0);
+    const v = await c.run(['restore', to, '--verify']);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    const q = c.client(c.ports.redis01);
+    assert.equal(await countGood(q, 500), 500);
+    assert.deepEqual(await q.lrange('list', 0, -1), ['x', 'y', 'z']);
+  });
+});
