@@ -84,6 +84,7 @@ async function size(gb: number, rows: Row[]): Promise<void> {
     `endpoint: { mode: proxy, listen: "127.0.0.1:${endpoint}" }\nmemory: { maxmemory: ${Math.max(1, Math.ceil(gb * 1.5 + 0.5))}gb }\nreplication: { syncTimeout: 300s }`,
   );
   let haproxy: ChildProcess | undefined;
+  let ok = false;
   try {
     await c.up();
     const haproxyPort = await freePort();
@@ -125,10 +126,13 @@ async function size(gb: number, rows: Row[]): Promise<void> {
       for (const client of CLIENTS)
         rows.push({ gb, fault: k.label, client, runs: byClient.get(client)! });
     }
+    ok = true;
   } finally {
     if (haproxy?.pid) await terminate(haproxy.pid, 2000);
-    if (TRACE) process.stderr.write(`state kept for its logs: ${c.dir} (stopped)\n`);
-    await c.down(TRACE);
+    // A failed run keeps its logs too: they are the only record of what went wrong.
+    const keep = TRACE || !ok;
+    if (keep) process.stderr.write(`state kept for its logs: ${c.dir} (stopped)\n`);
+    await c.down(keep);
   }
 }
 
