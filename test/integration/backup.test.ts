@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { countGood, withCluster, writeKeys } from '../helpers/cluster.js';
+import { countGood, withCluster, writeKeys, type TestCluster } from '../helpers/cluster.js';
+
+/** `restore`, `up`, then `restore --verify`: each must succeed. */
+async function restoreUpVerify(c: TestCluster, to: string): Promise<void> {
+  const r = await c.run(['restore', to]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await c.run(['up', '--detach'])).code, 0);
+  const v = await c.run(['restore', to, '--verify']);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+}
 
 test('backup -> down -> wipe -> restore -> up: the same keys and values (digest + values)', async () => {
   await withCluster('backup', {}, async (c) => {
@@ -39,11 +48,7 @@ test('backup -> down -> wipe -> restore -> up: the same keys and values (digest 
       rmSync(path.join(d, 'dump.rdb'), { force: true });
       rmSync(path.join(d, 'appendonlydir'), { recursive: true, force: true });
     }
-    const r = await c.run(['restore', to]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal((await c.run(['up', '--detach'])).code, 0);
-    const v = await c.run(['restore', to, '--verify']);
-    assert.equal(v.code, 0, v.stdout + v.stderr);
+    await restoreUpVerify(c, to);
     const q = c.client(c.ports.redis01);
     assert.equal(await countGood(q, 3000), 3000, 'values as written');
     assert.deepEqual(await q.hgetall('h'), { a: '1', b: '2' });
@@ -77,11 +82,7 @@ test('restore with AOF on: the RDB becomes the AOF base (Redis ignores dump.rdb 
     for (let i = 0; i < 2; i++) assert.equal((await c.run(['backup', '--to', to])).code, 0);
     c.closeClients();
     assert.equal((await c.run(['down'])).code, 0);
-    const r = await c.run(['restore', to]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal((await c.run(['up', '--detach'])).code, 0);
-    const v = await c.run(['restore', to, '--verify']);
-    assert.equal(v.code, 0, v.stdout + v.stderr);
+    await restoreUpVerify(c, to);
     const q = c.client(c.ports.redis01);
     assert.equal(await countGood(q, 500), 500);
     assert.deepEqual(await q.lrange('list', 0, -1), ['x', 'y', 'z']);

@@ -48,7 +48,11 @@ test('kill -9 with a dataset whose full resync takes over a second: writes back 
       await waitStatus(c, (s) => s.healthy && s.primary === 'redis02', 120_000, 'the resync');
       await w.stop();
       client.disconnect();
-      // Every acknowledged write on the new primary and on the old one, now its replica.
+      // Every acknowledged write on the new primary and on the old one, now its replica. "Synced"
+      // allows a little lag: the replica may still be applying the writes buffered during its
+      // full sync, so wait until it has acknowledged them all.
+      const replicas = await c.client(c.ports.redis02).wait(1, 15_000);
+      assert.equal(replicas, 1, 'the old primary acknowledged every write');
       for (const port of [c.ports.redis02, c.ports.redis01]) {
         const r = c.client(port);
         const keys = w.acks.map((a) => w.key(a.seq));
