@@ -1,4 +1,3 @@
-import { stopDiskSnapshot } from './snapshot-child.js';
 import path from 'node:path';
 import { makeEvent, TypedEmitter } from '../events/events.js';
 import { renderNode, writeRendered } from '../render/render-all.js';
@@ -8,6 +7,7 @@ import { findNode, type BoundTopology, type Member, type NodeSpec } from '../top
 import type { Backend, BackendEvents } from './backend.js';
 import { setDataAside } from './data-files.js';
 import { Child, type ChildExit, type ChildLike, type ChildSpec } from './child.js';
+import { stopDiskSnapshot } from './snapshot-child.js';
 import type { RedisBinaries } from './redis-bin.js';
 
 export interface LocalOptions {

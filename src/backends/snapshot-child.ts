@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readPid } from '../util/pids.js';
 
 /**
  * Redis names its fork children by what they do: `redis-rdb-bgsave` writes a snapshot to disk,
@@ -43,6 +44,5 @@ export function stopDiskSnapshot(pid: number | undefined): number | undefined {
 /** The pid a rendered redis.conf's `pidfile` names, if the file is there. */
 export function pidFromConfig(conf: string): number | undefined {
   const file = /^pidfile "?([^"\n]+)"?$/m.exec(conf)?.[1];
-  const pid = Number(file === undefined ? NaN : read(file)?.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  return file === undefined ? undefined : readPid(file);
 }

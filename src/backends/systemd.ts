@@ -1,4 +1,3 @@
-import { pidFromConfig, stopDiskSnapshot } from './snapshot-child.js';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -9,6 +8,7 @@ import { createClient, type Auth } from '../redis/client.js';
 import type { Member, NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
 import { setDataAside } from './data-files.js';
+import { pidFromConfig, stopDiskSnapshot } from './snapshot-child.js';
 
 export interface SystemdOptions {
   /** The node of this host. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisHaError } from '../errors/errors.js';
+import { num, parseInfo } from '../redis/info.js';
 import type { LabState } from '../lab/lab.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { ClusterView } from '../view/view.js';
@@ -57,7 +58,7 @@ async function primaryUsedMemory(view: ClusterView): Promise<number> {
     .get(p)
     .info('memory')
     .catch(() => '');
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? 0);
+  return num(parseInfo(info), 'used_memory');
 }
 
 function checkOptions(view: ClusterView, o: DrillOptions): void {

@@ -6,7 +6,7 @@ import { credentials, sentinelCredentials, type Credentials } from '../state/cre
 import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
 import { designatedPrimary, type BoundTopology, type Member } from '../topology/model.js';
-import { describePlan, planApply, type ApplyPlan, type ApplyStep } from './apply-plan.js';
+import { describeStep, planApply, type ApplyPlan, type ApplyStep } from './apply-plan.js';
 
 /** What `apply` compares: the running topology (recorded by `up`) and the file's. */
 export interface ApplyInput {
@@ -64,7 +64,7 @@ function refuseUnsupported(plan: ApplyPlan): void {
   if (refused.length === 0) return;
   throw new RedisHaError(
     'USAGE',
-    `apply cannot do these steps yet:\n${refused.map((s) => `  ${describePlan({ steps: [s], empty: false })}`).join('\n')}`,
+    `apply cannot do these steps yet:\n${refused.map((s) => `  ${describeStep(s)}`).join('\n')}`,
     {
       hint: 'so far apply changes live Redis settings and Sentinel settings only; for members, TLS, auth or bind: `redis-ha down`, edit, `redis-ha up`',
     },
@@ -117,7 +117,7 @@ export async function executePlan(
   dir.writeTopology(desired.t);
   log('apply: the running topology is now the one in the file', { recorded: desired.t.source });
   return {
-    plan: plan.steps.map((s) => describePlan({ steps: [s], empty: false })),
+    plan: plan.steps.map(describeStep),
     applied: true,
     done,
     nextUp,

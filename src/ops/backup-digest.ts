@@ -60,7 +60,7 @@ export async function contentDigest(c: Redis): Promise<Content> {
  * Loads an RDB into a throwaway redis-server (own temp dir, free port, no persistence), which
  * proves the file loads, and returns its content digest. Stopped by its PID.
  */
-export async function digestOfRdb(rdb: string, redisServer = 'redis-server'): Promise<Content> {
+export async function digestOfRdb(rdb: string, redisServer: string): Promise<Content> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'redis-ha-verify-'));
   symlinkSync(path.resolve(rdb), path.join(dir, 'dump.rdb'));
   const port = await freePort();

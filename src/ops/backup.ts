@@ -15,6 +15,7 @@ import { RedisHaError } from '../errors/errors.js';
 import { withClient } from '../redis/client.js';
 import { num, parseInfo } from '../redis/info.js';
 import { setDataAside } from '../backends/data-files.js';
+import { findRedis } from '../backends/redis-bin.js';
 import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
 import { waitFor } from '../util/wait.js';
@@ -77,7 +78,7 @@ export async function takeBackup(
     rdb: 'dump.rdb',
     bytes: statSync(rdb).size,
     sha256: await sha256File(rdb),
-    content: await digestOfRdb(rdb),
+    content: await digestOfRdb(rdb, (await findRedis()).server),
   };
   writeFileSync(path.join(to, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
   return m;

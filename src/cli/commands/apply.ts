@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { RedisHaError } from '../../errors/errors.js';
-import { describePlan } from '../../ops/apply-plan.js';
+import { describePlan, describeStep } from '../../ops/apply-plan.js';
 import { executePlan, planFromState } from '../../ops/apply.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
@@ -24,7 +24,7 @@ export async function applyCommand(o: ApplyOptions, ctx: CommandContext): Promis
   const input = planFromState(await startedTopology(o));
   const { plan } = input;
   const text = describePlan(plan);
-  const steps = plan.steps.map((s) => describePlan({ steps: [s], empty: false }));
+  const steps = plan.steps.map(describeStep);
   if (o.dryRun || plan.steps.length === 0)
     return { text, json: { plan: steps, applied: false, empty: plan.empty } };
   if (!o.yes) {
