@@ -51,10 +51,14 @@ export async function runOnce(ctx: RunContext, run: number): Promise<DrillRun> {
   await sleep(500);
   clock.start();
   t0 = performance.now();
-  const isolated = await inject(ctx, from);
+  let isolated: number | null | undefined;
   let healthyAfterMs = NaN;
   let stoppedAt = NaN;
+  let singleCopyMs: number | null = null;
+  let vip: Awaited<ReturnType<VipSampler['stop']>> | undefined;
+  // A failed injection (a switchover refused) must not leave the writer and samplers running.
   try {
+    isolated = await inject(ctx, from);
     await ctx.healthy();
     healthyAfterMs = performance.now() - t0;
     await waitFor(() => Promise.resolve(writer.acks.some((a) => a.issuedAt >= t0) || undefined), {
@@ -67,9 +71,9 @@ export async function runOnce(ctx: RunContext, run: number): Promise<DrillRun> {
     await writer.stop();
     stoppedAt = performance.now();
     writer.client.disconnect();
+    singleCopyMs = clock.stop();
+    vip = await sampler?.stop();
   }
-  const singleCopyMs = clock.stop();
-  const vip = await sampler?.stop();
   const to = view.primary?.name ?? '?';
   const after = writer.acks.find((a) => a.issuedAt >= t0);
   const admin = view.links.nodeAuth();

@@ -69,7 +69,7 @@ export async function runFailover(
       },
     );
     try {
-      await pool.get(sentinel).call('SENTINEL', 'FAILOVER', t.masterName);
+      await pool.once(sentinel, (c) => c.call('SENTINEL', 'FAILOVER', t.masterName));
     } catch (e) {
       const text = redisErrorText(e);
       if (!/INPROG/.test(text))

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
-import { redisErrorText, withClient, type Auth } from '../redis/client.js';
+import { redisErrorText } from '../redis/client.js';
 import { num, pairsToRecord, parseInfo } from '../redis/info.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
 import { formatDuration } from '../util/units.js';
@@ -45,148 +45,197 @@ export async function runSwitchover(
 ): Promise<SwitchoverResult> {
   const t = view.topology;
   const step = o.stepTimeoutMs ?? 5000;
-  const pool = view.links;
-  const admin = pool.nodeAuth();
   const started = Date.now();
-  {
-    // A planned change waits out a passing blip (a sentinel slow to answer under load), bounded.
-    const healthDeadline = Date.now() + (o.healthWaitMs ?? 10_000);
-    let h = analyzeHealth(t, await view.look());
-    let said = false;
-    while ((!h.healthy || !h.primary) && Date.now() < healthDeadline) {
-      if (!said) progress(`waiting for a healthy topology: ${h.problems[0] ?? 'no primary'}`);
-      said = true;
-      await sleep(200);
-      h = analyzeHealth(t, await view.look());
-    }
-    if (!h.healthy || !h.primary)
-      throw new RedisHaError(
-        'UNHEALTHY',
-        `switchover needs a healthy topology: ${h.problems[0] ?? 'no primary'}`,
-        { hint: 'see `redis-ha status`' },
-      );
-    const from = t.nodes.find((n) => n.name === h.primary)!;
-    const replicas = t.nodes.filter((n) => n.name !== from.name);
-    const target = o.to
-      ? replicas.find((n) => n.name === o.to)
-      : [...replicas].filter((n) => n.priority > 0).sort((a, b) => a.priority - b.priority)[0];
-    if (!target) {
-      throw new RedisHaError(
-        'USAGE',
-        o.to ? `"${o.to}" is not a replica of ${from.name}` : 'no replica can be promoted',
-        { hint: `replicas: ${replicas.map((r) => r.name).join(', ') || 'none'}` },
-      );
-    }
-    const others = replicas.filter((n) => n.name !== target.name);
-    const p = pool.get(from);
-    const q = pool.get(target);
-    await Promise.all([p.ping(), q.ping()]);
-    const restore = await pinTarget(pool, others, target, t, step, progress);
-    let paused = false;
-    let pausedAt = 0;
-    let promoted = false;
-    let offset = 0;
-    const leader = await leaderWatch(view, target, step);
-    try {
-      await leader.request();
-      promoted = true;
-      progress(
-        `failover requested from ${leader.name}; writes flow until it selects ${target.name}`,
-      );
-      // The leader sends REPLICAOF NO ONE one sentinel tick (>= 50 ms) after announcing it:
-      // pause there, not before its first two ticks, so writes stop for one tick only.
-      await leader.selected.catch((e: unknown) => {
-        // An abort ends it here; a lost event stream must not let the promotion run unpaused.
-        if (e instanceof RedisHaError && e.code === 'FAILOVER_FAILED') throw e;
-        progress(`${errorMessage(e)}: pausing now`);
-      });
-      await p.call('CLIENT', 'PAUSE', String(t.sentinel.failoverTimeoutMs + 3 * step), 'WRITE');
-      paused = true;
-      pausedAt = Date.now();
-      offset = num(parseInfo(await p.info('replication')), 'master_repl_offset');
-      const caughtUp = await waitFor(
-        async () => {
-          const info = parseInfo(await q.info('replication'));
-          if (info.role === 'master') return 'promoted-first';
-          const r = num(info, 'slave_repl_offset');
-          return r >= offset
-            ? 'in-time'
-            : { pending: `${target.name} is ${offset - r} bytes behind` };
+  const { from, target, others } = await chooseTarget(view, progress, o);
+  // The steps use connections of their own: the view resets its shared one to a node when a
+  // look at it times out (a loaded machine), which would fail a command under way on it.
+  const pausedMs = await view.links.once(
+    from,
+    (p) =>
+      view.links.once(
+        target,
+        async (q) => {
+          await Promise.all([p.ping(), q.ping()]);
+          const restore = await pinTarget(view.links, others, target, t, step, progress);
+          try {
+            return await pauseAndPromote(view, { p, q, from, target, step }, progress);
+          } finally {
+            await restore();
+          }
         },
-        { timeoutMs: step, intervalMs: 1, what: `${target.name} to catch up with ${from.name}` },
-      ).catch(() => 'unknown');
-      progress(
-        `writes paused on ${from.name} at offset ${offset}; ${target.name} caught up: ${caughtUp}`,
-      );
-      // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
-      await waitFor(
-        async () => {
-          const role = await oneShot(target, admin, (c) => c.call('ROLE')).then(
-            (r) => (r as unknown[])[0],
-            redisErrorText,
-          );
-          return role === 'master'
-            ? true
-            : { pending: `${target.name} still says ${String(role)}` };
-        },
-        {
-          timeoutMs: t.sentinel.failoverTimeoutMs,
-          intervalMs: 2,
-          what: `${target.name} to be promoted`,
-        },
-      );
-      progress(`${target.name} promoted; ${from.name} follows it`);
-      await oneShot(from, admin, (c) => c.call('REPLICAOF', target.host, String(target.port)));
-      // Proof, not hope: the offset at which the target stopped following must cover the pause.
-      const at = await oneShot(target, admin, (c) => c.info('replication')).then(
-        (i) => num(parseInfo(i), 'second_repl_offset') - 1,
-      );
-      if (at < offset)
-        throw new RedisHaError(
-          'FAILOVER_FAILED',
-          `${target.name} was promoted at offset ${at}, before ${offset}: up to ${offset - at} bytes of acknowledged writes were not replicated`,
-          { hint: 'the machine stalled for a whole sentinel tick; see `redis-ha logs`' },
-        );
-    } catch (e) {
-      if (!promoted) progress(`rolling back: ${errorMessage(e)}`);
-      throw e instanceof RedisHaError
-        ? e
-        : new RedisHaError('FAILOVER_FAILED', `switchover failed: ${redisErrorText(e)}`, {
-            cause: e,
-          });
-    } finally {
-      leader.close();
-      if (paused) await unpause(from, admin);
-      await restore();
-    }
-    const pausedMs = Date.now() - pausedAt;
-    progress(`writes released after ${pausedMs}ms`);
-    await waitFor(
-      async () => {
-        const views = await Promise.all(
-          t.sentinels.map((s) =>
-            pool
-              .get(s)
-              .call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', t.masterName)
-              .catch(() => null),
-          ),
-        );
-        const agree = views.filter(
-          (v) => Array.isArray(v) && Number(v[1]) === target.port && v[0] === target.host,
-        ).length;
-        return agree >= majorityNeeded(t.sentinels.length)
-          ? true
-          : { pending: `${agree}/${t.sentinels.length} sentinels name ${target.name}` };
-      },
-      {
-        timeoutMs: t.sentinel.failoverTimeoutMs + step,
-        intervalMs: 20,
-        what: `the sentinels to name ${target.name}`,
-      },
-    );
-    progress(`the sentinels name ${target.name}`);
-    return { from: from.name, to: target.name, pausedMs, durationMs: Date.now() - started };
+        step,
+      ),
+    step,
+  );
+  progress(`writes released after ${pausedMs}ms`);
+  await sentinelsName(view, target, step);
+  progress(`the sentinels name ${target.name}`);
+  return { from: from.name, to: target.name, pausedMs, durationMs: Date.now() - started };
+}
+
+/** Waits out a passing blip (bounded), then picks the node to promote. */
+async function chooseTarget(
+  view: ClusterView,
+  progress: (line: string) => void,
+  o: SwitchoverOptions,
+): Promise<{ from: NodeSpec<number>; target: NodeSpec<number>; others: NodeSpec<number>[] }> {
+  const t = view.topology;
+  // A planned change waits out a passing blip (a sentinel slow to answer under load), bounded.
+  const healthDeadline = Date.now() + (o.healthWaitMs ?? 10_000);
+  let h = analyzeHealth(t, await view.look());
+  let said = false;
+  while ((!h.healthy || !h.primary) && Date.now() < healthDeadline) {
+    if (!said) progress(`waiting for a healthy topology: ${h.problems[0] ?? 'no primary'}`);
+    said = true;
+    await sleep(200);
+    h = analyzeHealth(t, await view.look());
   }
+  if (!h.healthy || !h.primary)
+    throw new RedisHaError(
+      'UNHEALTHY',
+      `switchover needs a healthy topology: ${h.problems[0] ?? 'no primary'}`,
+      { hint: 'see `redis-ha status`' },
+    );
+  const from = t.nodes.find((n) => n.name === h.primary)!;
+  const replicas = t.nodes.filter((n) => n.name !== from.name);
+  const target = o.to
+    ? replicas.find((n) => n.name === o.to)
+    : [...replicas].filter((n) => n.priority > 0).sort((a, b) => a.priority - b.priority)[0];
+  if (!target) {
+    throw new RedisHaError(
+      'USAGE',
+      o.to ? `"${o.to}" is not a replica of ${from.name}` : 'no replica can be promoted',
+      { hint: `replicas: ${replicas.map((r) => r.name).join(', ') || 'none'}` },
+    );
+  }
+  return { from, target, others: replicas.filter((n) => n.name !== target.name) };
+}
+
+interface Step {
+  /** Connections of the switchover's own to the old primary and to the target. */
+  p: Redis;
+  q: Redis;
+  from: NodeSpec<number>;
+  target: NodeSpec<number>;
+  step: number;
+}
+
+/** The request, the pause timed on the leader, the promotion and its proof. Returns the pause. */
+async function pauseAndPromote(
+  view: ClusterView,
+  { p, q, from, target, step }: Step,
+  progress: (line: string) => void,
+): Promise<number> {
+  const t = view.topology;
+  let pausedAt = 0;
+  let promoted = false;
+  const leader = await leaderWatch(view, target, step);
+  try {
+    await leader.request();
+    promoted = true;
+    progress(`failover requested from ${leader.name}; writes flow until it selects ${target.name}`);
+    // The leader sends REPLICAOF NO ONE one sentinel tick (>= 50 ms) after announcing it:
+    // pause there, not before its first two ticks, so writes stop for one tick only.
+    await leader.selected.catch((e: unknown) => {
+      // An abort ends it here; a lost event stream must not let the promotion run unpaused.
+      if (e instanceof RedisHaError && e.code === 'FAILOVER_FAILED') throw e;
+      progress(`${errorMessage(e)}: pausing now`);
+    });
+    await p.call('CLIENT', 'PAUSE', String(t.sentinel.failoverTimeoutMs + 3 * step), 'WRITE');
+    pausedAt = Date.now();
+    const offset = num(parseInfo(await p.info('replication')), 'master_repl_offset');
+    const caughtUp = await waitFor(
+      async () => {
+        const info = parseInfo(await q.info('replication'));
+        if (info.role === 'master') return 'promoted-first';
+        const r = num(info, 'slave_repl_offset');
+        return r >= offset
+          ? 'in-time'
+          : { pending: `${target.name} is ${offset - r} bytes behind` };
+      },
+      { timeoutMs: step, intervalMs: 1, what: `${target.name} to catch up with ${from.name}` },
+    ).catch(() => 'unknown');
+    progress(
+      `writes paused on ${from.name} at offset ${offset}; ${target.name} caught up: ${caughtUp}`,
+    );
+    await promotedAndFollowed(view, from, target);
+    // Proof, not hope: the offset at which the target stopped following must cover the pause.
+    const at = await view.links
+      .once(target, (c) => c.info('replication'))
+      .then((i) => num(parseInfo(i), 'second_repl_offset') - 1);
+    if (at < offset)
+      throw new RedisHaError(
+        'FAILOVER_FAILED',
+        `${target.name} was promoted at offset ${at}, before ${offset}: up to ${offset - at} bytes of acknowledged writes were not replicated`,
+        { hint: 'the machine stalled for a whole sentinel tick; see `redis-ha logs`' },
+      );
+  } catch (e) {
+    if (!promoted) progress(`rolling back: ${errorMessage(e)}`);
+    throw e instanceof RedisHaError
+      ? e
+      : new RedisHaError('FAILOVER_FAILED', `switchover failed: ${redisErrorText(e)}`, {
+          cause: e,
+        });
+  } finally {
+    leader.close();
+    if (pausedAt) await unpause(view, from);
+  }
+  return Date.now() - pausedAt;
+}
+
+/** Waits for the target to say master, then makes the old primary follow it. */
+async function promotedAndFollowed(
+  view: ClusterView,
+  from: NodeSpec<number>,
+  target: NodeSpec<number>,
+): Promise<void> {
+  // Sentinel kills client connections of the node it promotes: ask on a fresh one each time.
+  await waitFor(
+    async () => {
+      const role = await view.links
+        .once(target, (c) => c.call('ROLE'), 1000)
+        .then((r) => (r as unknown[])[0], redisErrorText);
+      return role === 'master' ? true : { pending: `${target.name} still says ${String(role)}` };
+    },
+    {
+      timeoutMs: view.topology.sentinel.failoverTimeoutMs,
+      intervalMs: 2,
+      what: `${target.name} to be promoted`,
+    },
+  );
+  await view.links.once(from, (c) => c.call('REPLICAOF', target.host, String(target.port)), 1000);
+}
+
+/** Until a majority of the sentinels name the target. */
+async function sentinelsName(
+  view: ClusterView,
+  target: NodeSpec<number>,
+  step: number,
+): Promise<void> {
+  const t = view.topology;
+  await waitFor(
+    async () => {
+      const views = await Promise.all(
+        t.sentinels.map((s) =>
+          view.links
+            .get(s)
+            .call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', t.masterName)
+            .catch(() => null),
+        ),
+      );
+      const agree = views.filter(
+        (v) => Array.isArray(v) && Number(v[1]) === target.port && v[0] === target.host,
+      ).length;
+      return agree >= majorityNeeded(t.sentinels.length)
+        ? true
+        : { pending: `${agree}/${t.sentinels.length} sentinels name ${target.name}` };
+    },
+    {
+      timeoutMs: t.sentinel.failoverTimeoutMs + step,
+      intervalMs: 20,
+      what: `the sentinels to name ${target.name}`,
+    },
+  );
 }
 
 /**
@@ -205,15 +254,16 @@ async function pinTarget(
     await Promise.all(
       others.map((n) =>
         pool
-          .get(n)
-          .config('SET', 'replica-priority', String(n.priority))
+          .once(n, (c) => c.config('SET', 'replica-priority', String(n.priority)))
           .catch(() => undefined),
       ),
     );
   };
   if (others.length === 0) return undo;
   progress(`holding ${others.map((n) => n.name).join(', ')} out of the election`);
-  await Promise.all(others.map((n) => pool.get(n).config('SET', 'replica-priority', '0')));
+  await Promise.all(
+    others.map((n) => pool.once(n, (c) => c.config('SET', 'replica-priority', '0'))),
+  );
   try {
     await waitFor(
       async () => {
@@ -303,7 +353,7 @@ async function leaderWatch(
       name: s.name,
       selected,
       request: async () => {
-        await view.links.get(s).call('SENTINEL', 'FAILOVER', t.masterName);
+        await view.links.once(s, (c) => c.call('SENTINEL', 'FAILOVER', t.masterName));
       },
       close: () => {
         clearTimeout(timer);
@@ -320,15 +370,11 @@ const ABORTS = new Set([
   '-failover-abort-slave-timeout',
 ]);
 
-function oneShot<T>(n: NodeSpec<number>, admin: Auth, fn: (c: Redis) => Promise<T>): Promise<T> {
-  return withClient(n, { ...admin, timeoutMs: 1000 }, fn);
-}
-
 /** Never leave writes paused: retry on fresh connections (Sentinel may kill ours). */
-async function unpause(n: NodeSpec<number>, admin: Auth): Promise<void> {
+async function unpause(view: ClusterView, n: NodeSpec<number>): Promise<void> {
   for (let i = 0; i < 20; i++) {
     try {
-      await oneShot(n, admin, (c) => c.call('CLIENT', 'UNPAUSE'));
+      await view.links.once(n, (c) => c.call('CLIENT', 'UNPAUSE'), 1000);
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 50));

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createClient } from '../redis/client.js';
+import { createClient, withClient } from '../redis/client.js';
 import { credentials, sentinelCredentials } from '../state/credentials.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';
@@ -70,6 +70,15 @@ export class Links {
       this.#clients.set(m.name, c);
     }
     return c;
+  }
+
+  /**
+   * Runs fn on a fresh connection of its own, always closed. For actions (a failover request, a
+   * pause): the shared connection can be reset under them when a look times out.
+   */
+  once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
+    const auth = m.kind === 'node' ? this.nodeAuth() : this.sentinelAuth();
+    return withClient(m, { ...auth, timeoutMs }, fn);
   }
 
   /** Opens every connection now (the first look must not wait for them one by one). */

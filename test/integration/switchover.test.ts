@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withView } from '../../src/app/open.js';
+import { startedTopology } from '../../src/cli/context.js';
+import { runSwitchover } from '../../src/ops/switchover.js';
 import { freePort } from '../../src/state/ports.js';
 import { withCluster, type TestCluster } from '../helpers/cluster.js';
 
@@ -81,5 +85,34 @@ test('switchover refuses a target that is not a replica, leaving writes unpaused
     );
     const p = c.client(c.ports.redis01);
     assert.equal(await p.set('still', 'writable'), 'OK');
+    // A drill whose switchover is refused ends with that error; its writer does not keep the
+    // process alive (the CLI helper's bound would kill it instead).
+    const file = readFileSync(c.file, 'utf8').replace(
+      /(redis02: \{ role: replica)/,
+      '$1, priority: 0',
+    );
+    writeFileSync(c.file, file);
+    const d = await c.run(['drill', '--fault', 'switchover', '--runs', '1']);
+    assert.equal(d.code, 2, d.stdout + d.stderr);
+    assert.match(d.stderr, /^error: no replica can be promoted/);
+  });
+});
+
+test('switchover holds when the view drops its connections under it (a loaded machine)', async () => {
+  await withCluster('switchover-reset', {}, async (c) => {
+    assert.equal((await c.run(['up', '--detach'])).code, 0);
+    await withView(await startedTopology({ file: c.file }), async (view) => {
+      // What the view does when a look at a node times out: drop and reopen its connection.
+      const timer = setInterval(() => {
+        for (const n of view.topology.nodes) view.links.reset(n.name);
+      }, 2);
+      try {
+        const r = await runSwitchover(view, () => undefined);
+        assert.equal(r.to, 'redis02');
+      } finally {
+        clearInterval(timer);
+      }
+    });
+    assert.equal((await c.status()).primary, 'redis02');
   });
 });
