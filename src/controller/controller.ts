@@ -190,6 +190,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     return this.#t.nodes
       .filter((n) => n.name !== primary && n.priority > 0 && this.#synced.has(n.name))
       .filter((n) => backend.alive(n.name) !== false)
+      .sort((a, b) => a.priority - b.priority) // Sentinel's first criterion: the best first
       .map((n) => n.name);
   }
 

@@ -32,13 +32,17 @@ export class ImmediateFailover {
     this.#o = o;
   }
 
-  /** The primary changed (or it starts): re-arm, and watch it for a hang when it runs here. */
+  /**
+   * The primary changed (or it starts): re-arm, and watch it for a hang when it runs here, or,
+   * when the authority can confirm a silence, from the host of a replica (a primary whose whole
+   * host went silent has no supervisor left to notice).
+   */
   watch(primary: NodeSpec<number> | undefined): void {
     this.#askedFor = undefined;
     if (this.#guard?.node === primary?.name) return;
     this.#guard?.stop();
     this.#guard = undefined;
-    if (!primary || this.#o.runs(primary.name) === undefined) return;
+    if (!primary || !this.#watches(primary.name)) return;
     const g = this.#o.hangGuard(primary, (ms) => this.#onHung(primary.name, ms));
     this.#guard = { node: primary.name, stop: () => g.stop() };
   }
@@ -56,8 +60,17 @@ export class ImmediateFailover {
     );
   }
 
+  #watches(primary: string): boolean {
+    if (this.#o.runs(primary) !== undefined) return true;
+    return (
+      this.#o.authority.confirmsSilence !== undefined &&
+      this.#o.t.nodes.some((n) => n.name !== primary && this.#o.runs(n.name) !== undefined)
+    );
+  }
+
   #onHung(name: string, silentMs: number): void {
     if (this.#o.runs(name) === false || name !== this.#o.primary()) return;
+    if (this.#o.runs(name) === undefined) return void this.#onSilent(name, silentMs);
     const d = this.#o.t.sentinel.downAfterMs;
     if (this.#o.candidates(name).length === 0)
       return this.#o.event(
@@ -75,6 +88,37 @@ export class ImmediateFailover {
     void this.#request(
       name,
       `hung primary: asked {by} for a failover now rather than after Sentinel's ping, vote and election`,
+    );
+  }
+
+  /**
+   * A primary on another host went silent to us: only the host of the replica Sentinel would
+   * pick asks (one request, not one per host), and only once a majority of the sentinels
+   * confirm the silence, so a cut-off minority, or a link cut between two hosts only, never
+   * fails over a primary the others still reach. Bounded by down-after; Sentinel's own
+   * detection goes on regardless.
+   */
+  async #onSilent(name: string, silentMs: number): Promise<void> {
+    const best = this.#o.candidates(name)[0];
+    const authority = this.#o.authority;
+    if (!best || this.#o.runs(best) !== true || !authority.confirmsSilence) return;
+    const d = this.#o.t.sentinel.downAfterMs;
+    const deadline = Date.now() + d;
+    while (name === this.#o.primary() && this.#askedFor !== name) {
+      if (await authority.confirmsSilence(name, d)) break;
+      if (Date.now() >= deadline) return;
+      await sleep(50);
+    }
+    if (name !== this.#o.primary() || this.#askedFor === name) return;
+    this.#o.event(
+      'primary-down',
+      `no answer to PING for ${silentMs}ms from here (down-after ${d}ms), and none for down-after to a majority of the sentinels: unreachable`,
+      name,
+      'warn',
+    );
+    await this.#request(
+      name,
+      `silent primary: asked {by} for a failover now rather than after Sentinel's ping, vote and election`,
     );
   }
 

@@ -1,4 +1,6 @@
 import { redisErrorText } from '../redis/client.js';
+import { pairsToRecord } from '../redis/info.js';
+import { majorityNeeded } from '../topology/majority.js';
 import type { BoundTopology } from '../topology/model.js';
 import type { Links } from '../view/links.js';
 import type { Authority, FailoverRequest } from './authority.js';
@@ -35,6 +37,36 @@ export class SentinelAuthority implements Authority {
       }
     }
     return { started: false, text: noGood ?? last, inProgress: false };
+  }
+
+  /**
+   * A majority of all sentinels name `node` as the master and have had no valid PING reply from
+   * it for `silentMs` (`last-ok-ping-reply`). Their SDOWN comes later: it counts from their
+   * first unanswered PING, sent up to one ping period (1 s) after the node went silent, and
+   * their ODOWN waits for the next ask round (1 s more). A minority side (a cut-off host) never
+   * reaches a majority.
+   */
+  async confirmsSilence(node: string, silentMs: number): Promise<boolean> {
+    const t = this.#links.topology;
+    const n = t.nodes.find((x) => x.name === node);
+    if (!n) return false;
+    const silent = await Promise.all(
+      t.sentinels.map(async (s) => {
+        try {
+          const m = pairsToRecord(
+            await this.#links.get(s).call('SENTINEL', 'MASTER', t.masterName),
+          );
+          return (
+            m.ip === n.host &&
+            Number(m.port) === n.port &&
+            Number(m['last-ok-ping-reply']) >= silentMs
+          );
+        } catch {
+          return false;
+        }
+      }),
+    );
+    return silent.filter(Boolean).length >= majorityNeeded(t.sentinels.length);
   }
 
   /** Applies the topology's SENTINEL DEBUG periods (Redis 6.2 has none: the caller reports). */

@@ -162,6 +162,12 @@ export async function injectLabFault(
       const refusal = isolatedRefusal(host, node, watcher.links.nodeAuth(), cutAt, () => healed);
       try {
         await lasting();
+        // A failover quicker than the fence must not heal the cut before the fence is seen:
+        // hold it until the isolated primary refuses writes (lag + 1 s, Redis's rounding) + 2 s.
+        if (forMs === undefined) {
+          const bound = cutAt + t.replication.minReplicasMaxLagMs + 3000 - performance.now();
+          await Promise.race([refusal, sleep(Math.max(0, bound))]);
+        }
       } finally {
         healed = true;
         setLink(lab.switch, host.port, true);

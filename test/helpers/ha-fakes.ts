@@ -165,9 +165,16 @@ export class FakeAuthority implements Authority {
   readonly name = 'Sentinel';
   readonly asked: string[] = [];
   answer: FailoverRequest = { started: true, by: 's1', text: 'OK', inProgress: false };
+  /** What a majority of the sentinels say of a silence; the questions asked. */
+  silent = false;
+  readonly silenceAsked: string[] = [];
   failover(from: string): Promise<FailoverRequest> {
     this.asked.push(from);
     return Promise.resolve(this.answer);
+  }
+  confirmsSilence(node: string): Promise<boolean> {
+    this.silenceAsked.push(node);
+    return Promise.resolve(this.silent);
   }
 }
 

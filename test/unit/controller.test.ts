@@ -237,3 +237,29 @@ for (const kind of ['local', 'systemd'] as BackendKind[])
         h.stop();
       }
     });
+
+test('controller (agent on a replica host): a primary silent to it and to a majority of the sentinels is failed over at once', async () => {
+  const h = harness(t, 'systemd', 'redis02');
+  try {
+    synced(h);
+    h.authority.silent = true;
+    h.hang('redis01'); // its host cut off: the PING from here goes unanswered
+    await until(() => h.authority.asked.length === 1, 'the failover request');
+    assert.deepEqual(h.authority.asked, ['redis01']);
+    assert.ok(said(h, /none for down-after to a majority of the sentinels: unreachable/));
+  } finally {
+    h.stop();
+  }
+});
+
+test('controller (agent on a replica host): silent to it only (a minority, or one cut link): no failover', async () => {
+  const h = harness(t, 'systemd', 'redis02');
+  try {
+    synced(h);
+    h.hang('redis01');
+    await until(() => h.authority.silenceAsked.length >= 2, 'the sentinels asked again');
+    assert.deepEqual(h.authority.asked, [], 'Sentinel decides, in its own time');
+  } finally {
+    h.stop();
+  }
+});
