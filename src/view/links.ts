@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createClient, withClient } from '../redis/client.js';
+import { abort, createClient } from '../redis/client.js';
 import { credentials, sentinelCredentials } from '../state/credentials.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';
@@ -76,9 +76,46 @@ export class Links {
    * Runs fn on a fresh connection of its own, always closed. For actions (a failover request, a
    * pause): the shared connection can be reset under them when a look times out.
    */
-  once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
+  async once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
+    const c = this.#fresh(m, timeoutMs);
+    try {
+      await c.connect();
+      const r = await fn(c);
+      c.disconnect();
+      return r;
+    } catch (e) {
+      abort(c); // an action given up must not run later
+      throw e;
+    }
+  }
+
+  /**
+   * Fresh connections to these members, opened at once, in the order they became ready (the
+   * unreachable ones left out within `timeoutMs`). For an action that any of them may take:
+   * the first to answer is not held up behind a dead one.
+   */
+  async openFresh(
+    members: readonly Member<number>[],
+    timeoutMs = 1000,
+  ): Promise<{ member: Member<number>; client: Redis }[]> {
+    const ready: { member: Member<number>; client: Redis }[] = [];
+    await Promise.all(
+      members.map(async (member) => {
+        const client = this.#fresh(member, timeoutMs);
+        try {
+          await client.connect();
+          ready.push({ member, client });
+        } catch {
+          abort(client);
+        }
+      }),
+    );
+    return ready;
+  }
+
+  #fresh(m: Member<number>, timeoutMs: number): Redis {
     const auth = m.kind === 'node' ? this.nodeAuth() : this.sentinelAuth();
-    return withClient(m, { ...auth, timeoutMs }, fn);
+    return createClient(m, { ...auth, timeoutMs, name: 'redis-ha' });
   }
 
   /** Opens every connection now (the first look must not wait for them one by one). */
