@@ -1,4 +1,4 @@
-import { abort, redisErrorText } from '../redis/client.js';
+import { redisErrorText } from '../redis/client.js';
 import { pairsToRecord } from '../redis/info.js';
 import { majorityNeeded } from '../topology/majority.js';
 import type { BoundTopology } from '../topology/model.js';
@@ -22,29 +22,28 @@ export class SentinelAuthority implements Authority {
 
   async failover(): Promise<FailoverRequest> {
     const t = this.#links.topology;
-    // Fresh connections, in the order they answered: a cut-off sentinel first in the list
-    // neither delays the request nor receives it late (see `abort`).
-    const open = await this.#links.openFresh(t.sentinels, 500);
     let last = 'no sentinel reachable';
     let noGood: string | undefined;
-    try {
-      for (const { member: s, client } of open) {
+    // The first sentinel to connect: a cut-off one first in the list neither delays the
+    // request nor receives it late (a reset connection, see `abort`).
+    const r = await this.#links.firstAnswering(
+      t.sentinels,
+      async (c, s): Promise<FailoverRequest | undefined> => {
         try {
-          await client.call('SENTINEL', 'FAILOVER', t.masterName);
+          await c.call('SENTINEL', 'FAILOVER', t.masterName);
           return { started: true, by: s.name, text: 'OK', inProgress: false };
         } catch (e) {
           last = `${s.name}: ${redisErrorText(e)}`;
           if (/INPROG/.test(last))
             return { started: false, by: s.name, text: last, inProgress: true };
-          abort(client); // a request that timed out must not arrive later
           // One sentinel's cached INFO may still show a just-synced replica at priority 0.
           if (/NOGOODSLAVE/.test(last)) noGood ??= last;
+          throw e;
         }
-      }
-      return { started: false, text: noGood ?? last, inProgress: false };
-    } finally {
-      for (const { client } of open) client.disconnect();
-    }
+      },
+      500,
+    );
+    return r ?? { started: false, text: noGood ?? last, inProgress: false };
   }
 
   /**

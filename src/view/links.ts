@@ -90,27 +90,44 @@ export class Links {
   }
 
   /**
-   * Fresh connections to these members, opened at once, in the order they became ready (the
-   * unreachable ones left out within `timeoutMs`). For an action that any of them may take:
-   * the first to answer is not held up behind a dead one.
+   * Tries `fn` on fresh connections to these members, opened at once, in the order they
+   * connect, until it returns a value: an unreachable member holds no one up. A connection `fn`
+   * failed on is reset (see `once`); every one is closed at the end.
    */
-  async openFresh(
+  async firstAnswering<T>(
     members: readonly Member<number>[],
+    fn: (c: Redis, m: Member<number>) => Promise<T | undefined>,
     timeoutMs = 1000,
-  ): Promise<{ member: Member<number>; client: Redis }[]> {
-    const ready: { member: Member<number>; client: Redis }[] = [];
-    await Promise.all(
-      members.map(async (member) => {
-        const client = this.#fresh(member, timeoutMs);
+  ): Promise<T | undefined> {
+    const opening = members.map((m) => {
+      const c = this.#fresh(m, timeoutMs);
+      return {
+        m,
+        c,
+        ready: c.connect().then(
+          () => true,
+          () => false,
+        ),
+      };
+    });
+    let left = opening.map((_, i) => i);
+    try {
+      while (left.length > 0) {
+        const i = await Promise.race(left.map((j) => opening[j]!.ready.then(() => j)));
+        left = left.filter((j) => j !== i);
+        const o = opening[i]!;
+        if (!(await o.ready)) continue;
         try {
-          await client.connect();
-          ready.push({ member, client });
+          const r = await fn(o.c, o.m);
+          if (r !== undefined) return r;
         } catch {
-          abort(client);
+          abort(o.c);
         }
-      }),
-    );
-    return ready;
+      }
+      return undefined;
+    } finally {
+      for (const o of opening) o.c.disconnect();
+    }
   }
 
   #fresh(m: Member<number>, timeoutMs: number): Redis {
