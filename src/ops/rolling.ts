@@ -11,6 +11,7 @@ import { isOurRedis, readPid, terminate } from '../util/pids.js';
 import { waitFor } from '../util/wait.js';
 import type { ClusterView } from '../view/view.js';
 import { describeStep, planApply } from './apply-plan.js';
+import { isEligible } from './failover.js';
 import {
   describeRollingStep,
   formatVersion,
@@ -241,6 +242,32 @@ async function supervisorKnows(c: Ctx, primary: string): Promise<void> {
   );
 }
 
+/**
+ * Bounded: every sentinel sees the target as promotable. A restarted replica runs at priority 0
+ * until the supervisor sees it synced and raises it; Sentinel learns that at its next INFO.
+ */
+async function promotable(c: Ctx, name: string): Promise<void> {
+  const t = c.view.topology;
+  const n = t.nodes.find((x) => x.name === name)!;
+  await waitFor(
+    async () => {
+      for (const s of t.sentinels) {
+        const reps = await c.view.links
+          .once(s, (r) => r.call('SENTINEL', 'REPLICAS', t.masterName))
+          .then(
+            (l) => (l as unknown[]).map(pairsToRecord),
+            () => [],
+          );
+        const me = reps.find((r) => r.ip === n.host && Number(r.port) === n.port);
+        if (!me || !isEligible(me))
+          return { pending: `${s.name} does not see ${name} as promotable` };
+      }
+      return true;
+    },
+    { timeoutMs: 15_000, intervalMs: 100, what: `the sentinels to see ${name} as promotable` },
+  );
+}
+
 async function execute(c: Ctx, s: RollingStep): Promise<SwitchoverResult | undefined> {
   switch (s.kind) {
     case 'restart-replica':
@@ -248,6 +275,7 @@ async function execute(c: Ctx, s: RollingStep): Promise<SwitchoverResult | undef
       await restartNode(c, s.name);
       return undefined;
     case 'switchover': {
+      await promotable(c, s.to);
       const r = await runSwitchover(c.view, c.progress, { to: s.to });
       await supervisorKnows(c, s.to);
       return r;
