@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readlinkSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/state/ports.js';
@@ -91,8 +98,7 @@ test('restart --rolling onto copied binaries under a writer: no acknowledged wri
         '#!/bin/sh\n[ "$1" = --version ] && { echo "Redis server v=7.0.1 sha=00000000:0"; exit 0; }\nexec /usr/bin/redis-server "$@"\n',
       );
       chmodSync(path.join(old, 'redis-server'), 0o755);
-      appendFileSync(c.file, '');
-      const text = (await import('node:fs')).readFileSync(c.file, 'utf8');
+      const text = readFileSync(c.file, 'utf8');
       writeFileSync(
         c.file,
         text.replace('server: bin/redis-server', 'server: bin/old/redis-server'),
@@ -101,6 +107,11 @@ test('restart --rolling onto copied binaries under a writer: no acknowledged wri
       assert.equal(d.code, 4, d.stderr + d.stdout);
       assert.match(d.stderr, /older than the primary redis0\d \(7\.0\.15\)/);
       assert.match(d.stderr, /hint: a downgrade of the primary below its replicas is refused/);
+      // Anything else changed in the file is apply's: refused before anything changes.
+      writeFileSync(c.file, `${text}\nmemory: { maxmemory: 256mb }\n`);
+      const m = await c.run(['restart', '--rolling']);
+      assert.equal(m.code, 2, m.stderr + m.stdout);
+      assert.match(m.stderr, /changes more than the Redis binaries:\n {2}~ redis maxmemory/);
       assert.deepEqual(pids(c), after, 'nothing restarted');
     },
   );
