@@ -160,9 +160,9 @@ async function pauseAndPromote(
     );
     await promotedAndFollowed(view, from, target);
     // Proof, not hope: the offset at which the target stopped following must cover the pause.
-    const at = await view.links
-      .once(target, (c) => c.info('replication'))
-      .then((i) => num(parseInfo(i), 'second_repl_offset') - 1);
+    const at = await again(() => view.links.once(target, (c) => c.info('replication'))).then(
+      (i) => num(parseInfo(i), 'second_repl_offset') - 1,
+    );
     if (at < offset)
       throw new RedisHaError(
         'FAILOVER_FAILED',
@@ -203,7 +203,24 @@ async function promotedAndFollowed(
       what: `${target.name} to be promoted`,
     },
   );
-  await view.links.once(from, (c) => c.call('REPLICAOF', target.host, String(target.port)), 1000);
+  await again(() =>
+    view.links.once(from, (c) => c.call('REPLICAOF', target.host, String(target.port)), 1000),
+  );
+}
+
+/**
+ * Idempotent steps right after a promotion, retried on fresh connections: the nodes close
+ * connections then (Sentinel's CLIENT KILL, a demotion), seen as "Connection is closed".
+ */
+async function again<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await sleep(20 * i);
+    }
+  }
 }
 
 /** Until a majority of the sentinels name the target. */
