@@ -73,7 +73,10 @@ function shardFinding(s: ShardView): Finding {
   if (s.state === 'down' || s.state === 'failing')
     return { state: CRITICAL, text: `shard ${s.name}: ${s.problems[0] ?? s.state}` };
   if (s.replicasSynced === 0) {
-    const why = s.problems.map((p) => p.slice(p.indexOf(': ') + 2)).join(', ');
+    const why =
+      s.replicasDeclared === 0
+        ? 'none listed'
+        : s.problems.map((p) => p.slice(p.indexOf(': ') + 2)).join(', ');
     return {
       state: WARNING,
       text: `shard ${s.name} (primary ${primary}): no synced replica${why ? ` (${why})` : ''}`,
