@@ -52,6 +52,38 @@ async function holdPort(port: number): Promise<net.Server> {
   }
 }
 
+/** `redis-ha exporter` alone (as on a host): its own cluster view, the monitor user's. */
+async function standaloneExporter(dir: string, file: string, monitor: string): Promise<void> {
+  const listen = await freePort();
+  const p = spawn(
+    process.execPath,
+    [CLI, 'exporter', '--listen', `127.0.0.1:${listen}`, '-f', file],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  );
+  const closed = new Promise((resolve) => p.on('close', resolve));
+  try {
+    const text = await until(
+      'the standalone exporter',
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${listen}/metrics`, {
+          headers: { authorization: basicAuth({ username: 'monitor', password: monitor }) },
+          signal: AbortSignal.timeout(3000),
+        }).catch(() => undefined);
+        return r?.status === 200 ? r.text() : undefined;
+      },
+      15_000,
+    );
+    assert.equal(value(text, 'redis_ha_cluster_shard_has_synced_replica{shard="shard3"}'), 1);
+  } finally {
+    p.kill('SIGTERM');
+    await Promise.race([closed, sleep(10_000, undefined, { ref: false })]);
+    if (p.exitCode === null) p.kill('SIGKILL');
+  }
+}
+
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -124,6 +156,7 @@ test('cluster watch: check_redis OK per node and --cluster, WARNING naming the s
       assert.equal(value(before, `redis_ha_cluster_shard_has_synced_replica{shard="${s}"}`), 1);
     assert.equal(value(before, 'redis_ha_node_is_primary{node="shard1-1",shard="shard1"}'), 1);
     assert.equal(value(before, 'redis_ha_cluster_state{node="shard2-2",shard="shard2"}'), 1);
+    await standaloneExporter(dir, file, secret('monitor'));
 
     // A replica killed by PID: WARNING naming its shard (by its slots) until it is back. Its
     // controller restarts it within milliseconds; holding its port keeps it down long enough.
