@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,15 +16,20 @@ import { writeClusterTopology } from '../helpers/cluster-topology.js';
 const PLUGIN = path.resolve(path.dirname(CLI), '../../../bin/check_redis');
 type Status = ClusterView & { processes: { name: string; pid: number }[] };
 
-/** check_redis as the monitor user, as Nagios runs it; bounded. */
+/** check_redis as the monitor user, as Nagios runs it (`via`: through an exporter); bounded. */
 function check(
   port: number,
   secret: string,
   ...more: string[]
 ): Promise<{ code: number; out: string }> {
+  const at = more.indexOf('--via');
+  const via = at < 0 ? [] : more.splice(at, 2);
   return new Promise((resolve) => {
-    const args = ['-H', '127.0.0.1', '-p', String(port), '--user', 'monitor', '-t', '5', ...more];
-    const env = { ...process.env, REDISCLI_AUTH: secret };
+    const base = ['-H', '127.0.0.1', '-p', String(port), '--user', 'monitor', '-t', '5'];
+    const args = [...via, ...base, ...more];
+    // Through the exporter with only bash on PATH: an answer proves the exporter ran it.
+    const bash = via.length ? onlyBash() : undefined;
+    const env = { ...process.env, REDISCLI_AUTH: secret, ...(bash ? { PATH: bash } : {}) };
     const p = spawn(PLUGIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -32,9 +37,17 @@ function check(
     const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
     p.on('close', (code) => {
       clearTimeout(t);
+      if (bash) rmSync(bash, { recursive: true, force: true });
       resolve({ code: code ?? -1, out });
     });
   });
+}
+
+/** A directory with bash alone in it. */
+function onlyBash(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'redis-ha-bash-'));
+  symlinkSync('/bin/bash', path.join(d, 'bash'));
+  return d;
 }
 
 /** Binds port as soon as the killed server's socket is gone; every connection refused at once. */
@@ -149,6 +162,10 @@ test('cluster watch: check_redis OK per node and --cluster, WARNING naming the s
     assert.equal(whole.code, 0, whole.out);
     assert.match(whole.out, /^REDIS OK - cluster of 3 shards, 6\/6 nodes answering/);
     assert.match(whole.out, /'shards_ok'=3/);
+    // The same run by the exporter's resident check service (a bash start instead of Node's).
+    const via = await check(port(2, 0), mon, '--cluster', '--via', `127.0.0.1:${exporter}`);
+    assert.equal(via.code, 0, via.out);
+    assert.match(via.out, /^REDIS OK - cluster of 3 shards/);
 
     // /metrics: the topology's shard names on every series.
     const before = await metrics();
