@@ -10,10 +10,13 @@ import { HaController } from '../controller/controller.js';
 import { hangGuards } from '../controller/hang-guard.js';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
 import { appendEvent, makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
-import { fixedSecrets } from '../state/live-secrets.js';
+import { clusterSource } from '../metrics/cluster-metrics.js';
+import type { Exporter } from '../metrics/exporter.js';
+import { fixedSecrets, type SecretsSource } from '../state/live-secrets.js';
 import { acquireLock, releaseLock } from '../state/lock.js';
 import { StateDir } from '../state/state-dir.js';
 import type { BoundTopology, ShardSpec, Topology } from '../topology/model.js';
+import { startExporter } from './daemons.js';
 import type { SystemEvents, SystemStatus } from './local-system.js';
 
 interface Running {
@@ -21,6 +24,7 @@ interface Running {
   procs: LocalProcesses;
   monitor: ClusterMonitor;
   controllers: HaController[];
+  exporter: Exporter;
 }
 
 /**
@@ -100,6 +104,7 @@ export class LocalClusterSystem extends TypedEmitter<SystemEvents> {
 
   async #teardown(): Promise<void> {
     const r = this.#run;
+    await r.exporter?.stop();
     for (const c of r.controllers ?? []) c.stop();
     r.monitor?.stop();
     await r.procs?.stopAll(undefined, this.#input.supervisor.stopTimeoutMs);
@@ -129,6 +134,7 @@ export class LocalClusterSystem extends TypedEmitter<SystemEvents> {
     const formed = await formCluster(t, { links: monitor.links, progress, check });
     await monitor.start();
     this.#supervise(t, procs, monitor);
+    await this.#serve(t, monitor, source);
     this.report(
       makeEvent(
         'healthy',
@@ -157,6 +163,14 @@ export class LocalClusterSystem extends TypedEmitter<SystemEvents> {
       c.start();
       this.#run.controllers?.push(c);
     }
+  }
+
+  /** /metrics over the one cluster view, as the monitor user (HTTP Basic). */
+  async #serve(t: BoundTopology, monitor: ClusterMonitor, secrets: SecretsSource): Promise<void> {
+    if (!t.exporter.enabled) return;
+    this.#run.exporter = await startExporter(clusterSource(monitor, t), secrets, (e) =>
+      this.report(e),
+    );
   }
 
   #set(s: SystemStatus): void {

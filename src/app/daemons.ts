@@ -1,7 +1,7 @@
 import { DashboardServer, type DashboardAction } from '../dashboard/server.js';
 import { makeEvent, type HaEvent } from '../events/events.js';
 import { TopologyCollector } from '../metrics/collector.js';
-import { Exporter } from '../metrics/exporter.js';
+import { collectorSource, Exporter, type MetricsSource } from '../metrics/exporter.js';
 import { describeFailover, runFailover } from '../ops/failover.js';
 import { describeSwitchover, runSwitchover } from '../ops/switchover.js';
 import { credentials } from '../state/credentials.js';
@@ -17,14 +17,14 @@ export function makeCollector(view: ClusterView, onEvent: (e: HaEvent) => void):
 
 /** Starts the exporter at the topology's `exporter.listen` (or `listen`). */
 export async function startExporter(
-  collector: TopologyCollector,
+  collector: TopologyCollector | MetricsSource,
   secrets: SecretsSource,
   onEvent: (e: HaEvent) => void,
   listen: { host: string; port: number } = collector.topology.exporter.listen,
 ): Promise<Exporter> {
   const t = collector.topology;
   const ex = new Exporter({
-    collector,
+    collector: 'metrics' in collector ? collector : collectorSource(collector),
     host: listen.host,
     port: listen.port,
     timeoutMs: t.exporter.timeoutMs,

@@ -67,6 +67,8 @@ export interface MemberView {
   pfailBy: number;
   failBy: number;
   clusterState: 'ok' | 'fail' | null;
+  /** Slots by state as this node counts them (CLUSTER INFO), when it answered. */
+  slotStates: { assigned: number; ok: number; pfail: number; fail: number } | null;
   /** Its slot map is the majority's. */
   agrees: boolean | null;
   configEpoch: number | null;
@@ -264,6 +266,14 @@ function memberView(
     pfailBy: seen.pfailBy,
     failBy: seen.failBy,
     clusterState: s.info?.state ?? null,
+    slotStates: s.info
+      ? {
+          assigned: s.info.slotsAssigned,
+          ok: s.info.slotsOk,
+          pfail: s.info.slotsPfail,
+          fail: s.info.slotsFail,
+        }
+      : null,
     agrees: s.reachable && s.nodes ? c.map.verdict.dissenting.every((d) => d !== s.name) : null,
     configEpoch: self ? self.configEpoch : null,
     currentEpoch: s.info?.currentEpoch ?? null,

@@ -1,6 +1,7 @@
 import type { ViewLike, ViewLikeEvents } from '../controller/controller.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { SecretsSource } from '../state/live-secrets.js';
+import type { AclUser } from '../state/secrets.js';
 import { clusterNodes, type BoundTopology, type NodeSpec } from '../topology/model.js';
 import { Links } from '../view/links.js';
 import { analyzeCluster, type ClusterView as Analysis, type ShardView } from './analyze.js';
@@ -88,6 +89,8 @@ export interface ClusterMonitorOptions {
   topology: BoundTopology;
   secrets: SecretsSource;
   pollMs?: number;
+  /** Who looks: admin for `up` (it also acts), monitor for a read-only daemon (the exporter). */
+  nodeUser?: AclUser;
 }
 
 /**
@@ -109,7 +112,10 @@ export class ClusterMonitor extends TypedEmitter<MonitorEvents> {
     super();
     this.topology = o.topology;
     this.#pollMs = o.pollMs ?? 250;
-    this.links = new Links(o.topology, o.secrets, { nodeUser: 'admin', timeoutMs: 500 });
+    this.links = new Links(o.topology, o.secrets, {
+      nodeUser: o.nodeUser ?? 'admin',
+      timeoutMs: 500,
+    });
     for (const s of o.topology.cluster?.shards ?? []) {
       const names = [s.primary, ...s.replicas];
       const nodes = o.topology.nodes.filter((n) => names.includes(n.name));

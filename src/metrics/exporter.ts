@@ -11,6 +11,25 @@ import type { TopologyCollector } from './collector.js';
 import type { MetricSet } from './exposition.js';
 import { buildMetrics } from './ha-metrics.js';
 
+/** What a scrape looks at: a Sentinel topology's collector, or a cluster's (cluster-metrics.ts). */
+export interface MetricsSource {
+  readonly topology: BoundTopology;
+  start(): void;
+  stop(): void;
+  /** One look, as metrics (the exporter adds its own). */
+  metrics(): Promise<MetricSet>;
+}
+
+/** A Sentinel topology's collector as a metrics source. */
+export function collectorSource(c: TopologyCollector): MetricsSource {
+  return {
+    topology: c.topology,
+    start: () => c.start(),
+    stop: () => c.stop(),
+    metrics: async () => buildMetrics(c.topology, await c.gather()),
+  };
+}
+
 export type ExporterStatus = 'idle' | 'listening' | 'stopping' | 'stopped';
 
 export interface ExporterEvents extends Record<string, unknown> {
@@ -19,8 +38,8 @@ export interface ExporterEvents extends Record<string, unknown> {
 }
 
 export interface ExporterOptions {
-  /** Shared with the dashboard when both run in one process. */
-  collector: TopologyCollector;
+  /** Shared with the dashboard when both run in one process (collectorSource). */
+  collector: MetricsSource;
   host: string;
   port: number;
   /** Reported as redis_ha_exporter_target_timeout_seconds. */
@@ -109,7 +128,7 @@ export class Exporter extends TypedEmitter<ExporterEvents> {
 
   async #collect(): Promise<string> {
     const t0 = performance.now();
-    const m = buildMetrics(this.#t, await this.#o.collector.gather());
+    const m = await this.#o.collector.metrics();
     this.#scrapes++;
     this.#selfMetrics(m);
     this.#lastDuration = (performance.now() - t0) / 1000;

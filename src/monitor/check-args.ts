@@ -43,6 +43,9 @@ Checks:
       --role primary|replica|any         expected role (default any)
       --sentinels HOST:PORT,...          compare with the sentinel majority (split brain)
       --master-name NAME                 Sentinel's master name (default mymaster)
+      --cluster                          Redis Cluster: every shard and node, from this seed node
+                                         (a node in cluster mode is checked cluster-aware anyway)
+      --peer-timeout SECONDS             cluster: bound on each peer asked (default 2, at most -t/2)
       --sentinel-password PASSWORD       (or --sentinel-password-file FILE; default: the password)
       --memory-warning/--memory-critical RANGE        used_memory % of maxmemory (skipped at 0)
       --clients-warning/--clients-critical RANGE      connected clients
@@ -187,6 +190,8 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
     role: { type: 'string', default: 'any' },
     sentinels: { type: 'string' },
     'master-name': { type: 'string', default: 'mymaster' },
+    cluster: { type: 'boolean' },
+    'peer-timeout': { type: 'string', default: '2' },
     'sentinel-password': { type: 'string' },
     'sentinel-password-file': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
@@ -198,6 +203,9 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
   const role = s('role') as RoleWanted;
   if (!['primary', 'replica', 'any'].includes(role))
     throw new RedisHaError('USAGE', `--role: expected primary, replica or any, got "${role}"`);
+  const peerTimeout = Number(s('peer-timeout'));
+  if (!(peerTimeout > 0))
+    throw new RedisHaError('USAGE', `--peer-timeout: not a positive number: ${s('peer-timeout')}`);
   const password = p.password(env);
   const spFile = s('sentinel-password-file');
   const t = Object.fromEntries(
@@ -219,6 +227,8 @@ export function parseCheckArgs(argv: string[], env = process.env): ParsedCheck {
       role,
       sentinels: (s('sentinels') ?? '').split(',').filter(Boolean).map(hostPort),
       masterName: s('master-name') ?? 'mymaster',
+      cluster: p.v.cluster === true,
+      peerTimeoutMs: Math.min(peerTimeout * 1000, p.head.timeoutMs / 2),
       sentinelPassword: spFile ? readSecret(spFile) : (s('sentinel-password') ?? password),
       t: { response: { warn: range(s('warning')), crit: range(s('critical')) }, ...t },
     },

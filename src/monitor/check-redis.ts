@@ -1,4 +1,5 @@
 import { tally } from '../topology/majority.js';
+import { withCluster } from './check-cluster.js';
 import { LiteClient, ReplyError, type LiteOptions, type Reply } from '../redis/lite-client.js';
 import {
   CRITICAL,
@@ -23,6 +24,10 @@ export interface CheckRedisOptions {
   sentinels: { host: string; port: number }[];
   masterName: string;
   sentinelPassword?: string | undefined;
+  /** --cluster: every shard of the cluster, from this node (a seed). */
+  cluster: boolean;
+  /** Bound on each peer a cluster check asks. */
+  peerTimeoutMs: number;
   t: {
     response: Thresholds;
     memory: Thresholds;
@@ -317,7 +322,8 @@ export async function checkRedis(o: CheckRedisOptions): Promise<CheckResult> {
       );
     }
     const responseMs = elapsed();
-    const info = parseInfoText(String(await infoText));
+    const rawInfo = String(await infoText);
+    const info = parseInfoText(rawInfo);
     let primaryInfo: Record<string, string> | undefined;
     if (info.role === 'slave' && info.master_host) {
       primaryInfo = await peerInfo(
@@ -326,6 +332,8 @@ export async function checkRedis(o: CheckRedisOptions): Promise<CheckResult> {
       ).catch(() => undefined);
     }
     const r = analyzeNode(o, info, responseMs, primaryInfo);
+    if (info.cluster_enabled === '1' || o.cluster)
+      return await withCluster(o, c, r, rawInfo, (at) => connectAuthed(at, o));
     if (o.sentinels.length > 0) {
       const answers = await askSentinels(o);
       r.findings.push(
@@ -346,10 +354,24 @@ function fail(text: string): CheckResult {
   return { findings: [{ state: CRITICAL, text }], perf: [], okText: '' };
 }
 
-async function peerInfo(conn: LiteOptions, o: CheckRedisOptions): Promise<Record<string, string>> {
+/** A connection authenticated as the check's user (closed on failure). */
+export async function connectAuthed(
+  conn: LiteOptions,
+  o: Pick<CheckRedisOptions, 'user' | 'password'>,
+): Promise<LiteClient> {
   const c = await LiteClient.connect(conn);
   try {
     await auth(c, o.user, o.password);
+    return c;
+  } catch (e) {
+    c.close();
+    throw e;
+  }
+}
+
+async function peerInfo(conn: LiteOptions, o: CheckRedisOptions): Promise<Record<string, string>> {
+  const c = await connectAuthed(conn, o);
+  try {
     return parseInfoText(String(await c.must('INFO', 'replication')));
   } finally {
     c.close();

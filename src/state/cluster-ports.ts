@@ -1,5 +1,9 @@
 import { RedisHaError } from '../errors/errors.js';
-import { CLUSTER_BUS_OFFSET, PREFERRED_CLUSTER_PORT } from '../topology/defaults.js';
+import {
+  CLUSTER_BUS_OFFSET,
+  PREFERRED_CLUSTER_PORT,
+  PREFERRED_EXPORTER_PORT,
+} from '../topology/defaults.js';
 import {
   clusterNodes,
   deepFreeze,
@@ -8,7 +12,7 @@ import {
   type Port,
   type Topology,
 } from '../topology/model.js';
-import { isLocalAddress, isPortFree } from './ports.js';
+import { freePort, isLocalAddress, isPortFree } from './ports.js';
 import type { PersistedState } from './state-dir.js';
 
 /** Auto ports stay below this, so bus ports (port + 10000) stay below the ephemeral range. */
@@ -88,6 +92,26 @@ async function pickBus(
   return bus;
 }
 
+/** The exporter's port: explicit (checked), else the kept one, 9121, or any free one. */
+async function exporterPort(b: Binder, kept: number | undefined): Promise<number> {
+  const { host, port } = b.t.exporter.listen;
+  if (port !== 'auto') {
+    if (await usable(b, host, port)) return port;
+    throw new RedisHaError(
+      'PORT_IN_USE',
+      `${b.t.source}: exporter.listen: ${host}:${port} is already in use`,
+      { hint: `choose another port or "auto" (see \`ss -ltnp 'sport = :${port}'\`)` },
+    );
+  }
+  for (const c of [kept, PREFERRED_EXPORTER_PORT])
+    if (c !== undefined && (await usable(b, host, c))) return c;
+  // Another machine's address: nothing to probe here, the next port it does not use yet.
+  for (let next = PREFERRED_EXPORTER_PORT + 1; ; next++) {
+    const p = isLocalAddress(host) ? await freePort(host) : next;
+    if (await usable(b, host, p)) return p;
+  }
+}
+
 /**
  * `bindPorts` for a cluster topology: every node's data port and bus port. `auto` keeps the pair
  * chosen before (state dir), else takes 7000+i / 17000+i, else the next pair whose two ports are
@@ -129,12 +153,15 @@ export async function bindClusterPorts(
     nodes.push({ ...n, port, busPort: bus });
   }
   const off = (host: string): { host: string; port: number } => ({ host, port: 0 });
+  // Names cannot start with "@": the exporter's key never collides with a node's.
+  const exporter = t.exporter.enabled ? await exporterPort(b, state.ports['@exporter']) : 0;
+  if (t.exporter.enabled) state.ports['@exporter'] = exporter;
   return deepFreeze({
     ...t,
     nodes,
     sentinels: [],
     endpoint: { ...t.endpoint, listen: off(t.endpoint.listen.host), readListen: undefined },
-    exporter: { ...t.exporter, listen: off(t.exporter.listen.host) },
+    exporter: { ...t.exporter, listen: { host: t.exporter.listen.host, port: exporter } },
     dashboard: { ...t.dashboard, listen: off(t.dashboard.listen.host) },
   });
 }

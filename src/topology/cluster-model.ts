@@ -2,7 +2,13 @@ import path from 'node:path';
 import { CLUSTER_BUS_OFFSET, DEFAULTS } from './defaults.js';
 import type { ClusterNodeSpec, Port, Topology } from './model.js';
 import type { ParsedClusterTopology, ParsedMember } from './cluster-schema.js';
-import { disklessDelayMs, placeAt, resolveHosts, sharedSections } from './resolve-common.js';
+import {
+  disklessDelayMs,
+  parseListen,
+  placeAt,
+  resolveHosts,
+  sharedSections,
+} from './resolve-common.js';
 
 /** A cluster member with every default applied, before validation of the whole. */
 export interface ExpandedMember {
@@ -85,7 +91,7 @@ export function expandCluster(t: ParsedClusterTopology): ExpandedShard[] {
   });
 }
 
-/** The settings a cluster does not use, inert (no sentinels, no endpoint, no exporter yet). */
+/** The settings a cluster does not use, inert (no sentinels, no endpoint, no dashboard yet). */
 const INERT = {
   masterName: DEFAULTS.masterName,
   sentinels: [],
@@ -99,7 +105,6 @@ const INERT = {
     interface: DEFAULTS.endpoint.interface,
     fenceTimeoutMs: 0,
   },
-  exporter: { enabled: false, listen: { host: DEFAULTS.host, port: 0 }, timeoutMs: 0 },
   dashboard: { enabled: false, listen: { host: DEFAULTS.host, port: 0 }, actions: false },
 } as const;
 
@@ -145,6 +150,11 @@ export function toClusterModel(
       syncTimeoutMs: t.replication.syncTimeout,
     },
     supervisor: shared.supervisor,
+    exporter: {
+      enabled: t.exporter.enabled,
+      listen: parseListen(t.exporter.listen),
+      timeoutMs: t.exporter.timeout,
+    },
     auth: shared.auth,
     tls: shared.tls,
     cluster: {

@@ -3,6 +3,7 @@ import { DEFAULTS } from './defaults.js';
 import {
   auth,
   duration,
+  exporter,
   host,
   hostSchema,
   memory,
@@ -75,6 +76,7 @@ export const clusterTopologySchema = z
       .strict()
       .default({}),
     supervisor,
+    exporter,
     auth,
     tls,
   })
@@ -96,7 +98,6 @@ export const CLUSTER_FOREIGN_KEYS: Readonly<Record<string, string>> = {
   masterName: SENTINEL_ONLY,
   sentinel: SENTINEL_ONLY,
   endpoint: NOT_YET,
-  exporter: NOT_YET,
   dashboard: NOT_YET,
   'replication.minReplicasToWrite':
     'is not used in a cluster topology: a shard whose replicas are gone keeps taking writes (and `status` reports it)',

@@ -252,7 +252,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'exporter.enabled',
     default: String(DEFAULTS.exporter.enabled),
-    doc: '`up` serves Prometheus metrics (every node, sentinel, the endpoint, the failover history) at `http://LISTEN/metrics`; `redis-ha exporter` runs it alone.',
+    doc: '`up` serves Prometheus metrics (every node, sentinel, the endpoint, the failover history; for a cluster every node and shard) at `http://LISTEN/metrics`; `redis-ha exporter` runs it alone.',
   },
   {
     key: 'exporter.listen',
@@ -302,7 +302,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'cluster',
     default: '(none: Sentinel)',
-    doc: 'A Redis Cluster instead of a Sentinel group: shards, each one primary and its replicas. `nodes`, `sentinels`, `quorum`, `sentinel`, `endpoint`, `exporter` and `dashboard` do not apply (Redis Cluster elects its own primaries); `hosts`, `persistence`, `memory`, `auth`, `tls` and the secrets are the same. See "Redis Cluster" below.',
+    doc: 'A Redis Cluster instead of a Sentinel group: shards, each one primary and its replicas. `nodes`, `sentinels`, `quorum`, `sentinel`, `endpoint` and `dashboard` do not apply (Redis Cluster elects its own primaries); `hosts`, `persistence`, `memory`, `exporter` (per-shard series), `auth`, `tls` and the secrets are the same. See "Redis Cluster" below.',
   },
   {
     key: 'cluster.shards',

@@ -11,7 +11,13 @@ import { semanticFindings, type Finding } from './checks.js';
 import { CLUSTER_FOREIGN_KEYS, clusterTopologySchema } from './cluster-schema.js';
 import { clusterFindings } from './cluster-checks.js';
 import { expandCluster, toClusterModel } from './cluster-model.js';
-import { disklessDelayMs, placeAt, resolveHosts, sharedSections } from './resolve-common.js';
+import {
+  disklessDelayMs,
+  parseListen,
+  placeAt,
+  resolveHosts,
+  sharedSections,
+} from './resolve-common.js';
 
 export const DEFAULT_TOPOLOGY_FILE = 'redis-ha.yaml';
 
@@ -275,12 +281,6 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
     },
     warnings,
   };
-}
-
-function parseListen(listen: string): { host: string; port: number | 'auto' } {
-  const i = listen.lastIndexOf(':');
-  const port = listen.slice(i + 1);
-  return { host: listen.slice(0, i), port: port === 'auto' ? 'auto' : Number(port) };
 }
 
 /** Parses YAML text; every syntax problem names the file and line. */

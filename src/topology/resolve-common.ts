@@ -59,3 +59,10 @@ export function sharedSections(
     },
   };
 }
+
+/** "host:port" or "host:auto" (validated by the schema). */
+export function parseListen(listen: string): { host: string; port: number | 'auto' } {
+  const i = listen.lastIndexOf(':');
+  const port = listen.slice(i + 1);
+  return { host: listen.slice(0, i), port: port === 'auto' ? 'auto' : Number(port) };
+}

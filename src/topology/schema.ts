@@ -151,6 +151,16 @@ export const tls = z.preprocess(
     .default({ enabled: DEFAULTS.tls.enabled }),
 );
 
+/** `/metrics`: the same section in a Sentinel and a cluster topology. */
+export const exporter = z
+  .object({
+    enabled: z.boolean().default(DEFAULTS.exporter.enabled),
+    listen: listen.default(DEFAULTS.exporter.listen),
+    timeout: duration.default(DEFAULTS.exporter.timeout),
+  })
+  .strict()
+  .default({});
+
 export const topologySchema = z
   .object({
     hosts: z.record(name, hostSchema).optional(),
@@ -217,14 +227,7 @@ export const topologySchema = z
       })
       .strict()
       .default({}),
-    exporter: z
-      .object({
-        enabled: z.boolean().default(DEFAULTS.exporter.enabled),
-        listen: listen.default(DEFAULTS.exporter.listen),
-        timeout: duration.default(DEFAULTS.exporter.timeout),
-      })
-      .strict()
-      .default({}),
+    exporter,
     auth,
     tls,
     dashboard: z

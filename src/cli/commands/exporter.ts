@@ -1,3 +1,4 @@
+import { startClusterExporter } from '../../app/cluster-daemons.js';
 import { makeCollector, startExporter } from '../../app/daemons.js';
 import { startDaemonView } from '../../app/open.js';
 import { RedisHaError } from '../../errors/errors.js';
@@ -24,7 +25,7 @@ export async function exporterCommand(
   o: ExporterOptions,
   ctx: CommandContext,
 ): Promise<CommandResult> {
-  const p = await startedTopology(o);
+  const p = await startedTopology(o, ['sentinel', 'cluster']);
   const { t, dir } = p;
   if (!o.listen && !t.exporter.enabled)
     throw new RedisHaError('USAGE', `exporter.enabled is false in ${t.source}`, {
@@ -32,6 +33,11 @@ export async function exporterCommand(
     });
   const listen = o.listen ? parseListen(o.listen) : t.exporter.listen;
   const log = daemonLog(dir, ctx);
+  if (t.kind === 'cluster') {
+    const c = await startClusterExporter(p, listen, log);
+    await serveUntilStopped(c.exporter, c.stop);
+    return { text: 'exporter stopped', json: { stopped: true } };
+  }
   const dv = await startDaemonView(p, { log });
   const ex = await startExporter(makeCollector(dv.view, log), dv.secrets, log, listen);
   await serveUntilStopped(ex, async () => {
