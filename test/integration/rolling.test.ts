@@ -12,43 +12,10 @@ import {
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/state/ports.js';
+import { ackWriter, lostAcks } from '../helpers/ack-writer.js';
 import { withCluster, type TestCluster } from '../helpers/cluster.js';
 
 const MEMBERS = ['redis01', 'redis02', 's1', 's2', 's3'];
-
-/** Writes numbered keys through the endpoint until stopped (as in switchover.test.ts). */
-function writer(c: TestCluster, endpoint: number): { stop: () => Promise<number[]> } {
-  const r = c.client(endpoint, 'app');
-  const acked: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    for (let i = 0; running && r.status !== 'end'; i++) {
-      try {
-        if ((await r.set(`rr:${i}`, String(i))) === 'OK') acked.push(i);
-      } catch {
-        await sleep(2);
-      }
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return acked;
-    },
-  };
-}
-
-async function lost(c: TestCluster, endpoint: number, acked: number[]): Promise<number> {
-  const r = c.client(endpoint, 'app');
-  let missing = 0;
-  for (let k = 0; k < acked.length; k += 500) {
-    const ids = acked.slice(k, k + 500);
-    const vals = await r.mget(ids.map((i) => `rr:${i}`));
-    ids.forEach((i, j) => vals[j] !== String(i) && missing++);
-  }
-  return missing;
-}
 
 const pids = (c: TestCluster): Record<string, number> =>
   Object.fromEntries(MEMBERS.map((m) => [m, c.pidOf(m)]));
@@ -69,7 +36,7 @@ test('restart --rolling onto copied binaries under a writer: no acknowledged wri
         '\nredis: { server: bin/redis-server, sentinel: bin/redis-sentinel }\n',
       );
       const before = pids(c);
-      const w = writer(c, ep);
+      const w = ackWriter(c, ep, 'rr');
       await sleep(300);
       const r = await c.run(['restart', '--rolling']);
       await sleep(300);
@@ -77,7 +44,7 @@ test('restart --rolling onto copied binaries under a writer: no acknowledged wri
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /rolling restart done: 5 member\(s\) restarted/);
       assert.ok(acked.length > 100, `the writer made progress (${acked.length})`);
-      assert.equal(await lost(c, ep, acked), 0, 'no acknowledged write lost');
+      assert.equal(await lostAcks(c, ep, 'rr', acked), 0, 'no acknowledged write lost');
       const after = pids(c);
       for (const m of MEMBERS) {
         assert.notEqual(after[m], before[m], `${m} has a new PID`);

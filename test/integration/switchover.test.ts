@@ -6,42 +6,8 @@ import { withView } from '../../src/app/open.js';
 import { startedTopology } from '../../src/cli/context.js';
 import { runSwitchover } from '../../src/ops/switchover.js';
 import { freePort } from '../../src/state/ports.js';
-import { withCluster, type TestCluster } from '../helpers/cluster.js';
-
-/** Writes numbered keys through the endpoint until stopped; returns what was acknowledged. */
-function writer(c: TestCluster, endpoint: number): { stop: () => Promise<number[]> } {
-  const r = c.client(endpoint, 'app');
-  const acked: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    // Also ends when the cluster's clients are closed (a failed scenario's teardown).
-    for (let i = 0; running && r.status !== 'end'; i++) {
-      try {
-        if ((await r.set(`sw:${i}`, String(i))) === 'OK') acked.push(i);
-      } catch {
-        await sleep(2);
-      }
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return acked;
-    },
-  };
-}
-
-async function lost(c: TestCluster, endpoint: number, acked: number[]): Promise<number> {
-  const r = c.client(endpoint, 'app');
-  let missing = 0;
-  for (let k = 0; k < acked.length; k += 500) {
-    const ids = acked.slice(k, k + 500);
-    const vals = await r.mget(ids.map((i) => `sw:${i}`));
-    ids.forEach((i, j) => vals[j] !== String(i) && missing++);
-  }
-  return missing;
-}
+import { ackWriter, lostAcks } from '../helpers/ack-writer.js';
+import { withCluster } from '../helpers/cluster.js';
 
 test('switchover under a live writer: no acknowledged write lost, and back again with --to', async () => {
   const ep = await freePort();
@@ -54,7 +20,7 @@ test('switchover under a live writer: no acknowledged write lost, and back again
         [undefined, 'redis02'],
         ['redis01', 'redis01'],
       ] as const) {
-        const w = writer(c, ep);
+        const w = ackWriter(c, ep, 'sw');
         await sleep(300);
         const r = await c.run(to ? ['switchover', '--to', to] : ['switchover']);
         assert.equal(r.code, 0, r.stderr + r.stdout);
@@ -66,7 +32,7 @@ test('switchover under a live writer: no acknowledged write lost, and back again
         await sleep(500);
         const acked = await w.stop();
         assert.ok(acked.length > 100, `the writer made progress (${acked.length})`);
-        assert.equal(await lost(c, ep, acked), 0, 'no acknowledged write lost');
+        assert.equal(await lostAcks(c, ep, 'sw', acked), 0, 'no acknowledged write lost');
         const s = await c.status();
         assert.equal(s.primary, expect);
       }
