@@ -4,6 +4,8 @@ import { RedisHaError, exitCodeFor } from '../errors/errors.js';
 import { fail, run, withTopology, type GlobalOpts } from './runner.js';
 import { addHostCommands } from './host-commands.js';
 
+type BackupFlags = { to?: string; keep?: string; ifLocalReplica?: boolean; host?: string };
+
 export function buildProgram(): Command {
   const program = new Command('redis-ha')
     .description('Run, fail over and supervise a high-availability Redis + Sentinel topology')
@@ -138,8 +140,17 @@ export function buildProgram(): Command {
     program
       .command('backup')
       .description('snapshot a synced replica (never the primary) into DIR with a manifest')
-      .option('--to <dir>', 'where (default: <state>/backups/<time>)'),
-  ).action(async (o: GlobalOpts & { to?: string }) =>
+      .option('--to <dir>', 'where (default: <backup.dir>/<time>; with --keep: the backup.dir)')
+      .option(
+        '--keep <n>',
+        'DIR holds backups: this one goes into DIR/<time>, then keep the N newest',
+      )
+      .option(
+        '--if-local-replica',
+        "only from --host's node, and only while it is an in-sync replica",
+      )
+      .option('--host <name>', 'the host this runs on (a `hosts` name), for --if-local-replica'),
+  ).action(async (o: GlobalOpts & BackupFlags) =>
     run(o, async (ctx) => (await import('./commands/backup.js')).backupCommand(o, ctx)),
   );
 
