@@ -6,7 +6,7 @@ import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { PreparedState } from '../state/prepare.js';
 import type { ClusterView } from '../view/view.js';
 import { takeBackup, type Manifest } from './backup.js';
-import { applyRetention, backupName, PARTIAL_PREFIX, partialBackups } from './backup-retention.js';
+import { applyRetention, backupName, PARTIAL_PREFIX, partialBackups } from '../state/backups.js';
 
 export interface RotatedBackup {
   dir: string;

@@ -8,7 +8,7 @@ import {
   verifyBackup,
   type Manifest,
 } from '../../ops/backup.js';
-import { backupName } from '../../ops/backup-retention.js';
+import { backupName } from '../../state/backups.js';
 import { takeRotatedBackup } from '../../ops/backup-schedule.js';
 import type { PreparedState } from '../../state/prepare.js';
 import { membersOn } from '../../topology/model.js';
