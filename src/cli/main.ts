@@ -17,9 +17,9 @@ export function buildProgram(): Command {
   program
     .command('check')
     .description(
-      'Nagios/Icinga plugins: `check redis|sentinel|endpoint ...` (redis and sentinel are also the check_redis and check_redis_sentinel executables; `check redis --help`)',
+      'Nagios/Icinga plugins: `check redis|sentinel|endpoint|backup ...` (redis and sentinel are also the check_redis and check_redis_sentinel executables; `check redis --help`)',
     )
-    .argument('<plugin>', 'redis, sentinel or endpoint')
+    .argument('<plugin>', 'redis, sentinel, endpoint or backup')
     .argument('[args...]', "the plugin's own arguments")
     .passThroughOptions()
     .action(async (plugin: string, args: string[]) =>
@@ -29,11 +29,12 @@ export function buildProgram(): Command {
           redis: m.runCheckRedis,
           sentinel: m.runCheckSentinel,
           endpoint: m.runCheckEndpoint,
+          backup: (a) => m.runCheckBackup(a),
         };
         const runner = runners[plugin];
         if (!runner)
           throw new RedisHaError('USAGE', `unknown plugin "${plugin}"`, {
-            hint: 'plugins: redis, sentinel, endpoint',
+            hint: 'plugins: redis, sentinel, endpoint, backup',
           });
         const r = await runner(args);
         return { text: r.text, exitCode: r.code };

@@ -37,8 +37,9 @@ export async function takeRotatedBackup(
   try {
     const manifest = await takeBackup(p, view, partial, progress, o.from);
     if (o.abandoned?.()) throw new Error('abandoned: the scheduler stopped');
+    // Room made first, so no one ever sees more than `keep` (the new one is whole already).
+    const deleted = o.keep === undefined ? [] : applyRetention(o.root, o.keep - 1);
     renameSync(partial, dir);
-    const deleted = o.keep === undefined ? [] : applyRetention(o.root, o.keep);
     return { dir, manifest, deleted };
   } finally {
     rmSync(partial, { recursive: true, force: true });
