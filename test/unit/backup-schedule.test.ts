@@ -2,11 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { applyRetention, expiredBackups, newestBackup } from '../../src/state/backups.js';
 import { backupAge, parseBackupArgs, runCheckBackup } from '../../src/monitor/check-backup.js';
-import { parseTopologyText } from '../../src/topology/load.js';
+import { parseTopologyText, resolveTopology } from '../../src/topology/load.js';
 import { topologyProblems } from '../helpers/topology.js';
+import { FAKE_SECRETS } from '../helpers/fixtures.js';
+import { hostBundle } from '../../src/render/bundle/host-bundle.js';
+import { writeHostBundles } from '../../src/render/bundle/write-bundles.js';
+import { LAB_SOURCE, LAB_TOPOLOGY } from '../../src/topology/seed.js';
+import type { BoundTopology, NodeSpec } from '../../src/topology/model.js';
 
 const BASE = `nodes:
   redis01: {role: primary}
@@ -101,3 +107,51 @@ test('check backup: thresholds, perfdata, exit codes, --help', async () => {
   assert.equal(none.code, 2);
   assert.match(none.text, /^BACKUP CRITICAL - no backup in/);
 });
+
+test('host bundles: a backup timer on every data host, only from a local in-sync replica; systemd-analyze verify', (t) => {
+  const input = { ...LAB_TOPOLOGY, backup: { every: '1h', keep: 3 } };
+  const tb = resolveTopology(input, LAB_SOURCE, tmpdir()) as BoundTopology;
+  const bundle = (host: string) =>
+    hostBundle(
+      tb,
+      tb.hosts.find((h) => h.name === host)!,
+      bundleContext(tb),
+    );
+  const r1 = bundle('redis01');
+  assert.ok(r1.startOrder.includes('redis-ha-backup.timer'));
+  assert.ok(!r1.startOrder.includes('redis-ha-backup.service'), 'install.sh starts the timer only');
+  const file = (name: string): string =>
+    String(r1.files.find((f) => f.path.endsWith(`/${name}`))?.content);
+  assert.match(file('redis-ha-backup.timer'), /^OnUnitActiveSec=3600s$/m);
+  assert.match(
+    file('redis-ha-backup.service'),
+    /^ExecStart=.* backup --if-local-replica --host redis01 --keep 3 --to \/var\/lib\/redis-ha\/backups -f /m,
+  );
+  assert.ok(!bundle('supervision').startOrder.includes('redis-ha-backup.timer'));
+  const out = mkdtempSync(path.join(tmpdir(), 'redis-ha-backup-bundles-'));
+  try {
+    writeHostBundles(tb, bundleContext(tb), out);
+    if (spawnSync('systemd-analyze', ['--version']).status !== 0)
+      return t.skip('no systemd-analyze');
+    const dir = path.join(out, 'redis01/files/etc/systemd/system');
+    const units = ['redis-ha-backup.timer', 'redis-ha-backup.service'];
+    const r = spawnSync('systemd-analyze', ['verify', ...units], { cwd: dir, encoding: 'utf8' });
+    const ours = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes('redis-ha'));
+    assert.deepEqual(ours, []);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+function bundleContext(t: BoundTopology) {
+  const b = Buffer.from('#!');
+  return {
+    secrets: FAKE_SECRETS,
+    primary: t.nodes[0] as NodeSpec<number>,
+    sentinelIds: Object.fromEntries(t.sentinels.map((s, i) => [s.name, String(i).repeat(40)])),
+    topologyYaml: 'masterName: mymaster\n',
+    cli: b,
+    plugins: { checkRedis: b, checkSentinel: b, wrapper: b },
+    dashboard: { 'index.html': Buffer.from('<html>') },
+  };
+}
