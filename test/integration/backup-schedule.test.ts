@@ -28,6 +28,17 @@ test('up with backup: {every: 2s, keep: 2}: two backups, never more, each restor
     assert.ok(age !== undefined && Number(age) < 10, `age in /metrics: ${age}`);
     assert.match(metrics, /^redis_ha_backup_last_success_timestamp_seconds \d/m);
 
+    const { dashboardToken } = JSON.parse((await c.run(['secrets', '--json'])).stdout) as {
+      dashboardToken: string;
+    };
+    const snap = await fetch(`http://127.0.0.1:${c.ports.dashboard}/api/snapshot`, {
+      headers: { cookie: `redis_ha_token=${encodeURIComponent(dashboardToken)}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    const view = (await snap.json()) as { backup?: { everySeconds: number; ageSeconds?: number } };
+    assert.equal(view.backup?.everySeconds, 2);
+    assert.ok((view.backup.ageSeconds ?? 99) < 10, JSON.stringify(view.backup));
+
     const ok = await cli(['check', 'backup', '-d', root, '-w', '1h', '-c', '2h'], c.dir);
     assert.equal(ok.code, 0, ok.stdout);
     assert.match(ok.stdout, /^BACKUP OK - newest backup .*\| 'age'=[\d.]+s;3600;7200;0$/m);
