@@ -288,7 +288,7 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
   {
     key: 'backup.dir',
     default: 'STATE/backups',
-    doc: 'Where scheduled backups go, one directory per backup, named by its time; relative to the topology file. Its newest manifest gives `/metrics`, the dashboard and `check_redis_backup` the last backup\'s age.',
+    doc: "Where scheduled backups go, one directory per backup, named by its time; relative to the topology file. Its newest manifest gives `/metrics`, the dashboard and `check_redis_backup` the last backup's age.",
   },
   {
     key: 'auth.mode',
