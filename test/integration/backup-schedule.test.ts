@@ -46,6 +46,23 @@ test('up with backup: {every: 2s, keep: 2}: two backups, never more, each restor
     assert.equal(old.code, 1, old.stdout);
     assert.match(old.stdout, /^BACKUP WARNING/);
 
+    // By hand: `--keep 1 --to DIR` leaves only the newest in DIR.
+    const own = path.join(c.dir, 'own');
+    for (let i = 0; i < 2; i++) {
+      const b = await c.run([
+        'backup',
+        '--keep',
+        '1',
+        '--to',
+        own,
+        '--if-local-replica',
+        '--host',
+        '127.0.0.1',
+      ]);
+      assert.equal(b.code, 0, b.stderr);
+    }
+    assert.equal(listBackups(own).filter((b) => b.time !== undefined).length, 1);
+
     c.closeClients();
     assert.equal((await c.run(['down'])).code, 0);
     const kept = listBackups(root).filter((b) => b.time !== undefined);
