@@ -65,6 +65,7 @@ try {
       singleCopyMs: rep.runs.map((x) => x.singleCopyMs ?? null),
       isolatedRefusedAfterMs: rep.runs.map((x) => x.isolatedRefusedAfterMs ?? null),
       lost: rep.summary.lost,
+      lostBy: rep.runs.map((x) => x.lostBy ?? null),
     };
     console.log(
       fault,

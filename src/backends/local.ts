@@ -69,10 +69,13 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
   /** Starts a member from the config already rendered for it. */
   spawn(m: Member<number>): ChildLike {
     const { dir, bins } = this.#o;
+    // The recorded topology's binaries: `restart --rolling` upgrades by recording new ones.
+    const redis = this.#current().redis;
     const child = (this.#o.spawnChild ?? ((spec) => new Child(spec)))({
       name: m.name,
       kind: m.kind,
-      binary: m.kind === 'node' ? bins.server : bins.sentinel,
+      binary:
+        m.kind === 'node' ? (redis?.server ?? bins.server) : (redis?.sentinel ?? bins.sentinel),
       args: [dir.configFile(m.kind, m.name)],
       cwd: dir.memberDir(m.kind, m.name),
       pidFile: dir.childPidFile(m.name),

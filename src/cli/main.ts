@@ -180,6 +180,17 @@ export function buildProgram(): Command {
 
   withTopology(
     program
+      .command('restart')
+      .description(
+        'restart every member one at a time (replicas, a loss-free switchover, the old primary, sentinels); upgrades to redis.server / redis.sentinel',
+      )
+      .option('--rolling', 'one member at a time, each waited for'),
+  ).action(async (o: GlobalOpts & { rolling?: boolean }) =>
+    run(o, async (ctx) => (await import('./commands/restart.js')).restartCommand(o, ctx)),
+  );
+
+  withTopology(
+    program
       .command('apply')
       .description(
         'change the running topology to the one in the file: prints the plan, asks, then executes it',

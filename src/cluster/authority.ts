@@ -29,7 +29,8 @@ export class ClusterAuthority implements Authority {
     if (!node)
       return { started: false, text: `no synced replica of ${from} answers`, inProgress: false };
     try {
-      await this.#m.links.get(node).call('CLUSTER', 'FAILOVER', 'FORCE');
+      // A fresh connection, reset if unanswered: a FORCE given up must not arrive late.
+      await this.#m.links.once(node, (c) => c.call('CLUSTER', 'FAILOVER', 'FORCE'), 1000);
       return { started: true, by: node.name, text: 'OK', inProgress: false };
     } catch (e) {
       return { started: false, by: node.name, text: redisErrorText(e), inProgress: false };

@@ -24,19 +24,26 @@ export class SentinelAuthority implements Authority {
     const t = this.#links.topology;
     let last = 'no sentinel reachable';
     let noGood: string | undefined;
-    for (const s of t.sentinels) {
-      try {
-        await this.#links.get(s).call('SENTINEL', 'FAILOVER', t.masterName);
-        return { started: true, by: s.name, text: 'OK', inProgress: false };
-      } catch (e) {
-        last = `${s.name}: ${redisErrorText(e)}`;
-        if (/INPROG/.test(last))
-          return { started: false, by: s.name, text: last, inProgress: true };
-        // One sentinel's cached INFO may still show a just-synced replica at priority 0.
-        if (/NOGOODSLAVE/.test(last)) noGood ??= last;
-      }
-    }
-    return { started: false, text: noGood ?? last, inProgress: false };
+    // The first sentinel to connect: a cut-off one first in the list neither delays the
+    // request nor receives it late (a reset connection, see `abort`).
+    const r = await this.#links.firstAnswering(
+      t.sentinels,
+      async (c, s): Promise<FailoverRequest | undefined> => {
+        try {
+          await c.call('SENTINEL', 'FAILOVER', t.masterName);
+          return { started: true, by: s.name, text: 'OK', inProgress: false };
+        } catch (e) {
+          last = `${s.name}: ${redisErrorText(e)}`;
+          if (/INPROG/.test(last))
+            return { started: false, by: s.name, text: last, inProgress: true };
+          // One sentinel's cached INFO may still show a just-synced replica at priority 0.
+          if (/NOGOODSLAVE/.test(last)) noGood ??= last;
+          throw e;
+        }
+      },
+      500,
+    );
+    return r ?? { started: false, text: noGood ?? last, inProgress: false };
   }
 
   /**

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'REDIS_MISSING'
   | 'DEPENDENCY_MISSING'
   | 'REDIS_TOO_OLD'
+  | 'VERSION_REFUSED'
   | 'ALREADY_RUNNING'
   | 'NOT_RUNNING'
   | 'TIMEOUT'
@@ -55,6 +56,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   REDIS_MISSING: 4,
   DEPENDENCY_MISSING: 4,
   REDIS_TOO_OLD: 4,
+  VERSION_REFUSED: 4,
   ALREADY_RUNNING: 5,
   NOT_RUNNING: 5,
   TIMEOUT: 6,

@@ -95,6 +95,21 @@ export async function withClient<T>(
   }
 }
 
+/**
+ * Closes a connection dropping whatever is still queued in the kernel (RST, not FIN). A command
+ * that timed out over a dead link is otherwise retransmitted when the link comes back, and runs
+ * then: a `SENTINEL FAILOVER` given up during a partition failed the new primary back after it.
+ */
+export function abort(c: Redis): void {
+  const s = c.stream as { resetAndDestroy?: () => void } | undefined;
+  try {
+    s?.resetAndDestroy?.();
+  } catch {
+    /* already closed */
+  }
+  c.disconnect();
+}
+
 /** ioredis messages can quote commands; keep only the server/transport text. */
 export function redisErrorText(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);

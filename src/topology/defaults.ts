@@ -196,6 +196,11 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     doc: 'Exponential restart backoff for replicas and sentinels.',
   },
   {
+    key: 'redis.server / sentinel',
+    default: '(found on PATH)',
+    doc: 'Paths of the redis-server and redis-sentinel binaries the members run. An upgrade: point them at the new binaries, then `redis-ha restart --rolling` (replicas first, versions checked).',
+  },
+  {
     key: 'supervisor.failoverWait',
     default: DEFAULTS.supervisor.failoverWait,
     doc: "After the primary dies, how long the supervisor waits for Sentinel's failover before it reports it (it keeps waiting; it never restarts a primary that a replica may have replaced).",

@@ -246,6 +246,10 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       syncTimeoutMs: t.replication.syncTimeout,
     },
     supervisor: shared.supervisor,
+    redis: {
+      server: t.redis.server && path.resolve(baseDir, t.redis.server),
+      sentinel: t.redis.sentinel && path.resolve(baseDir, t.redis.sentinel),
+    },
     endpoint: {
       mode: t.endpoint.mode,
       listen: parseListen(t.endpoint.listen),

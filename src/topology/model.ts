@@ -107,6 +107,9 @@ export interface Topology<P extends Port = Port> {
     readonly failoverWaitMs: number;
     readonly stopTimeoutMs: number;
   };
+  /** Absolute paths of the binaries to run; undefined: the ones on PATH (findRedis). */
+  readonly redis?:
+    { readonly server?: string | undefined; readonly sentinel?: string | undefined } | undefined;
   readonly endpoint: {
     readonly mode: 'none' | 'proxy' | 'vip';
     readonly listen: { readonly host: string; readonly port: P };

@@ -110,6 +110,12 @@ export const supervisor = z
   .strict()
   .default({});
 
+/** Binaries the members run (an upgrade: point at the new ones, then `restart --rolling`). */
+export const redisBinaries = z
+  .object({ server: z.string().min(1).optional(), sentinel: z.string().min(1).optional() })
+  .strict()
+  .default({});
+
 export const auth = z
   .object({
     mode: z.enum(['password', 'acl']).default(DEFAULTS.auth.mode),
@@ -188,6 +194,7 @@ export const topologySchema = z
       .strict()
       .default({}),
     supervisor,
+    redis: redisBinaries,
     endpoint: z
       .object({
         mode: z.enum(['none', 'proxy', 'vip']).default(DEFAULTS.endpoint.mode),

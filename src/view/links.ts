@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createClient, withClient } from '../redis/client.js';
+import { abort, createClient } from '../redis/client.js';
 import { credentials, sentinelCredentials } from '../state/credentials.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';
@@ -76,9 +76,63 @@ export class Links {
    * Runs fn on a fresh connection of its own, always closed. For actions (a failover request, a
    * pause): the shared connection can be reset under them when a look times out.
    */
-  once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
+  async once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
+    const c = this.#fresh(m, timeoutMs);
+    try {
+      await c.connect();
+      const r = await fn(c);
+      c.disconnect();
+      return r;
+    } catch (e) {
+      abort(c); // an action given up must not run later
+      throw e;
+    }
+  }
+
+  /**
+   * Tries `fn` on fresh connections to these members, opened at once, in the order they
+   * connect, until it returns a value: an unreachable member holds no one up. A connection `fn`
+   * failed on is reset (see `once`); every one is closed at the end.
+   */
+  async firstAnswering<T>(
+    members: readonly Member<number>[],
+    fn: (c: Redis, m: Member<number>) => Promise<T | undefined>,
+    timeoutMs = 1000,
+  ): Promise<T | undefined> {
+    const opening = members.map((m) => {
+      const c = this.#fresh(m, timeoutMs);
+      return {
+        m,
+        c,
+        ready: c.connect().then(
+          () => true,
+          () => false,
+        ),
+      };
+    });
+    let left = opening.map((_, i) => i);
+    try {
+      while (left.length > 0) {
+        const i = await Promise.race(left.map((j) => opening[j]!.ready.then(() => j)));
+        left = left.filter((j) => j !== i);
+        const o = opening[i]!;
+        if (!(await o.ready)) continue;
+        try {
+          const r = await fn(o.c, o.m);
+          if (r !== undefined) return r;
+        } catch {
+          abort(o.c);
+        }
+      }
+      return undefined;
+    } finally {
+      for (const o of opening) o.c.disconnect();
+    }
+  }
+
+  #fresh(m: Member<number>, timeoutMs: number): Redis {
     const auth = m.kind === 'node' ? this.nodeAuth() : this.sentinelAuth();
-    return withClient(m, { ...auth, timeoutMs }, fn);
+    return createClient(m, { ...auth, timeoutMs, name: 'redis-ha' });
   }
 
   /** Opens every connection now (the first look must not wait for them one by one). */

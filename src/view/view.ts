@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { withClient } from '../redis/client.js';
 import { confirmStreaming } from '../redis/streaming.js';
@@ -92,6 +93,7 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   #again = false;
   /** Nodes with a ROLE in flight: a hung node must not hold every look up for its timeout. */
   #rolePending = new Set<string>();
+  #sentinelPending = new Set<string>();
   #roleLinks: Record<string, ReplicaLink> = {};
   #doomed: string | undefined;
   #read: NodeSpec<number> | undefined;
@@ -282,11 +284,18 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
             },
           );
         });
-      await Promise.all(
-        this.topology.sentinels.map((s) =>
-          pollSentinel(this.links, s.name).then((i) => this.#apply(i)),
-        ),
-      );
+      // A cut-off sentinel's poll waits for its timeout: the others' go on without it.
+      const polls = this.topology.sentinels
+        .filter((s) => !this.#sentinelPending.has(s.name))
+        .map((s) => {
+          this.#sentinelPending.add(s.name);
+          return pollSentinel(this.links, s.name).then((i) => {
+            this.#sentinelPending.delete(s.name);
+            if (this.#status === 'running') this.#apply(i);
+          });
+        });
+      const all = Promise.all(polls);
+      await (full ? all : Promise.race([all, sleep(50)]));
       if (full) await Promise.all(roles);
     } finally {
       this.#busy = false;

@@ -1,0 +1,317 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { findRedis } from '../backends/redis-bin.js';
+import { RedisHaError } from '../errors/errors.js';
+import { appendEvent, makeEvent } from '../events/events.js';
+import { pairsToRecord, parseInfo, parseVersion } from '../redis/info.js';
+import { runningSupervisor } from '../state/lock.js';
+import type { PreparedState } from '../state/prepare.js';
+import type { BoundTopology, Member, SentinelSpec } from '../topology/model.js';
+import { isOurRedis, readPid, terminate } from '../util/pids.js';
+import { waitFor } from '../util/wait.js';
+import type { ClusterView } from '../view/view.js';
+import { describeStep, planApply } from './apply-plan.js';
+import { isEligible } from './failover.js';
+import {
+  describeRollingStep,
+  formatVersion,
+  planRolling,
+  type RollingStep,
+  type Version,
+} from './rolling-plan.js';
+import { runSwitchover, type SwitchoverResult } from './switchover.js';
+
+const run = promisify(execFile);
+
+export interface RollingReport {
+  steps: string[];
+  /** Each member's process before and after. */
+  restarted: { name: string; from: number; to: number }[];
+  switchover?: SwitchoverResult | undefined;
+  versions: { server: string; sentinel: string };
+}
+
+/** What a binary reports (`redis-server --version`: `v=7.0.15`). */
+export async function binaryVersion(path: string): Promise<Version> {
+  const out = await run(path, ['--version'], { timeout: 5000 }).then(
+    (r) => r.stdout,
+    (e: unknown) => {
+      throw new RedisHaError('REDIS_MISSING', `cannot run ${path} --version: ${String(e)}`, {
+        hint: 'check redis.server / redis.sentinel in the topology file',
+      });
+    },
+  );
+  const v = parseVersion(out);
+  if (!v)
+    throw new RedisHaError('REDIS_MISSING', `${path} --version did not report a version`, {
+      hint: 'expected output such as "Redis server v=7.0.15"',
+    });
+  return v;
+}
+
+interface Ctx {
+  view: ClusterView;
+  p: PreparedState;
+  progress: (line: string) => void;
+  restarted: RollingReport['restarted'];
+}
+
+/** Version and PID as the running process reports them (INFO server). */
+async function processOf(
+  view: ClusterView,
+  m: Member<number>,
+): Promise<{ v: Version; pid: number }> {
+  const info = parseInfo(await view.links.once(m, (c) => c.info('server'), 2000));
+  const v = parseVersion(info.redis_version ?? '');
+  const pid = Number(info.process_id);
+  if (!v || !Number.isInteger(pid))
+    throw new RedisHaError('UNHEALTHY', `${m.name} did not report its version and PID`);
+  return { v, pid };
+}
+
+/** The file may change the binaries only: anything else is `apply`'s. */
+function runningTopology(p: PreparedState): BoundTopology {
+  const running = p.dir.readTopology();
+  if (!running || runningSupervisor(p.dir) === undefined)
+    throw new RedisHaError('NOT_RUNNING', `nothing runs from ${p.dir.root}: no supervisor`, {
+      hint: 'start it with `redis-ha up --detach` (restart --rolling restarts what `up` supervises)',
+    });
+  const plan = planApply(running, p.t, {});
+  if (plan.steps.length > 0)
+    throw new RedisHaError(
+      'USAGE',
+      `the file changes more than the Redis binaries:\n${plan.steps.map((s) => `  ${describeStep(s)}`).join('\n')}`,
+      { hint: 'apply those with `redis-ha apply` first, then `redis-ha restart --rolling`' },
+    );
+  return running;
+}
+
+/** Plans from what runs: versions reported by each process, the binaries the file names. */
+async function plan(
+  view: ClusterView,
+  p: PreparedState,
+): Promise<{ steps: RollingStep[]; versions: RollingReport['versions'] }> {
+  const t = p.t;
+  const bins = await findRedis();
+  const target = {
+    server: await binaryVersion(t.redis?.server ?? bins.server),
+    sentinel: await binaryVersion(t.redis?.sentinel ?? bins.sentinel),
+  };
+  await view.look();
+  const primary = view.primary;
+  if (!primary)
+    throw new RedisHaError('UNHEALTHY', 'no confirmed primary: not restarting anything', {
+      hint: 'see `redis-ha status`',
+    });
+  const node = async (
+    n: (typeof t.nodes)[number],
+  ): Promise<{ name: string; version: Version; priority: number }> => ({
+    name: n.name,
+    version: (await processOf(view, n)).v,
+    priority: n.priority,
+  });
+  const steps = planRolling({
+    primary: await node(primary),
+    replicas: await Promise.all(t.nodes.filter((n) => n.name !== primary.name).map(node)),
+    sentinels: await Promise.all(
+      t.sentinels.map(async (s) => ({ name: s.name, version: (await processOf(view, s)).v })),
+    ),
+    target,
+  });
+  return {
+    steps,
+    versions: { server: formatVersion(target.server), sentinel: formatVersion(target.sentinel) },
+  };
+}
+
+/** Stops the member's process by the PID `up` recorded for it; the supervisor starts it again. */
+async function stopSupervised(c: Ctx, m: Member<number>): Promise<number> {
+  const { pid } = await processOf(c.view, m);
+  const recorded = readPid(c.p.dir.childPidFile(m.name));
+  if (recorded !== pid || !isOurRedis(pid, c.p.dir.root))
+    throw new RedisHaError(
+      'PROCESS_FAILED',
+      `${m.name} runs as PID ${pid}, not the process \`up\` recorded (${recorded ?? 'none'})`,
+      { hint: 'restart --rolling restarts members supervised by `redis-ha up` on this machine' },
+    );
+  await terminate(pid, c.p.t.supervisor.stopTimeoutMs);
+  return pid;
+}
+
+/** Bounded: the supervisor's new process answers (a new PID) and `ready` holds. */
+async function restarted(
+  c: Ctx,
+  m: Member<number>,
+  old: number,
+  ready: () => Promise<true | { pending: string }>,
+  timeoutMs: number,
+): Promise<void> {
+  const pid = await waitFor(
+    async () => {
+      const now = await processOf(c.view, m).catch(() => undefined);
+      return now && now.pid !== old ? now.pid : { pending: `${m.name} is not back yet` };
+    },
+    { timeoutMs, intervalMs: 100, what: `${m.name} to be started again by the supervisor` },
+  );
+  await waitFor(ready, { timeoutMs, intervalMs: 100, what: `${m.name} to be back in service` });
+  c.restarted.push({ name: m.name, from: old, to: pid });
+  c.progress(`${m.name} back (pid ${old} -> ${pid})`);
+}
+
+async function restartNode(c: Ctx, name: string): Promise<void> {
+  const n = c.view.topology.nodes.find((x) => x.name === name)!;
+  const old = await stopSupervised(c, n);
+  const t = c.view.topology;
+  await restarted(
+    c,
+    n,
+    old,
+    async () => {
+      await c.view.look();
+      return c.view.synced(name) ? true : { pending: `${name} is not synced yet` };
+    },
+    t.replication.syncTimeoutMs + t.supervisor.restartBackoffMaxMs,
+  );
+}
+
+const DOWN_FLAGS = /s_down|o_down|disconnected/;
+
+/** Every other sentinel counts `s` (a hello from it since `since`, not down) and has a quorum. */
+async function countedBy(
+  c: Ctx,
+  s: SentinelSpec<number>,
+  since: number,
+): Promise<true | { pending: string }> {
+  const t = c.view.topology;
+  for (const o of t.sentinels) {
+    if (o.name === s.name) continue;
+    const peers = await c.view.links
+      .once(o, (r) => r.call('SENTINEL', 'SENTINELS', t.masterName))
+      .then(
+        (l) => (l as unknown[]).map(pairsToRecord),
+        () => [],
+      );
+    const me = peers.find((x) => x.ip === s.host && Number(x.port) === s.port);
+    const heardMs = Number(me?.['last-hello-message'] ?? Infinity);
+    if (!me || DOWN_FLAGS.test(me.flags ?? '') || heardMs > Date.now() - since)
+      return { pending: `${o.name} has not heard from ${s.name} since its restart` };
+  }
+  return (await quorumProblem(c, t.sentinels)) ?? true;
+}
+
+async function quorumProblem(
+  c: Ctx,
+  among: readonly SentinelSpec<number>[],
+): Promise<{ pending: string } | undefined> {
+  for (const o of among) {
+    const ok = await c.view.links
+      .once(o, (r) => r.call('SENTINEL', 'CKQUORUM', c.view.topology.masterName))
+      .then(
+        (x) => String(x),
+        (e: unknown) => String(e),
+      );
+    if (!ok.startsWith('OK')) return { pending: `${o.name}: ${ok}` };
+  }
+  return undefined;
+}
+
+async function restartSentinel(c: Ctx, name: string): Promise<void> {
+  const t = c.view.topology;
+  const s = t.sentinels.find((x) => x.name === name)!;
+  const before = await quorumProblem(c, t.sentinels);
+  if (before)
+    throw new RedisHaError('UNHEALTHY', `not restarting ${name}: no quorum (${before.pending})`, {
+      hint: 'see `redis-ha status`',
+    });
+  const since = Date.now();
+  const old = await stopSupervised(c, s);
+  await restarted(
+    c,
+    s,
+    old,
+    () => countedBy(c, s, since),
+    15_000 + t.supervisor.restartBackoffMaxMs,
+  );
+}
+
+/** Bounded: the supervisor recorded the new primary (it must not take the old one's exit for a death). */
+async function supervisorKnows(c: Ctx, primary: string): Promise<void> {
+  await waitFor(
+    () => Promise.resolve(c.p.dir.readState().primary === primary ? true : { pending: 'not yet' }),
+    { timeoutMs: 10_000, intervalMs: 50, what: `the supervisor to record ${primary} as primary` },
+  );
+}
+
+/**
+ * Bounded: every sentinel sees the target as promotable. A restarted replica runs at priority 0
+ * until the supervisor sees it synced and raises it; Sentinel learns that at its next INFO.
+ */
+async function promotable(c: Ctx, name: string): Promise<void> {
+  const t = c.view.topology;
+  const n = t.nodes.find((x) => x.name === name)!;
+  await waitFor(
+    async () => {
+      for (const s of t.sentinels) {
+        const reps = await c.view.links
+          .once(s, (r) => r.call('SENTINEL', 'REPLICAS', t.masterName))
+          .then(
+            (l) => (l as unknown[]).map(pairsToRecord),
+            () => [],
+          );
+        const me = reps.find((r) => r.ip === n.host && Number(r.port) === n.port);
+        if (!me || !isEligible(me))
+          return { pending: `${s.name} does not see ${name} as promotable` };
+      }
+      return true;
+    },
+    { timeoutMs: 15_000, intervalMs: 100, what: `the sentinels to see ${name} as promotable` },
+  );
+}
+
+async function execute(c: Ctx, s: RollingStep): Promise<SwitchoverResult | undefined> {
+  switch (s.kind) {
+    case 'restart-replica':
+    case 'restart-old-primary':
+      await restartNode(c, s.name);
+      return undefined;
+    case 'switchover': {
+      await promotable(c, s.to);
+      const r = await runSwitchover(c.view, c.progress, { to: s.to });
+      await supervisorKnows(c, s.to);
+      return r;
+    }
+    case 'restart-sentinel':
+      await restartSentinel(c, s.name);
+      return undefined;
+  }
+}
+
+/**
+ * `restart --rolling`: every member restarted by its supervisor, one at a time, each waited for
+ * (replicas until synced, sentinels until the others count them), the primary only once a
+ * loss-free switchover made it a replica. With new binaries in the file (redis.server /
+ * redis.sentinel), an upgrade: versions checked before anything changes (rolling-plan.ts).
+ */
+export async function runRolling(
+  p: PreparedState,
+  view: ClusterView,
+  progress: (line: string) => void,
+): Promise<RollingReport> {
+  runningTopology(p);
+  const { steps, versions } = await plan(view, p);
+  progress(
+    `rolling restart (redis-server ${versions.server}, redis-sentinel ${versions.sentinel}):`,
+  );
+  for (const s of steps) progress(`  ${describeRollingStep(s)}`);
+  // The supervisor spawns from the recorded topology: from now on, the file's binaries.
+  p.dir.writeTopology(p.t);
+  const c: Ctx = { view, p, progress, restarted: [] };
+  let switchover: SwitchoverResult | undefined;
+  for (const s of steps) {
+    const line = describeRollingStep(s);
+    progress(line);
+    appendEvent(p.dir.eventsFile, makeEvent('decision', `restart --rolling: ${line}`));
+    switchover = (await execute(c, s)) ?? switchover;
+  }
+  return { steps: steps.map(describeRollingStep), restarted: c.restarted, switchover, versions };
+}
