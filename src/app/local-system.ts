@@ -45,6 +45,8 @@ interface Running {
   view: ClusterView;
   controller: HaController;
   daemons: Daemons;
+  /** What `#prepare` made: the backup scheduler's (it reads node dirs). */
+  prepared: PreparedState;
 }
 
 /**
@@ -102,7 +104,7 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
       acquireLock(this.#dir);
       await this.#boot();
       const r = this.#run as Running;
-      r.daemons = await startDaemons(r.view, r.secrets, (e) => this.#log(e));
+      r.daemons = await startDaemons(r.view, r.secrets, (e) => this.#log(e), r.prepared);
       const board = r.daemons.dashboard;
       if (board) this.on('event', (e) => board.addEvent(e));
     } catch (e) {
@@ -158,7 +160,8 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
   }
 
   async #boot(): Promise<void> {
-    const { t, secrets, bins, primary } = await this.#prepare();
+    const prepared = await this.#prepare();
+    const { t, secrets, bins, primary } = prepared;
     const live = new LiveSecrets(t, this.#dir, secrets);
     const backend = new LocalProcesses({ t, dir: this.#dir, bins, secrets: live });
     const view = new ClusterView({ topology: t, secrets: live, nodeUser: 'admin' });
@@ -173,7 +176,7 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
       primary: primary.name,
       hangGuard: hangGuards(() => links.nodeAuth(), t.sentinel.downAfterMs),
     });
-    this.#run = { t, secrets: live, backend, view, controller };
+    this.#run = { t, secrets: live, backend, view, controller, prepared };
     this.#wire();
     const progress = (member: string, msg: string): void =>
       this.#event('progress', msg, { member: member || undefined });

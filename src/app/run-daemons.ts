@@ -1,7 +1,9 @@
 import type { DashboardServer } from '../dashboard/server.js';
 import { startProxyEndpoint } from '../endpoint/run.js';
 import type { HaEvent } from '../events/events.js';
+import { BackupScheduler } from '../ops/backup-schedule.js';
 import type { SecretsSource } from '../state/live-secrets.js';
+import type { PreparedState } from '../state/prepare.js';
 import type { ClusterView } from '../view/view.js';
 import { makeCollector, startDashboard, startExporter } from './daemons.js';
 
@@ -16,13 +18,15 @@ export interface Daemons {
 }
 
 /**
- * The daemons a topology asks for, on the process's view: exporter, dashboard, then the
- * endpoint (started last, so it stops first). On a failure the ones started are stopped.
+ * The daemons a topology asks for, on the process's view: exporter, dashboard, the endpoint,
+ * then the backup scheduler (`p` given and `backup.every` set; it stops first, so a backup under
+ * way is abandoned before the clients leave). On a failure the ones started are stopped.
  */
 export async function startDaemons(
   view: ClusterView,
   secrets: SecretsSource,
   log: (e: HaEvent) => void,
+  p?: PreparedState,
 ): Promise<Daemons> {
   const t = view.topology;
   const out: Daemons = { list: [] };
@@ -34,9 +38,30 @@ export async function startDaemons(
       out.list.push(out.dashboard);
     }
     if (t.endpoint.mode === 'proxy') out.list.push(await startProxyEndpoint(view, secrets, log));
+    if (p && t.backup) out.list.push(startBackups(p, view, t.backup, log));
   } catch (e) {
     for (const d of out.list.reverse()) await d.stop().catch(() => undefined);
     throw e;
   }
   return out;
+}
+
+function startBackups(
+  p: PreparedState,
+  view: ClusterView,
+  b: { everyMs: number; keep: number; dir: string },
+  log: (e: HaEvent) => void,
+): BackupScheduler {
+  const stopTimeoutMs = view.topology.supervisor.stopTimeoutMs;
+  const s = new BackupScheduler({
+    p,
+    view,
+    everyMs: b.everyMs,
+    keep: b.keep,
+    root: b.dir,
+    stopTimeoutMs,
+  });
+  s.on('event', log);
+  s.start();
+  return s;
 }

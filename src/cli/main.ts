@@ -4,6 +4,8 @@ import { RedisHaError, exitCodeFor } from '../errors/errors.js';
 import { fail, run, withTopology, type GlobalOpts } from './runner.js';
 import { addHostCommands } from './host-commands.js';
 
+type BackupFlags = { to?: string; keep?: string; ifLocalReplica?: boolean; host?: string };
+
 export function buildProgram(): Command {
   const program = new Command('redis-ha')
     .description('Run, fail over and supervise a high-availability Redis + Sentinel topology')
@@ -15,9 +17,9 @@ export function buildProgram(): Command {
   program
     .command('check')
     .description(
-      'Nagios/Icinga plugins: `check redis|sentinel|endpoint ...` (redis and sentinel are also the check_redis and check_redis_sentinel executables; `check redis --help`)',
+      'Nagios/Icinga plugins: `check redis|sentinel|endpoint|backup ...` (redis and sentinel are also the check_redis and check_redis_sentinel executables; `check redis --help`)',
     )
-    .argument('<plugin>', 'redis, sentinel or endpoint')
+    .argument('<plugin>', 'redis, sentinel, endpoint or backup')
     .argument('[args...]', "the plugin's own arguments")
     .passThroughOptions()
     .action(async (plugin: string, args: string[]) =>
@@ -27,11 +29,12 @@ export function buildProgram(): Command {
           redis: m.runCheckRedis,
           sentinel: m.runCheckSentinel,
           endpoint: m.runCheckEndpoint,
+          backup: (a) => m.runCheckBackup(a),
         };
         const runner = runners[plugin];
         if (!runner)
           throw new RedisHaError('USAGE', `unknown plugin "${plugin}"`, {
-            hint: 'plugins: redis, sentinel, endpoint',
+            hint: 'plugins: redis, sentinel, endpoint, backup',
           });
         const r = await runner(args);
         return { text: r.text, exitCode: r.code };
@@ -138,8 +141,17 @@ export function buildProgram(): Command {
     program
       .command('backup')
       .description('snapshot a synced replica (never the primary) into DIR with a manifest')
-      .option('--to <dir>', 'where (default: <state>/backups/<time>)'),
-  ).action(async (o: GlobalOpts & { to?: string }) =>
+      .option('--to <dir>', 'where (default: <backup.dir>/<time>; with --keep: the backup.dir)')
+      .option(
+        '--keep <n>',
+        'DIR holds backups: this one goes into DIR/<time>, then keep the N newest',
+      )
+      .option(
+        '--if-local-replica',
+        "only from --host's node, and only while it is an in-sync replica",
+      )
+      .option('--host <name>', 'the host this runs on (a `hosts` name), for --if-local-replica'),
+  ).action(async (o: GlobalOpts & BackupFlags) =>
     run(o, async (ctx) => (await import('./commands/backup.js')).backupCommand(o, ctx)),
   );
 

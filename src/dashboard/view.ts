@@ -58,6 +58,25 @@ export interface Snapshot {
   failovers: { count: number; inProgress: boolean; last?: FailoverEntry | undefined };
   /** Seconds the primary has taken writes no replica confirms (single copy); absent: none. */
   singleCopySeconds?: number | undefined;
+  /** Only with `backup.every` set: the newest backup in the backup dir (its manifest). */
+  backup?: BackupView | undefined;
+}
+
+export interface BackupView {
+  everySeconds: number;
+  lastAt?: number | undefined;
+  ageSeconds?: number | undefined;
+  /** The newest is older than two periods. */
+  late: boolean;
+}
+
+function backupView(t: BoundTopology, d: ScrapeData): BackupView | undefined {
+  if (!t.backup || !d.backup) return undefined;
+  const lastAt = d.backup.lastSuccess;
+  const ageSeconds = lastAt === undefined ? undefined : Math.max(0, (d.at - lastAt) / 1000);
+  const everySeconds = t.backup.everyMs / 1000;
+  const late = ageSeconds !== undefined && ageSeconds > 2 * everySeconds;
+  return { everySeconds, lastAt, ageSeconds, late };
 }
 
 export function buildSnapshot(t: BoundTopology, d: ScrapeData): Snapshot {
@@ -148,5 +167,6 @@ export function buildSnapshot(t: BoundTopology, d: ScrapeData): Snapshot {
     endpoints,
     failovers: d.failovers,
     singleCopySeconds,
+    backup: backupView(t, d),
   };
 }

@@ -20,6 +20,7 @@ export type HaEventKind =
   | 'warning'
   | 'secrets-reloaded'
   | 'single-copy'
+  | 'backup'
   | 'error';
 
 export type Level = 'info' | 'warn' | 'error';

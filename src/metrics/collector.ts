@@ -1,5 +1,6 @@
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { pairsToRecord, parseInfo } from '../redis/info.js';
+import { newestBackup } from '../state/backups.js';
 import { credentials } from '../state/credentials.js';
 import type { BoundTopology } from '../topology/model.js';
 import { FailoverHistory, type FailoverEntry } from '../view/failover-history.js';
@@ -147,6 +148,8 @@ export class TopologyCollector extends TypedEmitter<CollectorEvents> {
     const alone = scrapedSingleCopy(this.topology, data);
     this.#singleCopySince = alone ? (this.#singleCopySince ?? at) : undefined;
     data.singleCopySince = this.#singleCopySince;
+    const b = this.topology.backup;
+    if (b) data.backup = { lastSuccess: newestBackup(b.dir)?.time };
     return data;
   }
 

@@ -21,6 +21,8 @@ export interface ScrapeData {
   failovers: { count: number; last?: FailoverEntry | undefined; inProgress: boolean };
   /** Since when the primary takes writes no replica confirms (single copy), if it does now. */
   singleCopySince?: number | undefined;
+  /** With `backup.every` set: the newest backup's manifest time (epoch ms), if there is one. */
+  backup?: { lastSuccess?: number | undefined } | undefined;
 }
 
 /** The scrape's confirmed primary enforces no write quorum although the topology asks one. */
@@ -142,6 +144,7 @@ export function buildMetrics(t: BoundTopology, d: ScrapeData): MetricSet {
     'How long the primary has taken writes that no replica confirms (0: every write has two copies)',
     d.singleCopySince === undefined ? 0 : Math.max(0, (d.at - d.singleCopySince) / 1000),
   );
+  addBackupMetrics(m, t, d);
   const f = d.failovers;
   m.counter('redis_ha_failovers_total', 'Failovers seen since the exporter started', f.count);
   const flagged = d.sentinels.some((s) =>
@@ -165,4 +168,25 @@ export function buildMetrics(t: BoundTopology, d: ScrapeData): MetricSet {
     );
   }
   return m;
+}
+
+/** Only with scheduled backups: their age, from the newest manifest in the backup dir. */
+function addBackupMetrics(m: MetricSet, t: BoundTopology, d: ScrapeData): void {
+  if (!t.backup || !d.backup) return;
+  const last = d.backup.lastSuccess;
+  m.gauge(
+    'redis_ha_backup_interval_seconds',
+    'backup.every of the topology',
+    t.backup.everyMs / 1000,
+  );
+  m.gauge(
+    'redis_ha_backup_last_success_timestamp_seconds',
+    'Time of the newest backup (its manifest) in the backup dir; 0: none yet',
+    last === undefined ? 0 : last / 1000,
+  );
+  m.gauge(
+    'redis_ha_backup_age_seconds',
+    'Seconds since the newest backup in the backup dir was taken (absent: none yet)',
+    last === undefined ? undefined : Math.max(0, (d.at - last) / 1000),
+  );
 }

@@ -9,6 +9,8 @@ import { CHECK_ENDPOINT_USAGE, checkEndpoint, parseEndpointArgs } from './check-
 import { CHECK_SENTINEL_USAGE, checkSentinel, parseSentinelArgs } from './check-sentinel.js';
 import { runPlugin, type PluginRun } from './plugins.js';
 
+export { runCheckBackup } from './check-backup.js';
+
 type Env = Record<string, string | undefined>;
 
 /** `env` supplies REDISCLI_AUTH; the resident check service passes none. */

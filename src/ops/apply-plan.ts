@@ -74,6 +74,7 @@ function nextUpSettings(t: BoundTopology): Record<string, string> {
     endpoint: JSON.stringify(t.endpoint),
     exporter: JSON.stringify(t.exporter),
     dashboard: JSON.stringify(t.dashboard),
+    backup: JSON.stringify(t.backup ?? null),
     'replication.minReplicasToWrite': String(r.minReplicasToWrite),
     'replication.singleCopyWrites': String(r.singleCopyWrites),
     'replication.syncTimeout': String(r.syncTimeoutMs),

@@ -45,17 +45,21 @@ export async function sha256File(file: string): Promise<string> {
 /**
  * Snapshots a replica the view calls synced (BGSAVE there: the replica forks, never the
  * primary), copies its RDB to `to`, and writes a manifest whose content digest comes from a
- * scratch server loading the copy (proves it loads, and touches no live node).
+ * scratch server loading the copy (proves it loads, and touches no live node). `from`: only
+ * that node (a host's own: its RDB is in the local state dir).
  */
 export async function takeBackup(
   p: PreparedState,
   view: ClusterView,
   to: string,
   progress: (line: string) => void,
+  from?: string,
 ): Promise<Manifest> {
   await view.look();
   const primary = view.primary;
-  const replica = p.t.nodes.find((n) => n.name !== primary?.name && view.synced(n.name));
+  const replica = p.t.nodes.find(
+    (n) => (from === undefined || n.name === from) && syncedReplica(view, n.name),
+  );
   if (!primary || !replica)
     throw new RedisHaError('UNHEALTHY', 'no synced replica to take a backup from', {
       hint: 'a backup never forks the primary; see `redis-ha status`',
@@ -82,6 +86,12 @@ export async function takeBackup(
   };
   writeFileSync(path.join(to, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
   return m;
+}
+
+/** A node the view calls an in-sync replica of its primary. */
+export function syncedReplica(view: ClusterView, node: string): boolean {
+  const primary = view.primary;
+  return primary !== undefined && node !== primary.name && view.synced(node);
 }
 
 export function readManifest(from: string): Manifest {

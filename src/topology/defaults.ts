@@ -43,6 +43,7 @@ export const DEFAULTS = {
   },
   exporter: { enabled: true, listen: '127.0.0.1:auto', timeout: '1s' },
   dashboard: { enabled: true, listen: '127.0.0.1:auto', actions: false },
+  backup: { keep: 24 },
   auth: { mode: 'acl', appCommands: [] as string[] },
   tls: { enabled: false },
   cluster: { replicasPerShard: 1, nodeTimeout: '2s', hosts: ['127.0.0.1'] as string[] },
@@ -278,6 +279,21 @@ export const DEFAULT_DOCS: readonly DefaultDoc[] = [
     key: 'dashboard.actions',
     default: String(DEFAULTS.dashboard.actions),
     doc: 'Show switchover/failover buttons: each asks for confirmation and the token, wherever the dashboard listens. Read-only by default.',
+  },
+  {
+    key: 'backup.every',
+    default: '(off)',
+    doc: '`up` takes a backup (`redis-ha backup`, from an in-sync replica) this often, the first one `every` after the start; host bundles get a systemd timer that does the same on the host of an in-sync replica. At least `1s`.',
+  },
+  {
+    key: 'backup.keep',
+    default: String(DEFAULTS.backup.keep),
+    doc: 'Scheduled backups kept: older ones (directories with a redis-ha manifest only) are deleted after each new one.',
+  },
+  {
+    key: 'backup.dir',
+    default: 'STATE/backups',
+    doc: "Where scheduled backups go, one directory per backup, named by its time; relative to the topology file. Its newest manifest gives `/metrics`, the dashboard and `check_redis_backup` the last backup's age.",
   },
   {
     key: 'auth.mode',

@@ -279,6 +279,15 @@ function toModel(t: ParsedTopology, source: string, baseDir: string, warnings: s
       listen: parseListen(t.dashboard.listen),
       actions: t.dashboard.actions,
     },
+    backup: t.backup.every
+      ? {
+          everyMs: t.backup.every,
+          keep: t.backup.keep,
+          dir: t.backup.dir
+            ? path.resolve(baseDir, t.backup.dir)
+            : path.join(path.resolve(baseDir, t.stateDir), 'backups'),
+        }
+      : undefined,
     warnings,
   };
 }

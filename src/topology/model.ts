@@ -144,6 +144,10 @@ export interface Topology<P extends Port = Port> {
     readonly listen: { readonly host: string; readonly port: P };
     readonly actions: boolean;
   };
+  /** Scheduled backups; undefined unless `backup.every` is set (Sentinel topologies only). */
+  readonly backup?:
+    | { readonly everyMs: number; readonly keep: number; /** Absolute. */ readonly dir: string }
+    | undefined;
   /** Shards and cluster settings of a `cluster` topology. */
   readonly cluster?: ClusterSpec | undefined;
   /** Non-fatal findings (even sentinel count, low quorum, ...). */

@@ -230,6 +230,14 @@ export const topologySchema = z
     exporter,
     auth,
     tls,
+    backup: z
+      .object({
+        every: duration.refine((ms) => ms >= 1000, 'expected at least "1s"').optional(),
+        keep: z.number().int().min(1).default(DEFAULTS.backup.keep),
+        dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
     dashboard: z
       .object({
         enabled: z.boolean().default(DEFAULTS.dashboard.enabled),

@@ -62,7 +62,7 @@ const cases: [string, string, string[]][] = [
     'unknown key far from any',
     `${OK}colour: blue\n`,
     [
-      'bad.yaml:8: colour: unknown key; expected one of: hosts, masterName, stateDir, nodes, sentinels, quorum, persistence, memory, sentinel, replication, supervisor, redis, endpoint, exporter, auth, tls, dashboard',
+      'bad.yaml:8: colour: unknown key; expected one of: hosts, masterName, stateDir, nodes, sentinels, quorum, persistence, memory, sentinel, replication, supervisor, redis, endpoint, exporter, auth, tls, backup, dashboard',
     ],
   ],
   [

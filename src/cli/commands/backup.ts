@@ -1,23 +1,89 @@
 import path from 'node:path';
 import { withView } from '../../app/open.js';
-import { restoreBackup, takeBackup, verifyBackup } from '../../ops/backup.js';
+import { RedisHaError } from '../../errors/errors.js';
+import {
+  restoreBackup,
+  syncedReplica,
+  takeBackup,
+  verifyBackup,
+  type Manifest,
+} from '../../ops/backup.js';
+import { backupName } from '../../state/backups.js';
+import { takeRotatedBackup } from '../../ops/backup-schedule.js';
+import type { PreparedState } from '../../state/prepare.js';
+import { membersOn } from '../../topology/model.js';
+import type { ClusterView } from '../../view/view.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
 
-/** `backup [--to DIR]`: from a synced replica; default DIR: <state>/backups/<timestamp>. */
-export async function backupCommand(
-  o: TopologyOptions & { to?: string },
-  ctx: CommandContext,
-): Promise<CommandResult> {
+export interface BackupOptions extends TopologyOptions {
+  to?: string;
+  keep?: string;
+  ifLocalReplica?: boolean;
+  host?: string;
+}
+
+/**
+ * `backup [--to DIR]`: from a synced replica into DIR (default <backup dir>/<time>). With
+ * `--keep N` DIR is a directory of backups: this one goes into DIR/<time>, then the oldest beyond
+ * N are deleted. `--if-local-replica --host NAME` (host timers): only from that host's node, and
+ * only while it is an in-sync replica; otherwise nothing is done (exit 0).
+ */
+export async function backupCommand(o: BackupOptions, ctx: CommandContext): Promise<CommandResult> {
   const p = await startedTopology(o);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const to = path.resolve(o.to ?? path.join(p.dir.root, 'backups', stamp));
-  const m = await withView(p, (view) => takeBackup(p, view, to, ctx.progress));
+  const keep = o.keep === undefined ? undefined : positiveInt(o.keep, '--keep');
+  const root = p.t.backup?.dir ?? path.join(p.dir.root, 'backups');
+  if (keep === undefined && !o.ifLocalReplica) {
+    const to = path.resolve(o.to ?? path.join(root, backupName(new Date())));
+    const m = await withView(p, (view) => takeBackup(p, view, to, ctx.progress));
+    return described(to, m, []);
+  }
+  const into = path.resolve(o.to ?? root);
+  return withView(p, async (view) => {
+    const from = o.ifLocalReplica ? await localReplica(p, view, o.host) : undefined;
+    if (from === null)
+      return {
+        text: `nothing to do: no in-sync replica on ${o.host ?? '?'}`,
+        json: { skipped: true },
+      };
+    const r = await takeRotatedBackup(p, view, { root: into, keep, from }, ctx.progress);
+    return described(r.dir, r.manifest, r.deleted);
+  });
+}
+
+function described(dir: string, m: Manifest, deleted: string[]): CommandResult {
   const keys = Object.values(m.content).reduce((s, d) => s + d.keys, 0);
+  const old = deleted.length > 0 ? `; deleted ${deleted.length} older` : '';
   return {
-    text: `backup in ${to}: ${keys} keys, ${m.bytes} bytes, from ${m.replica} (offset ${m.offset})`,
-    json: { dir: to, ...m },
+    text: `backup in ${dir}: ${keys} keys, ${m.bytes} bytes, from ${m.replica} (offset ${m.offset})${old}`,
+    json: { dir, ...m, deleted },
   };
+}
+
+/** The node of `host` when it is an in-sync replica now; null otherwise. */
+async function localReplica(
+  p: PreparedState,
+  view: ClusterView,
+  host: string | undefined,
+): Promise<string | null> {
+  if (!host || !p.t.hosts.some((h) => h.name === host))
+    throw new RedisHaError(
+      'USAGE',
+      `--if-local-replica needs --host NAME, a host of the topology`,
+      {
+        hint: `hosts: ${p.t.hosts.map((h) => h.name).join(', ')}`,
+      },
+    );
+  await view.look();
+  const node = membersOn(p.t, host).find((m) => m.kind === 'node' && syncedReplica(view, m.name));
+  return node?.name ?? null;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RedisHaError('USAGE', `${flag} expects a whole number of at least 1, not "${v}"`);
+  return n;
 }
 
 /** `restore DIR` into a stopped topology; `restore DIR --verify` once it is up again. */

@@ -9,7 +9,7 @@ import { html } from 'htm/preact';
 import uPlot from 'uplot';
 import type { FailoverPhases, TimelineEntry } from '../timeline.js';
 import { sampleOf, type Sample } from '../sample.js';
-import type { NodeView, SentinelView, Snapshot } from '../view.js';
+import type { BackupView, NodeView, SentinelView, Snapshot } from '../view.js';
 
 type View = Snapshot & { actions: boolean; latestFailover?: FailoverPhases | undefined };
 
@@ -256,6 +256,7 @@ function App(): unknown {
           lose them.
         </div>`
       }
+      ${view.backup && html`<${BackupLine} b=${view.backup} />`}
     </header>
     <h2>Topology</h2>
     <div class="row">
@@ -301,6 +302,17 @@ function App(): unknown {
     </div>
     <h2>Timeline</h2>
     <${Timeline} entries=${entries} phases=${view.latestFailover} />`;
+}
+
+function BackupLine({ b }: { b: BackupView }) {
+  const every = `every ${b.everySeconds} s`;
+  return html`<div id="backup" class=${b.late ? 'bad' : 'muted'}>
+    ${
+      b.ageSeconds === undefined
+        ? `no backup yet (${every})`
+        : `last backup ${b.ageSeconds.toFixed(0)} s ago, ${fmtTime(b.lastAt ?? 0)} UTC (${every})`
+    }
+  </div>`;
 }
 
 const root = document.getElementById('app');

@@ -19,6 +19,7 @@ import {
   EXPORTER_UNIT,
   PROXY_UNIT,
   agentUnit,
+  backupUnits,
   daemonUnit,
   nodeUnit,
   sentinelUnit,
@@ -232,6 +233,12 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
         policy: 'replace',
       });
   }
+  const backups = runsAgent ? hostBackups(t, host) : undefined;
+  if (backups) {
+    // Only the timer is enabled and started by install.sh; it starts the oneshot service.
+    units.push(backups.timer);
+    files.push(unitFile(backups.service));
+  }
   if (exporter)
     units.push(
       daemonUnit(
@@ -263,14 +270,7 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
     content: renderSysctl(t, { vip: vip !== undefined && nodes.length > 0 }),
     policy: 'replace',
   });
-  for (const u of units)
-    files.push({
-      path: `${HOST_PATHS.units}/${u.name}`,
-      mode: 0o644,
-      content: u.content,
-      policy: 'replace',
-      restarts: [u.name],
-    });
+  for (const u of units) files.push(unitFile(u));
   return {
     host,
     nodes,
@@ -281,6 +281,18 @@ export function hostBundle(t: BoundTopology, host: HostSpec, ctx: BundleContext)
     startOrder: units.map((u) => u.name),
     secrets: [...keep].sort(),
   };
+}
+
+function unitFile(u: Unit): BundleFile {
+  const path = `${HOST_PATHS.units}/${u.name}`;
+  return { path, mode: 0o644, content: u.content, policy: 'replace', restarts: [u.name] };
+}
+
+/** The backup timer of a data host; the default dir (under the state dir) is the host's. */
+function hostBackups(t: BoundTopology, host: HostSpec): ReturnType<typeof backupUnits> | undefined {
+  if (!t.backup) return undefined;
+  const underState = t.backup.dir === `${t.stateDir}/backups`;
+  return backupUnits(host, t.backup, underState ? `${HOST_PATHS.state}/backups` : t.backup.dir);
 }
 
 function nagiosFiles(t: BoundTopology, ht: BoundTopology, ctx: BundleContext): BundleFile[] {
