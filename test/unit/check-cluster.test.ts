@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { analyzeCluster, type NodeSnapshot } from '../../src/cluster/analyze.js';
+import { analyzeCluster } from '../../src/cluster/analyze.js';
 import { parseClusterNodes } from '../../src/cluster/parse.js';
-import { snapshotFromReplies } from '../../src/cluster/replies.js';
 import {
   nodeClusterFindings,
   shardsFrom,
@@ -11,22 +9,16 @@ import {
 } from '../../src/monitor/cluster-findings.js';
 import { formatOutput, worst, type Finding } from '../../src/monitor/nagios.js';
 import type { ClusterFixture } from '../helpers/record-cluster-fixtures.js';
+import { fixtureSnapshots, readClusterFixture } from '../helpers/cluster-fixtures.js';
 
 /**
  * check_redis's cluster findings on replies recorded from a real 3x1 cluster, as the plugin sees
  * them: nodes named by address, shards read from the checked node's CLUSTER NODES.
  */
 function look(state: string, from: string, edit?: (f: ClusterFixture) => void) {
-  const url = new URL(`../../../test/fixtures/cluster/${state}.json`, import.meta.url);
-  const f = JSON.parse(readFileSync(url, 'utf8')) as ClusterFixture;
+  const f = readClusterFixture(state);
   edit?.(f);
-  const at = Date.parse(f.recordedAt);
-  const snaps = f.nodes.map((n): NodeSnapshot => {
-    const m = { name: `${n.host}:${n.port}`, host: n.host, port: n.port };
-    return n.replies
-      ? snapshotFromReplies(m, n.replies, at)
-      : { ...m, at, reachable: false, error: n.error };
-  });
+  const snaps = fixtureSnapshots(f, (n) => `${n.host}:${n.port}`);
   const seed = f.nodes.find((n) => n.name === from);
   const me =
     snaps.find((s) => s.name === `${seed?.host}:${seed?.port}`) ?? assert.fail(`no ${from}`);

@@ -1,22 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { analyzeCluster, type NodeSnapshot } from '../../src/cluster/analyze.js';
-import { snapshotFromReplies } from '../../src/cluster/replies.js';
+import { analyzeCluster } from '../../src/cluster/analyze.js';
 import { buildClusterMetrics } from '../../src/metrics/cluster-metrics.js';
-import type { ClusterFixture } from '../helpers/record-cluster-fixtures.js';
+import { fixtureSnapshots, readClusterFixture } from '../helpers/cluster-fixtures.js';
 
 /** /metrics of the cluster view on replies recorded from a real 3x1 cluster. */
 function scrape(state: string): string {
-  const url = new URL(`../../../test/fixtures/cluster/${state}.json`, import.meta.url);
-  const f = JSON.parse(readFileSync(url, 'utf8')) as ClusterFixture;
-  const at = Date.parse(f.recordedAt);
-  const snaps = f.nodes.map((n): NodeSnapshot =>
-    n.replies
-      ? snapshotFromReplies(n, n.replies, at)
-      : { name: n.name, host: n.host, port: n.port, at, reachable: false, error: n.error },
-  );
+  const f = readClusterFixture(state);
+  const snaps = fixtureSnapshots(f);
   return buildClusterMetrics(analyzeCluster(f.shards, snaps, { strictOffsets: false })).render();
 }
 

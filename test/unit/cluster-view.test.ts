@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { analyzeCluster, type ClusterView, type NodeSnapshot } from '../../src/cluster/analyze.js';
 import { slotDigest } from '../../src/cluster/agreement.js';
 import { clusterEvents } from '../../src/cluster/events.js';
@@ -12,20 +11,14 @@ import {
   splitSlots,
 } from '../../src/cluster/parse.js';
 import { planFormation } from '../../src/cluster/plan.js';
-import { snapshotFromReplies } from '../../src/cluster/snapshot.js';
 import type { ShardSpec } from '../../src/topology/model.js';
 import type { ClusterFixture } from '../helpers/record-cluster-fixtures.js';
+import { fixtureSnapshots, readClusterFixture } from '../helpers/cluster-fixtures.js';
 
 /** Replies recorded from a real 3x1 cluster (test/helpers/record-cluster-fixtures.ts). */
 function fixture(state: string): { f: ClusterFixture; layout: ShardSpec[]; snaps: NodeSnapshot[] } {
-  const url = new URL(`../../../test/fixtures/cluster/${state}.json`, import.meta.url);
-  const f = JSON.parse(readFileSync(url, 'utf8')) as ClusterFixture;
-  const at = Date.parse(f.recordedAt);
-  const snaps = f.nodes.map((n): NodeSnapshot =>
-    n.replies
-      ? snapshotFromReplies(n, n.replies, at)
-      : { name: n.name, host: n.host, port: n.port, at, reachable: false, error: n.error },
-  );
+  const f = readClusterFixture(state);
+  const snaps = fixtureSnapshots(f);
   return { f, layout: f.shards, snaps };
 }
 
