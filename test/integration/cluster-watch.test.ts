@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { ClusterView } from '../../src/cluster/analyze.js';
 import { freePort } from '../../src/state/ports.js';
+import { waitFor } from '../../src/util/wait.js';
 import { basicAuth, CLI, cli, processesUnder, secretLeaks } from '../helpers/cluster.js';
 import { writeClusterTopology } from '../helpers/cluster-topology.js';
 
@@ -78,8 +79,7 @@ async function standaloneExporter(dir: string, file: string, monitor: string): P
   );
   const closed = new Promise((resolve) => p.on('close', resolve));
   try {
-    const text = await until(
-      'the standalone exporter',
+    const text = await waitFor(
       async () => {
         const r = await fetch(`http://127.0.0.1:${listen}/metrics`, {
           headers: { authorization: basicAuth({ username: 'monitor', password: monitor }) },
@@ -87,23 +87,13 @@ async function standaloneExporter(dir: string, file: string, monitor: string): P
         }).catch(() => undefined);
         return r?.status === 200 ? r.text() : undefined;
       },
-      15_000,
+      { timeoutMs: 15_000, what: 'the standalone exporter' },
     );
     assert.equal(value(text, 'redis_ha_cluster_shard_has_synced_replica{shard="shard3"}'), 1);
   } finally {
     p.kill('SIGTERM');
     await Promise.race([closed, sleep(10_000, undefined, { ref: false })]);
     if (p.exitCode === null) p.kill('SIGKILL');
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}`);
-    await sleep(100);
   }
 }
 
@@ -181,13 +171,12 @@ test('cluster watch: check_redis OK per node and --cluster, WARNING naming the s
     process.kill(victim, 'SIGKILL');
     const hold = await holdPort(port(1, 1));
     try {
-      const warned = await until(
-        'check_redis --cluster WARNING for shard2',
+      const warned = await waitFor(
         async () => {
           const r = await check(port(1, 0), mon, '--cluster');
           return r.code === 1 ? r.out : undefined;
         },
-        10_000,
+        { timeoutMs: 10_000, what: 'check_redis --cluster WARNING for shard2' },
       );
       assert.match(
         warned,
@@ -199,13 +188,12 @@ test('cluster watch: check_redis OK per node and --cluster, WARNING naming the s
     } finally {
       hold.close();
     }
-    await until(
-      'the replica restarted and synced',
+    await waitFor(
       async () => {
         const r = await check(port(1, 0), mon);
         return r.code === 0 ? r : undefined;
       },
-      30_000,
+      { timeoutMs: 30_000, what: 'the replica restarted and synced' },
     );
 
     // A planned failover of shard1: its series keep their labels, the primary moves inside it.
@@ -215,8 +203,7 @@ test('cluster watch: check_redis OK per node and --cluster, WARNING naming the s
     } finally {
       admin.disconnect();
     }
-    const after = await until(
-      'shard1-2 the primary of shard1 in /metrics',
+    const after = await waitFor(
       async () => {
         const m = await metrics();
         const moved =
@@ -224,7 +211,7 @@ test('cluster watch: check_redis OK per node and --cluster, WARNING naming the s
           value(m, 'redis_ha_cluster_shard_has_synced_replica{shard="shard1"}') === 1;
         return moved ? m : undefined;
       },
-      20_000,
+      { timeoutMs: 20_000, what: 'shard1-2 the primary of shard1 in /metrics' },
     );
     assert.equal(value(after, 'redis_ha_node_is_primary{node="shard1-1",shard="shard1"}'), 0);
     for (const prefix of ['redis_up', 'redis_ha_node_is_primary', 'redis_ha_cluster_shard_'])

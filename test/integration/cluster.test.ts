@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterView } from '../../src/cluster/analyze.js';
+import { waitFor } from '../../src/util/wait.js';
 import { cli, processesUnder, secretLeaks, type CliResult } from '../helpers/cluster.js';
 import { writeClusterTopology } from '../helpers/cluster-topology.js';
 
@@ -47,16 +47,6 @@ async function dump(h: Harness): Promise<string> {
   for (const name of ['shard1-1', 'shard1-2', 'shard2-1', 'shard2-2', 'shard3-1', 'shard3-2'])
     parts.push(`--- ${name}\n${(await h.run(['logs', name, '-n', '20'])).stdout}`);
   return parts.join('\n');
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 async function scenario(h: Harness): Promise<void> {
@@ -101,11 +91,14 @@ async function scenario(h: Harness): Promise<void> {
     .flat()
     .map((port) => new Redis({ port, ...admin, maxRetriesPerRequest: 0 }));
   try {
-    const sizes = await waitFor("every replica to hold its primary's keys", async () => {
-      const n = await Promise.all(clients.map((c) => c.dbsize()));
-      const paired = [0, 2, 4].every((i) => n[i] === n[i + 1] && (n[i] ?? 0) > 0);
-      return paired ? n : undefined;
-    });
+    const sizes = await waitFor(
+      async () => {
+        const n = await Promise.all(clients.map((c) => c.dbsize()));
+        const paired = [0, 2, 4].every((i) => n[i] === n[i + 1] && (n[i] ?? 0) > 0);
+        return paired ? n : undefined;
+      },
+      { timeoutMs: 20_000, what: "every replica to hold its primary's keys" },
+    );
     assert.equal(
       (sizes[0] ?? 0) + (sizes[2] ?? 0) + (sizes[4] ?? 0),
       KEYS,
@@ -142,11 +135,14 @@ async function scenario(h: Harness): Promise<void> {
   // A replica killed: the shard's controller restarts it; it rejoins, resyncs, the shard is ok.
   const victim = after.json.processes.find((p) => p.name === 'shard2-2');
   process.kill(victim?.pid ?? 0, 'SIGKILL');
-  const healed = await waitFor('shard2-2 restarted and synced', async () => {
-    const s = await h.status();
-    const pid = s.json.processes.find((p) => p.name === 'shard2-2')?.pid;
-    return s.code === 0 && pid !== undefined && pid !== victim?.pid ? s : undefined;
-  });
+  const healed = await waitFor(
+    async () => {
+      const s = await h.status();
+      const pid = s.json.processes.find((p) => p.name === 'shard2-2')?.pid;
+      return s.code === 0 && pid !== undefined && pid !== victim?.pid ? s : undefined;
+    },
+    { timeoutMs: 20_000, what: 'shard2-2 restarted and synced' },
+  );
   assert.equal(healed.json.shards[1]?.state, 'ok');
   assert.equal(healed.json.shards[1]?.members[1]?.synced, true);
 }
