@@ -7,7 +7,7 @@ import { waitFor } from '../util/wait.js';
 import type { ClusterView } from '../view/view.js';
 import type { DrillOptions } from './drill.js';
 import { failedOverFrom, LAB_FAULTS, pidOf, type Fault } from './faults.js';
-import { injectLabFault, VipSampler } from './lab-faults.js';
+import { injectLabFault, VipSampler, type VipSamples } from './lab-faults.js';
 import { SingleCopyClock } from './single-copy.js';
 import { traceOf, type TimedEvent } from './trace.js';
 import { lostBy, maxGap, nonPrimaryAcks, type DrillRun } from './verdict.js';
@@ -55,7 +55,7 @@ export async function runOnce(ctx: RunContext, run: number): Promise<DrillRun> {
   let healthyAfterMs = NaN;
   let stoppedAt = NaN;
   let singleCopyMs: number | null = null;
-  let vip: Awaited<ReturnType<VipSampler['stop']>> | undefined;
+  let vip: VipSamples | undefined;
   // A failed injection (a switchover refused) must not leave the writer and samplers running.
   try {
     isolated = await inject(ctx, from);

@@ -209,16 +209,20 @@ async function promotedAndFollowed(
 }
 
 /**
- * Idempotent steps right after a promotion, retried on fresh connections: the nodes close
- * connections then (Sentinel's CLIENT KILL, a demotion), seen as "Connection is closed".
+ * Idempotent steps, retried on fresh connections: the nodes close connections right after a
+ * promotion (Sentinel's CLIENT KILL, a demotion), seen as "Connection is closed".
  */
-async function again<T>(fn: () => Promise<T>, tries = 5): Promise<T> {
+async function again<T>(
+  fn: () => Promise<T>,
+  tries = 5,
+  delayMs = (i: number): number => 20 * i,
+): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (e) {
       if (i >= tries) throw e;
-      await sleep(20 * i);
+      await sleep(delayMs(i));
     }
   }
 }
@@ -389,12 +393,6 @@ const ABORTS = new Set([
 
 /** Never leave writes paused: retry on fresh connections (Sentinel may kill ours). */
 async function unpause(view: ClusterView, n: NodeSpec<number>): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    try {
-      await view.links.once(n, (c) => c.call('CLIENT', 'UNPAUSE'), 1000);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const call = (): Promise<unknown> => view.links.once(n, (c) => c.call('CLIENT', 'UNPAUSE'), 1000);
+  await again(call, 20, () => 50).catch(() => undefined);
 }

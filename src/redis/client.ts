@@ -83,15 +83,23 @@ export function createClient(a: Address, o: ConnectOptions = {}): Redis {
 /** Runs fn on a fresh, non-reconnecting connection and always closes it. */
 export async function withClient<T>(
   a: Address,
-  o: ConnectOptions,
+  o: ConnectOptions & {
+    /** For actions: on failure reset the connection (see `abort`), so it never runs later. */
+    abortOnError?: boolean;
+  },
   fn: (c: Redis) => Promise<T>,
 ): Promise<T> {
   const c = createClient(a, o);
+  let failed = false;
   try {
     await c.connect();
     return await fn(c);
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
-    c.disconnect();
+    if (failed && o.abortOnError) abort(c);
+    else c.disconnect();
   }
 }
 

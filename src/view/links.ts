@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { abort, createClient } from '../redis/client.js';
+import { abort, createClient, withClient, type Auth } from '../redis/client.js';
 import { credentials, sentinelCredentials } from '../state/credentials.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';
@@ -54,7 +54,7 @@ export class Links {
     if (this.#closed) throw new Error('connections closed');
     let c = this.#clients.get(m.name);
     if (!c) {
-      const auth = m.kind === 'node' ? () => this.nodeAuth() : () => this.sentinelAuth();
+      const auth = (): Auth => this.#auth(m);
       c = createClient(m, {
         ...auth(),
         refresh: auth,
@@ -76,17 +76,10 @@ export class Links {
    * Runs fn on a fresh connection of its own, always closed. For actions (a failover request, a
    * pause): the shared connection can be reset under them when a look times out.
    */
-  async once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
-    const c = this.#fresh(m, timeoutMs);
-    try {
-      await c.connect();
-      const r = await fn(c);
-      c.disconnect();
-      return r;
-    } catch (e) {
-      abort(c); // an action given up must not run later
-      throw e;
-    }
+  once<T>(m: Member<number>, fn: (c: Redis) => Promise<T>, timeoutMs = 2000): Promise<T> {
+    // An action given up must not run later.
+    const o = { ...this.#auth(m), timeoutMs, name: 'redis-ha', abortOnError: true };
+    return withClient(m, o, fn);
   }
 
   /**
@@ -131,8 +124,11 @@ export class Links {
   }
 
   #fresh(m: Member<number>, timeoutMs: number): Redis {
-    const auth = m.kind === 'node' ? this.nodeAuth() : this.sentinelAuth();
-    return createClient(m, { ...auth, timeoutMs, name: 'redis-ha' });
+    return createClient(m, { ...this.#auth(m), timeoutMs, name: 'redis-ha' });
+  }
+
+  #auth(m: Member<number>): Auth {
+    return m.kind === 'node' ? this.nodeAuth() : this.sentinelAuth();
   }
 
   /** Opens every connection now (the first look must not wait for them one by one). */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import { withClient } from '../redis/client.js';
 import { confirmStreaming } from '../redis/streaming.js';
@@ -295,7 +294,10 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
           });
         });
       const all = Promise.all(polls);
-      await (full ? all : Promise.race([all, sleep(50)]));
+      let bound: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (bound = setTimeout(resolve, 50)));
+      await (full ? all : Promise.race([all, late]));
+      clearTimeout(bound); // not one timer left per round
       if (full) await Promise.all(roles);
     } finally {
       this.#busy = false;
