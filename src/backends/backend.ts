@@ -1,5 +1,6 @@
 import type { HaEvent } from '../events/events.js';
 import type { Member, NodeSpec } from '../topology/model.js';
+import type { SavedReplication } from './rdb-header.js';
 
 export interface BackendEvents extends Record<string, unknown> {
   event: HaEvent;
@@ -31,6 +32,8 @@ export interface Backend {
    * which waits for it, starts now. The stopped child's pid, or undefined if there was none.
    */
   stopDiskSnapshot?(name: string): number | undefined;
+  /** The replication history a node it runs would restart from (its RDB file's), if any. */
+  savedReplication?(name: string): SavedReplication | undefined;
   on<K extends keyof BackendEvents & string>(
     name: K,
     fn: (payload: BackendEvents[K]) => void,

@@ -5,7 +5,8 @@ import type { SecretsSource } from '../state/live-secrets.js';
 import type { StateDir } from '../state/state-dir.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
-import { setDataAside } from './data-files.js';
+import { savedReplication, setDataAside } from './data-files.js';
+import type { SavedReplication } from './rdb-header.js';
 import { Child, type ChildExit, type ChildLike, type ChildSpec } from './child.js';
 import { stopDiskSnapshot } from './snapshot-child.js';
 import type { RedisBinaries } from './redis-bin.js';
@@ -49,6 +50,11 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
   stopDiskSnapshot(name: string): number | undefined {
     const c = this.#children.get(name);
     return c?.spec.kind === 'node' && c.running ? stopDiskSnapshot(c.pid) : undefined;
+  }
+
+  savedReplication(name: string): SavedReplication | undefined {
+    if (!this.#o.t.nodes.some((n) => n.name === name)) return undefined;
+    return savedReplication(this.#o.dir.memberDir('node', name));
   }
 
   children(): ChildLike[] {

@@ -1,5 +1,6 @@
 import type { Member, NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
+import type { SavedReplication } from './rdb-header.js';
 
 /**
  * The part of a backend that runs some members (one shard of a Redis Cluster): a controller for
@@ -28,6 +29,10 @@ export class ScopedBackend implements Backend {
 
   stopDiskSnapshot(name: string): number | undefined {
     return this.#names.has(name) ? this.#base.stopDiskSnapshot?.(name) : undefined;
+  }
+
+  savedReplication(name: string): SavedReplication | undefined {
+    return this.#names.has(name) ? this.#base.savedReplication?.(name) : undefined;
   }
 
   on<K extends keyof BackendEvents & string>(

@@ -7,7 +7,8 @@ import { makeEvent, TypedEmitter } from '../events/events.js';
 import { createClient, type Auth } from '../redis/client.js';
 import type { Member, NodeSpec } from '../topology/model.js';
 import type { Backend, BackendEvents } from './backend.js';
-import { setDataAside } from './data-files.js';
+import { savedReplication, setDataAside } from './data-files.js';
+import type { SavedReplication } from './rdb-header.js';
 import { pidFromConfig, stopDiskSnapshot } from './snapshot-child.js';
 
 export interface SystemdOptions {
@@ -91,6 +92,11 @@ export class SystemdUnits extends TypedEmitter<BackendEvents> implements Backend
 
   alive(name: string): boolean | undefined {
     return name === this.#o.node.name ? !this.#dead : undefined;
+  }
+
+  savedReplication(name: string): SavedReplication | undefined {
+    if (name !== this.#o.node.name) return undefined;
+    return savedReplication(path.dirname(this.#o.configFile));
   }
 
   stopDiskSnapshot(name: string): number | undefined {

@@ -1,3 +1,5 @@
+import type { SavedReplication } from '../backends/rdb-header.js';
+import type { InfoMap } from '../redis/info.js';
 import type { BoundTopology, PersistenceMode } from '../topology/model.js';
 import type { NodeObs } from '../view/observation.js';
 
@@ -54,6 +56,26 @@ export function decideRejoin(input: {
       `${input.oldPrimary} is kept stopped so its files are not overwritten by a resync; ` +
       `inspect both, then restart it with \`redis-ha down\` + \`redis-ha up\``,
   };
+}
+
+/**
+ * Whether a node restarted from `saved` (its RDB's history) gets only the writes since from a
+ * primary whose INFO replication is `info`: the checks of replication.c's
+ * masterTryPartialResynchronization, made before the restart so that files which cannot resync
+ * partially are set aside instead of being loaded for nothing. Pure.
+ */
+export function resyncsPartially(saved: SavedReplication | undefined, info: InfoMap): boolean {
+  if (!saved) return false;
+  const want = saved.offset + 1; // PSYNC asks for the byte after the last one it has
+  const second = Number(info['second_repl_offset']);
+  const sameHistory =
+    saved.replid === info['master_replid'] ||
+    (saved.replid === info['master_replid2'] && want <= second);
+  const first = Number(info['repl_backlog_first_byte_offset']);
+  const histlen = Number(info['repl_backlog_histlen']);
+  const inBacklog =
+    info['repl_backlog_active'] === '1' && want >= first && want <= first + histlen;
+  return sameHistory && inBacklog;
 }
 
 /** Exponential restart backoff, reset once a child has stayed up for `stableMs`. Pure. */

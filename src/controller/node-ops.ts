@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { withClient, type Auth } from '../redis/client.js';
+import { parseInfo, type InfoMap } from '../redis/info.js';
 import type { NodeSpec } from '../topology/model.js';
 import type { Links } from '../view/links.js';
 
@@ -12,6 +13,8 @@ export interface NodeOps {
   setWriteQuorum(node: NodeSpec<number>, replicas: number): Promise<void>;
   demoteWhenBack(o: Omit<DemoteOptions, 'auth'>): Promise<DemoteResult>;
   connectReplicaNow(node: NodeSpec<number>, primary: NodeSpec<number>): Promise<boolean>;
+  /** INFO replication, on a connection of its own. */
+  replication(node: NodeSpec<number>): Promise<InfoMap>;
   /** A process restarted: drop the cached connection to it. */
   reset(name: string): void;
 }
@@ -38,6 +41,10 @@ export function redisNodeOps(links: Links): NodeOps {
     },
     demoteWhenBack: (o) => demoteWhenBack({ ...o, auth: links.nodeAuth() }),
     connectReplicaNow: (node, primary) => connectReplicaNow(node, primary, links.nodeAuth()),
+    replication: (node) =>
+      withClient(node, { ...links.nodeAuth(), timeoutMs: 500 }, async (c) =>
+        parseInfo(String(await c.call('INFO', 'replication'))),
+      ),
     reset: (name) => links.reset(name),
   };
 }
@@ -117,7 +124,9 @@ async function dropApplicationClients(c: Redis): Promise<void> {
  * replication cron, up to a second after it is ready: a second of blackout when the new primary
  * needs that replica for min-replicas-to-write. When it still waits (ROLE state "connect"), make
  * it connect now: REPLICAOF NO ONE then REPLICAOF, inside MULTI so no client can see it as a
- * master in between. Bounded; the cron connects anyway if this gives up.
+ * master in between. Not when it restarted with a history of its own (a master_repl_offset from
+ * its RDB): NO ONE would replace that history with a new one and turn the partial resync the
+ * cron asks for into a full one. Bounded; the cron connects anyway if this gives up.
  */
 export async function connectReplicaNow(
   node: NodeSpec<number>,
@@ -132,6 +141,8 @@ export async function connectReplicaNow(
         const role = (await c.call('ROLE')) as unknown[];
         if (role[0] !== 'slave') return true; // not ours to touch
         if (role[3] !== 'connect') return true; // already on its way
+        const info = parseInfo(String(await c.call('INFO', 'replication')));
+        if (Number(info['master_repl_offset']) > 0) return true; // the cron's PSYNC keeps it
         await c
           .multi()
           .call('REPLICAOF', 'NO', 'ONE')

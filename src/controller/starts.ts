@@ -3,6 +3,7 @@ import type { Backend } from '../backends/backend.js';
 import type { HaEventKind, Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
 import type { ViewLike } from './controller.js';
+import { resyncsPartially } from './decisions.js';
 import type { NodeOps } from './node-ops.js';
 import type { Restarts } from './restarts.js';
 
@@ -65,8 +66,10 @@ export class Starts {
    * The old primary back as the new one's replica, once the authority announces the new one:
    * a client asking the sentinels meanwhile is still sent to the old address, and would find a
    * replica loading the whole dataset there (ioredis waits for the load in its ready check).
-   * Bounded by the failover timeout. The promoted node had synced: the old files are
-   * superseded, and a fresh start loads faster.
+   * Bounded by the failover timeout. Its files are kept when the new primary can resync them
+   * partially (the writes since its last RDB still in its backlog): no fork on the new primary,
+   * a transfer of those writes only. Otherwise they are superseded (the promoted node had
+   * synced) and a fresh start loads the whole stream faster than the old files then the stream.
    */
   async rejoin(node: NodeSpec<number>, to: NodeSpec<number>): Promise<void> {
     const deadline = Date.now() + this.#o.topology.sentinel.failoverTimeoutMs;
@@ -74,6 +77,12 @@ export class Starts {
       await sleep(20);
       if (!this.#o.running() || this.#o.primary() !== to.name) return;
     }
-    await this.start(node, to, `rejoining as a replica (the seed's manual "fallback")`, true);
+    const info = await this.#o.nodes.replication(to).catch(() => ({}));
+    const saved = this.#o.backend.savedReplication?.(node.name);
+    const partial = resyncsPartially(saved, info);
+    const why = partial
+      ? `rejoining as a replica (the seed's manual "fallback"); its RDB (offset ${saved?.offset}) resyncs partially from ${to.name}'s backlog`
+      : `rejoining as a replica (the seed's manual "fallback")`;
+    await this.start(node, to, why, !partial);
   }
 }

@@ -208,6 +208,9 @@ export class FakeNodeOps implements NodeOps {
     this.connected.push(`${node.name}->${primary.name}`);
     return Promise.resolve(true);
   }
+  replication(): Promise<Record<string, string>> {
+    return Promise.resolve({});
+  }
   reset(): void {}
 }
 
