@@ -140,10 +140,14 @@ export async function pollRole(
     // Sentinel's CLIENT KILL on the node it promotes cuts our connection at the very moment
     // that matters: ask on a one-shot connection while the persistent one reconnects (or, with
     // a fork child holding its socket, never hears of the kill: see Links.unanswered).
+    const once = (): Promise<unknown> =>
+      withClient(n, { ...links.nodeAuth(), timeoutMs: 300 }, (x) => x.call('ROLE'));
+    // A one-shot connection closed under us (that kill, as it lands) is asked again at once:
+    // not an "unknown" that drops the node's confirmation for a round.
     const r = (
       c.status === 'ready' && !fresh
         ? await c.call('ROLE')
-        : await withClient(n, { ...links.nodeAuth(), timeoutMs: 300 }, (x) => x.call('ROLE'))
+        : await once().catch((e: unknown) => (isClosed(e) ? once() : Promise.reject(e)))
     ) as unknown[];
     const link: ReplicaLink =
       r[0] === 'slave'
@@ -157,4 +161,8 @@ export async function pollRole(
     links.unanswered(n.name, e);
     return { input: { type: 'role', node: n, role: 'unknown' } };
   }
+}
+
+function isClosed(e: unknown): boolean {
+  return /Connection is closed|ECONNRESET|EPIPE/.test(String(e));
 }
