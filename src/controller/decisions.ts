@@ -73,8 +73,7 @@ export function resyncsPartially(saved: SavedReplication | undefined, info: Info
     (saved.replid === info['master_replid2'] && want <= second);
   const first = Number(info['repl_backlog_first_byte_offset']);
   const histlen = Number(info['repl_backlog_histlen']);
-  const inBacklog =
-    info['repl_backlog_active'] === '1' && want >= first && want <= first + histlen;
+  const inBacklog = info['repl_backlog_active'] === '1' && want >= first && want <= first + histlen;
   return sameHistory && inBacklog;
 }
 

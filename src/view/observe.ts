@@ -147,7 +147,10 @@ export async function pollRole(
     const r = (
       c.status === 'ready' && !fresh
         ? await c.call('ROLE')
-        : await once().catch((e: unknown) => (isClosed(e) ? once() : Promise.reject(e)))
+        : await once().catch((e: unknown) => {
+            if (isClosed(e)) return once();
+            throw e;
+          })
     ) as unknown[];
     const link: ReplicaLink =
       r[0] === 'slave'
