@@ -19,6 +19,23 @@ export interface BenchCluster {
   down(keep?: boolean): Promise<void>;
 }
 
+/** Clusters a bench brought up and has not brought down: stopped if the bench is interrupted. */
+const running = new Set<string>();
+let trapped = false;
+
+function downOnSignal(): void {
+  if (trapped) return;
+  trapped = true;
+  const stop = (signal: NodeJS.Signals): void => {
+    console.error(`${signal}: stopping ${running.size} bench cluster(s)`);
+    void Promise.allSettled([...running].map((dir) => cli(['down'], dir))).then(() =>
+      process.exit(130),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 /** The seed topology (default timings) on free ports in a temp dir, plus `extra` YAML. */
 export async function seedCluster(extra = ''): Promise<BenchCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-bench-'));
@@ -43,11 +60,14 @@ export async function seedCluster(extra = ''): Promise<BenchCluster> {
     sentinelPassword: () => secrets().sentinelPassword,
     pidOf: (m) => Number(readFileSync(path.join(dir, '.redis-ha/run', `${m}.pid`), 'utf8')),
     up: async () => {
+      downOnSignal();
+      running.add(dir);
       const r = await cli(['up', '--detach'], dir);
       if (r.code !== 0) throw new Error(`up failed: ${r.stderr}`);
     },
     down: async (keep = false) => {
       await cli(['down'], dir);
+      running.delete(dir);
       if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
