@@ -1,14 +1,8 @@
 import { RedisHaError } from '../errors/errors.js';
 import { LiteClient } from '../redis/lite-client.js';
 import { parseCheckArgs } from './check-args.js';
-import {
-  askSentinels,
-  auth,
-  parseInfoText,
-  sentinelMajority,
-  type CheckRedisOptions,
-  type CheckResult,
-} from './check-redis.js';
+import { askSentinels, auth, sentinelMajority } from './check-peers.js';
+import { parseInfoText, type CheckRedisOptions, type CheckResult } from './check-redis.js';
 import { CRITICAL, evaluate, OK, stopwatch, WARNING, type Finding } from './nagios.js';
 
 export const CHECK_ENDPOINT_USAGE = `Usage: redis-ha check endpoint -H HOST -p PORT -P PASSWORD --sentinels HOST:PORT,... [options]

@@ -1,12 +1,11 @@
-import { tally } from '../topology/majority.js';
 import { withCluster } from './check-cluster.js';
-import { LiteClient, ReplyError, type LiteOptions, type Reply } from '../redis/lite-client.js';
+import { askSentinels, auth, connectAuthed, sentinelVerdict } from './check-peers.js';
+import { LiteClient, ReplyError, type LiteOptions } from '../redis/lite-client.js';
 import {
   CRITICAL,
   evaluate,
   OK,
   stopwatch,
-  WARNING,
   type Finding,
   type Perf,
   type State,
@@ -228,72 +227,6 @@ function scaleText(text: string): string {
   return text.replace(/-?\d+(\.\d+)?/g, (x) => String(Number(x) / 1000));
 }
 
-/** What the sentinels' answers add up to, by the one majority rule (majority.ts). */
-export function sentinelMajority(answers: readonly (Reply | undefined)[]): {
-  named: string;
-  count: number;
-  needed: number;
-  answered: number;
-} {
-  const r = tally(
-    answers.map((a) => {
-      const vote = Array.isArray(a) ? `${String(a[0])}:${String(a[1])}` : undefined;
-      return { usable: vote !== undefined, vote };
-    }),
-    (v) => v,
-  );
-  return { named: r.top ?? '', count: r.votes, needed: r.needed, answered: r.usable };
-}
-
-/** Every --sentinels answer (undefined for one that fails). */
-export function askSentinels(
-  o: Pick<CheckRedisOptions, 'conn' | 'sentinels' | 'sentinelPassword' | 'masterName'>,
-): Promise<(Reply | undefined)[]> {
-  return Promise.all(
-    o.sentinels.map((s) =>
-      sentinelAnswer({ ...o.conn, host: s.host, port: s.port }, o).catch(() => undefined),
-    ),
-  );
-}
-
-export function sentinelVerdict(
-  answers: (Reply | undefined)[],
-  me: { host: string; port: number },
-  role: 'primary' | 'replica',
-): Finding {
-  const { named, count, needed, answered } = sentinelMajority(answers);
-  if (answered < needed)
-    return {
-      state: WARNING,
-      text: `only ${answered}/${answers.length} sentinels answered (unreachable, in TILT, or wrong --sentinel-password)`,
-    };
-  if (count < needed)
-    return {
-      state: WARNING,
-      text: `no sentinel majority on the primary (${count}/${answers.length}, ${needed} needed)`,
-    };
-  const isMe = named === `${me.host}:${me.port}`;
-  if (role === 'primary' && !isMe)
-    return {
-      state: CRITICAL,
-      text: `split brain: says primary but ${count}/${answers.length} sentinels name ${named}`,
-    };
-  if (role === 'replica' && isMe)
-    return {
-      state: CRITICAL,
-      text: `${count}/${answers.length} sentinels name this node primary but it is a replica`,
-    };
-  return { state: OK, text: `${count}/${answers.length} sentinels agree (${named} is primary)` };
-}
-
-export async function auth(
-  c: LiteClient,
-  user: string | undefined,
-  password: string | undefined,
-): Promise<void> {
-  if (password) await c.must(...(user ? ['AUTH', user, password] : ['AUTH', password]));
-}
-
 /** Runs the check; throws only on usage errors (connection problems are CRITICAL findings). */
 export async function checkRedis(o: CheckRedisOptions): Promise<CheckResult> {
   const elapsed = stopwatch();
@@ -354,45 +287,10 @@ function fail(text: string): CheckResult {
   return { findings: [{ state: CRITICAL, text }], perf: [], okText: '' };
 }
 
-/** A connection authenticated as the check's user (closed on failure). */
-export async function connectAuthed(
-  conn: LiteOptions,
-  o: Pick<CheckRedisOptions, 'user' | 'password'>,
-): Promise<LiteClient> {
-  const c = await LiteClient.connect(conn);
-  try {
-    await auth(c, o.user, o.password);
-    return c;
-  } catch (e) {
-    c.close();
-    throw e;
-  }
-}
-
 async function peerInfo(conn: LiteOptions, o: CheckRedisOptions): Promise<Record<string, string>> {
   const c = await connectAuthed(conn, o);
   try {
     return parseInfoText(String(await c.must('INFO', 'replication')));
-  } finally {
-    c.close();
-  }
-}
-
-export async function sentinelAnswer(
-  conn: LiteOptions,
-  o: Pick<CheckRedisOptions, 'sentinelPassword' | 'masterName'>,
-): Promise<Reply> {
-  const c = await LiteClient.connect(conn);
-  try {
-    await auth(c, undefined, o.sentinelPassword);
-    // One round trip: the answer and whether this sentinel is in TILT (its word does not count).
-    const [addr, info] = await Promise.all([
-      c.must('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', o.masterName),
-      c.must('INFO', 'sentinel'),
-    ]);
-    if (typeof info === 'string' && /\bsentinel_tilt:1\b/.test(info))
-      throw new Error('in TILT mode');
-    return addr;
   } finally {
     c.close();
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sentinelMajority } from '../../src/monitor/check-redis.js';
+import { sentinelMajority } from '../../src/monitor/check-peers.js';
 import { scrapedMajority, type ScrapeData } from '../../src/metrics/ha-metrics.js';
 import { buildSnapshot } from '../../src/dashboard/view.js';
 import { majorityPrimary } from '../../src/view/health.js';

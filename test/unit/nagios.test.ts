@@ -13,7 +13,8 @@ import {
   WARNING,
 } from '../../src/monitor/nagios.js';
 import { parseCheckArgs } from '../../src/monitor/check-args.js';
-import { analyzeNode, sentinelVerdict } from '../../src/monitor/check-redis.js';
+import { sentinelVerdict } from '../../src/monitor/check-peers.js';
+import { analyzeNode } from '../../src/monitor/check-redis.js';
 import { analyzeSentinel, parseSentinelArgs } from '../../src/monitor/check-sentinel.js';
 
 test('every Nagios range form', () => {
