@@ -29,9 +29,11 @@ import { seedCluster, type BenchCluster } from './lib.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '0,1,4').split(',').map(Number);
 const GB = 2 ** 30;
-type Case = { fault: Fault; forMs?: number; label: string };
+/** `afterSave`: the primary's save point has just run (its RDB is recent) when it is killed. */
+type Case = { fault: Fault; forMs?: number; afterSave?: boolean; label: string };
 const CASES: Case[] = [
   { fault: 'kill', label: 'kill -9' },
+  { fault: 'kill', afterSave: true, label: 'kill -9 after a save point' },
   { fault: 'freeze', label: 'freeze until another is primary' },
   { fault: 'freeze', forMs: 12_000, label: 'freeze 12 s' },
   { fault: 'switchover', label: 'switchover' },
@@ -71,6 +73,26 @@ async function startHaproxy(c: BenchCluster, port: number): Promise<ChildProcess
   return p;
 }
 
+/** BGSAVE on the primary (after one under way), waited for: its RDB is as recent as can be. */
+async function saveOnPrimary(c: BenchCluster): Promise<void> {
+  for (const port of c.ports) {
+    const r = new Redis({ host: '127.0.0.1', port, password: c.password(), lazyConnect: true });
+    try {
+      await r.connect();
+      if (((await r.call('ROLE')) as unknown[])[0] !== 'master') continue;
+      const before = await r.lastsave();
+      // LASTSAVE counts seconds: a save in this second would look like no new one.
+      if (before >= Math.floor(Date.now() / 1000)) await sleep(1100);
+      await r.call('BGSAVE', 'SCHEDULE');
+      const deadline = Date.now() + 600_000;
+      while ((await r.lastsave()) === before && Date.now() < deadline) await sleep(200);
+      return;
+    } finally {
+      r.disconnect();
+    }
+  }
+}
+
 interface Row {
   gb: number;
   fault: string;
@@ -101,6 +123,7 @@ async function size(gb: number, rows: Row[]): Promise<void> {
       const byClient = new Map<ClientName, DrillRun[]>(CLIENTS.map((x) => [x, []]));
       for (let run = 1; run <= RUNS; run++)
         for (const client of CLIENTS) {
+          if (k.afterSave) await saveOnPrimary(c);
           const report: DrillReport = await withView(
             p,
             (view) =>
