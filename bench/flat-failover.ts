@@ -23,6 +23,7 @@ import { freePort } from '../src/state/ports.js';
 import { openState } from '../src/state/prepare.js';
 import { terminate } from '../src/util/pids.js';
 import { loadTopology } from '../src/topology/load.js';
+import { bgsave } from '../src/ops/backup.js';
 import { haproxyConfig } from './haproxy.js';
 import { seedCluster, type BenchCluster } from './lib.js';
 
@@ -80,12 +81,7 @@ async function saveOnPrimary(c: BenchCluster): Promise<void> {
     try {
       await r.connect();
       if (((await r.call('ROLE')) as unknown[])[0] !== 'master') continue;
-      const before = await r.lastsave();
-      // LASTSAVE counts seconds: a save in this second would look like no new one.
-      if (before >= Math.floor(Date.now() / 1000)) await sleep(1100);
-      await r.call('BGSAVE', 'SCHEDULE');
-      const deadline = Date.now() + 600_000;
-      while ((await r.lastsave()) === before && Date.now() < deadline) await sleep(200);
+      await bgsave(r, `primary :${port}`);
       return;
     } finally {
       r.disconnect();

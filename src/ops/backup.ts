@@ -154,7 +154,7 @@ function placeRdb(rdb: string, dir: string, aof: boolean): void {
  * go unseen. A save already under way (the save schedule) started before our position was
  * read: wait it out and start ours. Returns the position read just before ours started.
  */
-async function bgsave(c: Redis, name: string): Promise<{ replid: string; offset: number }> {
+export async function bgsave(c: Redis, name: string): Promise<{ replid: string; offset: number }> {
   const persistence = async (): Promise<Record<string, string>> =>
     parseInfo(String(await c.info('persistence')));
   const idle = (what: string): Promise<Record<string, string>> =>
