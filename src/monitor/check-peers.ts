@@ -90,9 +90,8 @@ export async function sentinelAnswer(
   conn: LiteOptions,
   o: Pick<CheckRedisOptions, 'sentinelPassword' | 'masterName'>,
 ): Promise<Reply> {
-  const c = await LiteClient.connect(conn);
+  const c = await connectAuthed(conn, { user: undefined, password: o.sentinelPassword });
   try {
-    await auth(c, undefined, o.sentinelPassword);
     // One round trip: the answer and whether this sentinel is in TILT (its word does not count).
     const [addr, info] = await Promise.all([
       c.must('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', o.masterName),

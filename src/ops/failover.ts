@@ -1,6 +1,6 @@
 import { RedisHaError } from '../errors/errors.js';
 import { redisErrorText } from '../redis/client.js';
-import { pairsToRecord } from '../redis/info.js';
+import { pairsList } from '../redis/info.js';
 import { formatDuration } from '../util/units.js';
 import { waitFor } from '../util/wait.js';
 import { analyzeHealth } from '../view/health.js';
@@ -51,9 +51,9 @@ export async function runFailover(
       async () => {
         for (const s of t.sentinels) {
           try {
-            const replicas = (
-              (await pool.get(s).call('SENTINEL', 'REPLICAS', t.masterName)) as unknown[]
-            ).map(pairsToRecord);
+            const replicas = pairsList(
+              await pool.get(s).call('SENTINEL', 'REPLICAS', t.masterName),
+            );
             if (replicas.some(isEligible)) return s;
           } catch {
             /* try the next sentinel */

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { findRedis } from '../backends/redis-bin.js';
 import { RedisHaError } from '../errors/errors.js';
 import { appendEvent, makeEvent } from '../events/events.js';
-import { pairsToRecord, parseInfo, parseVersion } from '../redis/info.js';
+import { pairsList, parseInfo, parseVersion } from '../redis/info.js';
 import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
 import type { BoundTopology, Member, SentinelSpec } from '../topology/model.js';
@@ -187,10 +187,7 @@ async function countedBy(
     if (o.name === s.name) continue;
     const peers = await c.view.links
       .once(o, (r) => r.call('SENTINEL', 'SENTINELS', t.masterName))
-      .then(
-        (l) => (l as unknown[]).map(pairsToRecord),
-        () => [],
-      );
+      .then(pairsList, () => []);
     const me = peers.find((x) => x.ip === s.host && Number(x.port) === s.port);
     const heardMs = Number(me?.['last-hello-message'] ?? Infinity);
     if (!me || DOWN_FLAGS.test(me.flags ?? '') || heardMs > Date.now() - since)
@@ -254,10 +251,7 @@ async function promotable(c: Ctx, name: string): Promise<void> {
       for (const s of t.sentinels) {
         const reps = await c.view.links
           .once(s, (r) => r.call('SENTINEL', 'REPLICAS', t.masterName))
-          .then(
-            (l) => (l as unknown[]).map(pairsToRecord),
-            () => [],
-          );
+          .then(pairsList, () => []);
         const me = reps.find((r) => r.ip === n.host && Number(r.port) === n.port);
         if (!me || !isEligible(me))
           return { pending: `${s.name} does not see ${name} as promotable` };

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
 import { redisErrorText } from '../redis/client.js';
-import { num, pairsToRecord, parseInfo } from '../redis/info.js';
+import { num, pairsList, parseInfo } from '../redis/info.js';
 import type { BoundTopology, NodeSpec } from '../topology/model.js';
 import { formatDuration } from '../util/units.js';
 import { waitFor } from '../util/wait.js';
@@ -290,12 +290,10 @@ async function pinTarget(
     await waitFor(
       async () => {
         for (const s of t.sentinels) {
-          const reps = (
-            (await pool
-              .get(s)
-              .call('SENTINEL', 'REPLICAS', t.masterName)
-              .catch(() => [])) as unknown[]
-          ).map(pairsToRecord);
+          const reps = await pool
+            .get(s)
+            .call('SENTINEL', 'REPLICAS', t.masterName)
+            .then(pairsList, () => []);
           const eligible = reps.filter(isEligible).map((r) => `${r.ip}:${r.port}`);
           if (eligible.length !== 1 || eligible[0] !== `${target.host}:${target.port}`)
             return { pending: `${s.name} still sees ${eligible.join(', ') || 'none'} as eligible` };

@@ -20,6 +20,11 @@ export function pairsToRecord(reply: unknown): Record<string, string> {
   return out;
 }
 
+/** A list of such replies (SENTINEL REPLICAS, SENTINELS); anything else is an empty list. */
+export function pairsList(reply: unknown): Record<string, string>[] {
+  return Array.isArray(reply) ? reply.map(pairsToRecord) : [];
+}
+
 export function num(info: InfoMap | Record<string, string>, key: string, fallback = 0): number {
   const v = info[key];
   const n = v === undefined ? NaN : Number(v);
