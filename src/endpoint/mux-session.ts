@@ -61,6 +61,7 @@ export class MuxSession implements MuxClient {
   #pending: Buffer | undefined;
   #held: Buffer[] = [];
   #dedicated: net.Socket | undefined;
+  #holding = false;
   readonly #onData = (chunk: Buffer): void => this.#read(chunk);
 
   readonly #onSlow: ((unreadBytes: number) => void) | undefined;
@@ -105,6 +106,14 @@ export class MuxSession implements MuxClient {
 
   lost(): void {
     this.close();
+  }
+
+  /** Reads nothing more from the client; replies still reach it until close(). */
+  hold(): void {
+    this.#holding = true;
+    if (this.#dedicated) this.client.unpipe(this.#dedicated);
+    this.client.removeListener('data', this.#onData);
+    this.client.pause();
   }
 
   close(): void {
@@ -205,7 +214,7 @@ export class MuxSession implements MuxClient {
   }
 
   #pipe(d: net.Socket): void {
-    if (this.#mode !== 'switching') return;
+    if (this.#mode !== 'switching' || this.#holding) return;
     this.#mode = 'pipe';
     this.client.removeListener('data', this.#onData);
     for (const b of this.#held) if (b.length > 0) d.write(b);

@@ -51,7 +51,15 @@ interface Link {
   client: net.Socket;
   target: string;
   close(): void;
+  /** Stops carrying the client's commands; replies already on their way still reach it. */
+  hold(): void;
 }
+
+/**
+ * How long a node being replaced keeps delivering replies to commands it already had before
+ * its clients are closed: a write it executed is acknowledged rather than resent by the client.
+ */
+export const LEAVE_GRACE_MS = 10;
 
 /**
  * A TCP endpoint that forwards bytes to the confirmed primary, so every client and command works
@@ -195,6 +203,10 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
         client.destroy();
         upstream.destroy();
       },
+      hold: () => {
+        client.unpipe(upstream);
+        client.pause();
+      },
     };
     this.#links.add(link);
     // Pipe only once connected: until then the client's bytes stay unread in its socket, so a
@@ -247,7 +259,12 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
               'warn',
             ),
         );
-        const link: Link = { client, target: p.name, close: () => s.close() };
+        const link: Link = {
+          client,
+          target: p.name,
+          close: () => s.close(),
+          hold: () => s.hold(),
+        };
         this.#links.add(link);
         s.start();
         this.#counts();
@@ -296,19 +313,24 @@ export class ProxyEndpoint extends TypedEmitter<EndpointEvents> {
     this.#flush(to);
   }
 
-  /** Closes every connection to `name` (kept while it merely stopped answering). */
+  /**
+   * Closes every connection to `name` (kept while it merely stopped answering), as soon as the
+   * leader has chosen another node: clients reconnect (and wait here) during the leader's last
+   * tick rather than after it. Their commands stop at once; replies in flight get LEAVE_GRACE_MS.
+   */
   #leave(name: string): void {
-    let closed = 0;
-    for (const l of this.#links)
-      if (l.target === name) {
-        this.#close(l);
-        closed++;
-      }
-    for (const u of this.#shared.get(name) ?? []) u?.close();
+    const leaving = [...this.#links].filter((l) => l.target === name);
+    for (const l of leaving) l.hold();
+    const shared = this.#shared.get(name) ?? [];
     this.#shared.delete(name);
     if (this.#current === name) this.#current = undefined;
+    setTimeout(() => {
+      for (const l of leaving) this.#close(l);
+      for (const u of shared) u?.close();
+    }, LEAVE_GRACE_MS);
+    const n = leaving.length;
     this.#event(
-      `${name} is being replaced by a failover: closed ${closed} connection${closed === 1 ? '' : 's'} to it`,
+      `${name} is being replaced by a failover: closing ${n} connection${n === 1 ? '' : 's'} to it`,
       'warn',
     );
   }

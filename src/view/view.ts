@@ -66,6 +66,7 @@ export const RECONCILE_ON: ReadonlySet<string> = new Set([
   '+tilt',
   '-tilt',
   '+try-failover',
+  '+failover-state-send-slaveof-noone',
   '+failover-state-wait-promotion',
 ]);
 

@@ -126,6 +126,10 @@ function applyEvent(v: SentinelView, channel: string, payload: string, at: numbe
         epoch: (v.epoch ?? 0) + 1,
         seenAt: at,
       };
+    // The leader has chosen the replica (it sends REPLICAOF NO ONE at its next tick, 50-100 ms
+    // on), then sent it: from the first, the old primary is doomed, so the endpoint's clients
+    // reconnect during that tick instead of after it.
+    case '+failover-state-send-slaveof-noone':
     case '+failover-state-wait-promotion':
       // slave <name> <ip> <port> @ <master> <ip> <port>
       return {
@@ -188,8 +192,8 @@ export function analyze(state: WatchState): Verdict {
       reason: `no majority: ${best?.n ?? 0}/${all.length} agree, ${t.usable} usable, ${needed} needed`,
     };
   }
-  // A leader has sent REPLICAOF NO ONE to another node: the named primary is about to be
-  // demoted, and whatever it acknowledges from now on is lost (a frozen one resumes as master).
+  // A leader has chosen another node (REPLICAOF NO ONE sent, or due at its next tick): the
+  // named primary is about to be demoted, and whatever it acknowledges from now on is lost.
   const doomed = Object.entries(state.views).find(
     ([, v]) =>
       usable(v) && v.failoverInProgress && v.promoting && key(v.promoting) !== key(best.addr),

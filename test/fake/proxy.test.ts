@@ -162,9 +162,41 @@ test('a primary a failover leader is replacing loses its kept connections at onc
     src.leave(a.node); // a leader promotes another node: closed
     await closed(c);
     assert.ok(
-      events.some((e) => /A is being replaced by a failover: closed 1 connection/.test(e.message)),
+      events.some((e) => /A is being replaced by a failover: closing 1 connection/.test(e.message)),
     );
   });
+  await a.close();
+});
+
+test('a node being replaced: its replies in flight still arrive, nothing more is sent to it', async () => {
+  // Answers 5 ms late, as a command the old primary already executed.
+  const sockets = new Set<net.Socket>();
+  const got: string[] = [];
+  const srv = net.createServer((s) => {
+    sockets.add(s);
+    s.on('data', (d) => {
+      got.push(d.toString());
+      setTimeout(() => s.writable && s.write(`A:${d.toString()}`), 5);
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const a = await upstream('A');
+  const node = { ...a.node, port: (srv.address() as net.AddressInfo).port };
+  const src = new FakeSource();
+  src.set(node);
+  await withProxy(src, 3000, async (port) => {
+    const c = await connect(port);
+    assert.equal(await ask(c, 'first'), 'A:first');
+    const reply = ask(c, 'executed');
+    await new Promise((r) => setTimeout(r, 1)); // on its way to A
+    src.leave(node);
+    c.write('after');
+    assert.equal(await reply, 'A:executed', 'the reply of a command A had is delivered');
+    await closed(c);
+    assert.deepEqual(got, ['first', 'executed'], 'nothing written after the leave reaches A');
+  });
+  for (const s of sockets) s.destroy();
+  await new Promise<void>((r) => srv.close(() => r()));
   await a.close();
 });
 

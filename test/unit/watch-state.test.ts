@@ -141,6 +141,21 @@ test('once a leader promotes another node, the old primary is never confirmed, e
   assert.deepEqual(v.doomed, A, 'connections to A must close now');
 });
 
+test('the leader has chosen B (REPLICAOF NO ONE due at its next tick): A is doomed already', () => {
+  const chosen = ev(
+    's1',
+    '+failover-state-send-slaveof-noone',
+    'slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379',
+  );
+  let s = fold([...healthy, chosen, role(A, 'master'), role(B, 'slave')]);
+  const v = analyze(s);
+  assert.equal(v.confirmed, false);
+  assert.deepEqual(v.doomed, A, "clients of A reconnect during the leader's last tick");
+  s = fold([role(B, 'master')], s);
+  assert.deepEqual(analyze(s).named, B, 'B confirmed as soon as it says master');
+  assert.equal(analyze(s).confirmed, true);
+});
+
 test('the leader switched to B whose ROLE is not known yet: A, resumed and named by the others, is not confirmed', () => {
   // Seen at 1 GB: a fork child on B held our killed connection open, so B's ROLE went unanswered
   // while the other two sentinels still named A for a moment, and A (resumed) said master.
