@@ -42,6 +42,8 @@ export type ViewLikeEvents = {
   look: { obs: NodeLook };
   /** Anything changed (a poll, an event): a moment to check isolation. */
   state: unknown;
+  /** A failover leader has chosen this node (REPLICAOF NO ONE sent or due at its next tick). */
+  promoting: { node: NodeSpec<number> };
 };
 
 export interface ViewLike extends Pick<
@@ -140,6 +142,10 @@ export class HaController extends TypedEmitter<ControllerEvents> {
         else this.#onSwitch(this.#primary, to, verdict.reason, wasSynced);
       }),
       view.on('synced', ({ node, synced }) => this.#onSynced(node, synced)),
+      view.on('promoting', ({ node }) => {
+        const n = writeQuorum(this.#t, undefined, () => false);
+        if (this.#status === 'running' && backend.alive(node.name)) this.#quorums.prepare(node, n);
+      }),
       view.on('look', ({ obs }) => this.#onLook(obs)),
       view.on(
         'state',

@@ -25,7 +25,9 @@ export class WriteQuorums {
   readonly #event: Event;
   /** What each node has now, when not the topology's. */
   #applied = new Map<string, number>();
-  #wanted = new Map<string, { n: number; why: string }>();
+  #wanted = new Map<string, { n: number; why: string; quiet?: boolean }>();
+  /** Lowered ahead of a promotion, not reported yet: the window starts when it is primary. */
+  #prepared = new Set<string>();
   #since = new Map<string, number>();
   #busy = new Set<string>();
   #stopped = false;
@@ -52,8 +54,26 @@ export class WriteQuorums {
 
   /** Sets `node`'s quorum to `n` (the latest wish wins; retried while the node does not answer). */
   set(node: NodeSpec<number>, n: number, why: string): void {
-    if (this.#stopped || this.#target(node.name) === n) return;
+    if (this.#stopped) return;
+    if (this.#target(node.name) === n) {
+      if (this.#prepared.delete(node.name)) this.#report(node.name, n, why);
+      return;
+    }
+    this.#prepared.delete(node.name);
     this.#wanted.set(node.name, { n, why });
+    if (!this.#busy.has(node.name)) void this.#apply(node);
+  }
+
+  /**
+   * The replica a failover leader has chosen, lowered before its REPLICAOF NO ONE (a replica
+   * ignores min-replicas-to-write): it takes writes the moment it is promoted instead of after a
+   * CONFIG SET sent then. Reported by the `set` that follows the promotion; put back by
+   * `adjust` like any lowered node if another stays primary.
+   */
+  prepare(node: NodeSpec<number>, n: number): void {
+    if (this.#stopped || this.#target(node.name) === n) return;
+    this.#prepared.add(node.name);
+    this.#wanted.set(node.name, { n, why: 'chosen by the failover leader', quiet: true });
     if (!this.#busy.has(node.name)) void this.#apply(node);
   }
 
@@ -113,7 +133,7 @@ export class WriteQuorums {
         }
         if (this.#wanted.get(node.name) === w) this.#wanted.delete(node.name);
         this.#applied.set(node.name, w.n);
-        this.#report(node.name, w.n, w.why);
+        if (!w.quiet) this.#report(node.name, w.n, w.why);
         if (w.n === this.configured) this.#applied.delete(node.name);
       }
     } finally {

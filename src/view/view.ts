@@ -11,7 +11,7 @@ import type { Observation } from './observation.js';
 import type { SentinelMessage } from './sentinel-message.js';
 import { nextSynced } from './synced.js';
 import { analyze, initialState, key, reduce, usable, type Verdict } from './watch-state.js';
-import { announced, isolated, staleMasters } from './watch-state.js';
+import { announced, isolated, promotedInstead, staleMasters } from './watch-state.js';
 import type { WatchInput, WatchState } from './watch-state.js';
 import { pickReadNode, type ReplicaLink } from './watch-state.js';
 
@@ -30,6 +30,8 @@ export interface ViewEvents extends Record<string, unknown> {
   };
   /** A failover leader is replacing this primary: drop connections to it now. */
   leaving: { node: NodeSpec<number> };
+  /** The node a failover leader has chosen instead (see `leaving`). */
+  promoting: { node: NodeSpec<number> };
   /** The read endpoint's node changed (an in-sync replica, else the primary). */
   read: { to: NodeSpec<number> | undefined };
   /** A replica became synced with the confirmed primary, or stopped being so. */
@@ -347,6 +349,8 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
     if (doomed?.name !== this.#doomed) {
       this.#doomed = doomed?.name;
       if (doomed) this.emit('leaving', { node: doomed });
+      const to = doomed && promotedInstead(this.#state, nodes, doomed);
+      if (to) this.emit('promoting', { node: to });
     }
     const read = pickReadNode(nodes, this.#state.roles, this.#roleLinks, next, this.#read);
     if (read?.name !== this.#read?.name) {

@@ -280,6 +280,18 @@ export interface ReplicaLink {
   up: boolean;
 }
 
+/** The node a usable sentinel's failover is promoting in place of `doomed`, among `nodes`. */
+export function promotedInstead<N extends Addr>(
+  state: WatchState,
+  nodes: readonly N[],
+  doomed: Addr,
+): N | undefined {
+  const v = Object.values(state.views).find(
+    (x) => usable(x) && x.failoverInProgress && x.promoting && key(x.promoting) !== key(doomed),
+  );
+  return v?.promoting && nodes.find((n) => key(n) === key(v.promoting!));
+}
+
 /**
  * The read endpoint's node: an in-sync replica (ROLE slave, link connected, following the
  * confirmed primary), keeping the current one while it qualifies; else the primary itself, so

@@ -106,6 +106,11 @@ export class FakeView extends TypedEmitter<ViewEvents> {
     );
   }
 
+  /** A failover leader has chosen `name` (+failover-state-send-slaveof-noone). */
+  chosen(name: string): void {
+    this.emit('promoting', { node: this.#node(name)! });
+  }
+
   role(name: string, role: 'master' | 'slave' | 'unknown'): void {
     this.feed({ type: 'role', node: this.#node(name)!, role });
   }

@@ -179,6 +179,34 @@ const CASES: Case[] = [
     },
   },
   {
+    name: 'the replica a failover leader has chosen is lowered before its promotion; the single-copy window starts at the promotion',
+    host: 'redis02',
+    async run(h) {
+      synced(h);
+      h.view.chosen('redis02');
+      await until(() => h.ops.quorums.length === 1, 'the quorum lowered ahead');
+      assert.deepEqual(h.ops.quorums, [['redis02', 0]]);
+      assert.ok(!said(h, /takes writes with no replica/), 'still a replica: no window yet');
+      await h.kill('redis01');
+      h.view.confirm('redis02');
+      await until(() => said(h, /takes writes with no replica to confirm them/), 'the window');
+      assert.equal(h.ops.quorums.length, 1, 'no second CONFIG SET at the promotion');
+    },
+  },
+  {
+    name: 'a chosen replica that is not promoted (the failover aborted) gets its write quorum back',
+    host: 'redis02',
+    async run(h) {
+      synced(h);
+      h.view.chosen('redis02');
+      await until(() => h.ops.quorums.length === 1, 'the quorum lowered ahead');
+      synced(h);
+      await until(() => h.ops.quorums.length === 2, 'the quorum restored');
+      assert.deepEqual(h.ops.quorums[1], ['redis02', 1]);
+      assert.ok(!said(h, /takes writes with no replica/));
+    },
+  },
+  {
     name: 'a primary whose replica dies keeps taking writes, and is restored once the replica is back',
     host: 'redis01',
     async run(h) {

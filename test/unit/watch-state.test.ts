@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, pickReadNode, type Addr, type WatchInput } from '../../src/view/watch-state.js';
+import { analyze, pickReadNode, promotedInstead } from '../../src/view/watch-state.js';
+import type { Addr, WatchInput } from '../../src/view/watch-state.js';
 import { fold, poll, role } from '../helpers/fixtures.js';
 
 const A: Addr = { host: '127.0.0.1', port: 6379 };
@@ -154,6 +155,17 @@ test('the leader has chosen B (REPLICAOF NO ONE due at its next tick): A is doom
   s = fold([role(B, 'master')], s);
   assert.deepEqual(analyze(s).named, B, 'B confirmed as soon as it says master');
   assert.equal(analyze(s).confirmed, true);
+});
+
+test('the node promoted instead of a doomed primary is the one the usable leader chose', () => {
+  const chosen = ev(
+    's2',
+    '+failover-state-send-slaveof-noone',
+    'slave 127.0.0.1:6380 127.0.0.1 6380 @ mymaster 127.0.0.1 6379',
+  );
+  const s = fold([...healthy, chosen]);
+  assert.deepEqual(promotedInstead(s, [A, B], A), B);
+  assert.equal(promotedInstead(fold(healthy), [A, B], A), undefined, 'no failover: none');
 });
 
 test('the leader switched to B whose ROLE is not known yet: A, resumed and named by the others, is not confirmed', () => {
