@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withView } from '../src/app/open.js';
+import { withView } from '../src/view/with-view.js';
 import { runDrill, type DrillReport } from '../src/drill/drill.js';
 import type { Fault } from '../src/drill/faults.js';
 import type { ClientKind } from '../src/drill/writer.js';

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { withView } from '../src/app/open.js';
+import { withView } from '../src/view/with-view.js';
 import { loadDataset } from '../src/drill/dataset.js';
 import { runDrill, type DrillReport } from '../src/drill/drill.js';
 import type { Fault } from '../src/drill/faults.js';

@@ -8,11 +8,11 @@ import { SentinelAuthority } from '../controller/sentinel-authority.js';
 import { RedisHaError, errorMessage } from '../errors/errors.js';
 import { appendEvent, makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { HaEventKind, Level } from '../events/events.js';
-import { renderAll, writeRendered } from '../render/render-all.js';
+import { renderAll, renderSentinel, writeRendered } from '../render/render-all.js';
 import { LiveSecrets } from '../state/live-secrets.js';
 import { acquireLock, releaseLock } from '../state/lock.js';
 import { prepareState, type PreparedState } from '../state/prepare.js';
-import { StateDir } from '../state/state-dir.js';
+import { newSentinelId, StateDir } from '../state/state-dir.js';
 import {
   designatedPrimary,
   findNode,
@@ -227,6 +227,46 @@ export class LocalSystem extends TypedEmitter<SystemEvents> {
     extra: { member?: string | undefined; level?: Level; data?: Record<string, unknown> } = {},
   ): void {
     this.#log(makeEvent(kind, message, extra));
+  }
+
+  /**
+   * `apply` recorded a topology with other members (the state dir's topology.json; SIGUSR1 to
+   * the supervisor): removed members' processes stop, added ones start (a node as a replica at
+   * priority 0 until synced), and the view, the controller and the backend follow the new
+   * members. The primary is never removed here: `apply` switches over first.
+   */
+  async reconfigure(): Promise<string> {
+    if (this.#status !== 'running') return 'not running';
+    const r = this.#run as Running;
+    const next = this.#dir.readTopology();
+    if (!next) return 'no recorded topology';
+    const names = (t: BoundTopology): string[] => [...t.nodes, ...t.sentinels].map((m) => m.name);
+    const was = new Set(names(r.t));
+    const added = [...next.nodes, ...next.sentinels].filter((m) => !was.has(m.name));
+    const removed = names(r.t).filter((n) => !names(next).includes(n));
+    if (added.length === 0 && removed.length === 0) return 'members unchanged';
+    const primary = findNode(next, r.controller.primary ?? '');
+    if (!primary) {
+      const msg = `not reconfigured: the primary ${r.controller.primary ?? '(none)'} would be removed, or none is confirmed`;
+      this.#event('error', msg, { level: 'error' });
+      return msg;
+    }
+    const state = this.#dir.readState();
+    const newSentinels = next.sentinels.filter((m) => !was.has(m.name));
+    for (const s of newSentinels) state.sentinelIds[s.name] ??= newSentinelId();
+    if (newSentinels.length > 0) this.#dir.writeState(state);
+    const { sentinelIds } = state;
+    const ctx = { root: this.#dir, secrets: r.secrets.current, primary, sentinelIds };
+    for (const s of newSentinels)
+      writeRendered([renderSentinel(next, s, { ...ctx, gatePriority: true })]);
+    r.t = next;
+    r.prepared = { ...r.prepared, t: next };
+    await r.backend.retopology(next, this.#input.supervisor.stopTimeoutMs);
+    r.view.setTopology(next);
+    r.controller.retopology(next, added);
+    const what = [...added.map((m) => `+${m.name}`), ...removed.map((n) => `-${n}`)].join(' ');
+    this.#event('decision', `members changed by \`apply\`: ${what}`);
+    return what;
   }
 
   /** An event of this process that happened outside the system (a stray rejection). */

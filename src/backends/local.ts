@@ -31,15 +31,39 @@ export function describeExit(exit: ChildExit): string {
  */
 export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backend {
   readonly kind = 'local';
-  readonly members: readonly Member<number>[];
   readonly #o: LocalOptions;
+  #t: BoundTopology;
   #children = new Map<string, ChildLike>();
   #closed = false;
 
   constructor(o: LocalOptions) {
     super();
     this.#o = o;
-    this.members = [...o.t.nodes, ...o.t.sentinels];
+    this.#t = o.t;
+  }
+
+  get members(): readonly Member<number>[] {
+    return [...this.#t.nodes, ...this.#t.sentinels];
+  }
+
+  /**
+   * `apply` changed the members: `t` from now on. The processes of members it no longer has are
+   * stopped (by PID, bounded) and not restarted; added ones are started by the caller.
+   */
+  async retopology(t: BoundTopology, graceMs: number): Promise<string[]> {
+    this.#t = t;
+    const keep = new Set(this.members.map((m) => m.name));
+    const gone = [...this.#children].filter(([name]) => !keep.has(name));
+    for (const [name] of gone) this.#children.delete(name); // their exit is not a death
+    await Promise.all(gone.map(([, c]) => c.stop(graceMs)));
+    for (const [name, c] of gone)
+      this.emit(
+        'event',
+        makeEvent('child-exited', `stopped (pid ${c.pid ?? '?'}): no longer in the topology`, {
+          member: name,
+        }),
+      );
+    return gone.map(([name]) => name);
   }
 
   alive(name: string): boolean | undefined {
@@ -53,7 +77,7 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
   }
 
   savedReplication(name: string): SavedReplication | undefined {
-    if (!this.#o.t.nodes.some((n) => n.name === name)) return undefined;
+    if (!this.#t.nodes.some((n) => n.name === name)) return undefined;
     return savedReplication(this.#o.dir.memberDir('node', name));
   }
 
@@ -69,7 +93,7 @@ export class LocalProcesses extends TypedEmitter<BackendEvents> implements Backe
     const rec = this.#o.dir.readTopology();
     const key = (t: BoundTopology): string =>
       JSON.stringify([...t.nodes, ...t.sentinels].map((m) => [m.name, m.host, m.port]));
-    return rec && key(rec) === key(this.#o.t) ? rec : this.#o.t;
+    return rec && key(rec) === key(this.#t) ? rec : this.#t;
   }
 
   /** Starts a member from the config already rendered for it. */

@@ -1,4 +1,4 @@
-import type { ViewLike, ViewLikeEvents } from '../controller/controller.js';
+import type { ViewLike, ViewLikeEvents } from '../controller/view-like.js';
 import { makeEvent, TypedEmitter, type HaEvent } from '../events/events.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';

@@ -2,8 +2,7 @@ import type { Backend } from '../backends/backend.js';
 import { makeEvent, TypedEmitter, type HaEvent, type HaEventKind } from '../events/events.js';
 import type { Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
-import type { ClusterView } from '../view/view.js';
-import type { Observation } from '../view/observation.js';
+import type { NodeLook, ViewLike } from './view-like.js';
 import {
   decideOnPrimaryExit,
   decideRejoin,
@@ -24,33 +23,6 @@ export interface ControllerEvents extends Record<string, unknown> {
   status: ControllerStatus;
   /** The confirmed primary changed: the one record of it (state.json) subscribes here. */
   failover: { from: string; to: string; how: string };
-}
-
-/** A look at the nodes: what the write quorum is decided from. */
-export type NodeLook = Pick<Observation, 'at' | 'nodes'>;
-
-/**
- * What the controller reads of a view: no authority's internals (Sentinel's views and votes
- * stay in view/), so another authority's view (one shard of a Redis Cluster) serves the same
- * policy. The ClusterView, a cluster shard's view, or a fake in tests.
- */
-/** The events the controller follows, as any view publishes them. */
-// A type, not an interface: it then fits TypedEmitter's Record<string, unknown>.
-export type ViewLikeEvents = {
-  primary: { to: NodeSpec<number> | undefined; verdict: { reason: string }; wasSynced: boolean };
-  synced: { node: NodeSpec<number>; synced: boolean };
-  look: { obs: NodeLook };
-  /** Anything changed (a poll, an event): a moment to check isolation. */
-  state: unknown;
-  /** A failover leader has chosen this node (REPLICAOF NO ONE sent or due at its next tick). */
-  promoting: { node: NodeSpec<number> };
-};
-
-export interface ViewLike extends Pick<
-  ClusterView,
-  'primary' | 'synced' | 'roleOf' | 'staleMasters' | 'cutOff' | 'announced'
-> {
-  on<K extends keyof ViewLikeEvents>(name: K, fn: (p: ViewLikeEvents[K]) => void): () => void;
 }
 
 export interface ControllerOptions {
@@ -80,7 +52,7 @@ export interface ControllerOptions {
 export class HaController extends TypedEmitter<ControllerEvents> {
   #status: ControllerStatus = 'idle';
   readonly #o: ControllerOptions;
-  readonly #t: BoundTopology;
+  #t: BoundTopology;
   #primary: string | undefined;
   #dead: { name: string; since: number; warned: boolean } | undefined;
   #synced = new Set<string>();
@@ -167,6 +139,22 @@ export class HaController extends TypedEmitter<ControllerEvents> {
     this.#quorums.stop();
     this.#immediate.stop();
     this.emit('status', 'stopped');
+  }
+
+  /**
+   * `apply` changed the members: the policy covers `t` from now on. An added node starts as a
+   * replica of the primary (priority 0 until synced, then raised like any other); an added
+   * sentinel from the config rendered for it.
+   */
+  retopology(t: BoundTopology, added: readonly Member<number>[]): void {
+    this.#t = t;
+    for (const part of [this.#starts, this.#quorums, this.#immediate]) part.retopology(t);
+    const names = new Set([...t.nodes, ...t.sentinels].map((m) => m.name));
+    for (const set of [this.#synced, this.#promotable, this.#former, this.#unplaced])
+      for (const n of set) if (!names.has(n)) set.delete(n);
+    const p = this.#primary === undefined ? undefined : findNode(t, this.#primary);
+    for (const m of added)
+      void this.#starts.start(m, m.kind === 'node' ? p : undefined, 'added by `apply`');
   }
 
   /** Boot confirmed a replica's sync itself (before any sentinel runs). */

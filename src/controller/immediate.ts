@@ -32,6 +32,10 @@ export class ImmediateFailover {
     this.#o = o;
   }
 
+  retopology(t: BoundTopology): void {
+    this.#o.t = t;
+  }
+
   /**
    * The primary changed (or it starts): re-arm, and watch it for a hang when it runs here, or,
    * when the authority can confirm a silence, from the host of a replica (a primary whose whole

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend } from '../backends/backend.js';
 import type { HaEventKind, Level } from '../events/events.js';
 import { findNode, type BoundTopology, type Member, type NodeSpec } from '../topology/model.js';
-import type { ViewLike } from './controller.js';
+import type { ViewLike } from './view-like.js';
 import { resyncsPartially } from './decisions.js';
 import type { NodeOps } from './node-ops.js';
 import type { Restarts } from './restarts.js';
@@ -29,6 +29,10 @@ export class Starts {
 
   stop(): void {
     this.#o.restarts.stop();
+  }
+
+  retopology(t: BoundTopology): void {
+    this.#o.topology = t;
   }
 
   /** With backoff (`immediate`: the first at once); a replica follows the primary of that moment. */

@@ -20,7 +20,7 @@ type Event = (
  * on it alone, from the moment it is relaxed until a replica confirms writes again.
  */
 export class WriteQuorums {
-  readonly #t: BoundTopology;
+  #t: BoundTopology;
   readonly #ops: NodeOps;
   readonly #event: Event;
   /** What each node has now, when not the topology's. */
@@ -79,6 +79,10 @@ export class WriteQuorums {
 
   stop(): void {
     this.#stopped = true;
+  }
+
+  retopology(t: BoundTopology): void {
+    this.#t = t;
   }
 
   /** Every lowered node back to the topology's quorum. */

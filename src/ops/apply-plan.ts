@@ -16,11 +16,14 @@ export type ApplyStep =
   | { kind: 'config-set-live'; param: string; from: string; to: string; effect: 'live' }
   | { kind: 'rolling-restart'; reasons: string[]; effect: 'switchover' }
   | { kind: 'next-up'; key: string; from: string; to: string; effect: 'next-up' }
+  | { kind: 'forget'; who: string[]; effect: 'none' }
   | { kind: 'unsupported'; what: string; effect: 'none' };
 
 export interface ObservedState {
   /** The node the sentinels confirm as primary now (undefined: unknown). */
   primary?: string | undefined;
+  /** Addresses the sentinels still know that are no member (a removal cut short): forgotten. */
+  strangers?: string[];
 }
 
 export interface ApplyPlan {
@@ -162,6 +165,7 @@ export function planApply(
   for (const c of changes(nextUpSettings(running), nextUpSettings(desired)))
     steps.push({ kind: 'next-up', key: c.key, from: c.from, to: c.to, effect: 'next-up' });
   steps.push(...members.filter((s) => s.kind === 'remove-replica' || s.kind === 'remove-sentinel'));
+  if (o.strangers?.length) steps.push({ kind: 'forget', who: o.strangers, effect: 'none' });
   return { steps, empty: steps.every((s) => s.kind === 'next-up') };
 }
 
@@ -196,6 +200,8 @@ export function describeStep(s: ApplyStep): string {
       return `! rolling restart (replicas, switchover, old primary): ${s.reasons.join('; ')} [${fx}]`;
     case 'next-up':
       return `~ ${s.key}: ${s.from} -> ${s.to} [${fx}]`;
+    case 'forget':
+      return `- forget ${s.who.join(', ')} (no member, still known to the sentinels), SENTINEL RESET one at a time [${fx}]`;
     case 'unsupported':
       return `x ${s.what}: not done by apply (stop, edit, start again)`;
   }

@@ -7,6 +7,9 @@ import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
 import { designatedPrimary, type BoundTopology, type Member } from '../topology/model.js';
 import { describeStep, planApply, type ApplyPlan, type ApplyStep } from './apply-plan.js';
+import { addNode, addSentinel, forget, removeMember, type MemberChange } from './membership.js';
+import { strangers } from './sentinel-waits.js';
+import { withView } from '../view/with-view.js';
 
 /** What `apply` compares: the running topology (recorded by `up`) and the file's. */
 export interface ApplyInput {
@@ -22,13 +25,28 @@ export interface ApplyReport {
   done: { step: string; members: string[] }[];
   /** Settings of redis-ha's own processes, recorded for the next `up`. */
   nextUp: string[];
+  /** Members added and removed, each waited for. */
+  members: MemberChange[];
 }
 
 /** The steps executed so far; the others are refused with a hint, before anything changes. */
-const EXECUTED = new Set<ApplyStep['kind']>(['config-set-live', 'sentinel-set', 'next-up']);
+const EXECUTED = new Set<ApplyStep['kind']>([
+  'add-replica',
+  'add-sentinel',
+  'config-set-live',
+  'sentinel-set',
+  'next-up',
+  'remove-replica',
+  'remove-sentinel',
+  'forget',
+]);
 
-/** Plans from what runs now: the topology `up` recorded, the primary the sentinels last confirmed. */
-export function planFromState(desired: PreparedState): ApplyInput {
+/**
+ * Plans from what runs now: the topology `up` recorded (each member step of an earlier `apply`
+ * recorded as taken), the primary the sentinels last confirmed, and what the sentinels still
+ * know that is no member (a removal cut short before every sentinel forgot it).
+ */
+export async function planFromState(desired: PreparedState): Promise<ApplyInput> {
   const { dir, state } = desired;
   const running = dir.readTopology();
   if (!running || runningSupervisor(dir) === undefined)
@@ -36,7 +54,9 @@ export function planFromState(desired: PreparedState): ApplyInput {
       hint: 'start it with `redis-ha up` (apply changes a running topology)',
     });
   const primary = state.primary ?? designatedPrimary(running).name;
-  return { running, desired, plan: planApply(running, desired.t, { primary }) };
+  const known = await withView({ ...desired, t: running }, strangers, { follow: false });
+  const plan = planApply(running, desired.t, { primary, strangers: known });
+  return { running, desired, plan };
 }
 
 async function onEach(
@@ -66,39 +86,23 @@ function refuseUnsupported(plan: ApplyPlan): void {
     'USAGE',
     `apply cannot do these steps yet:\n${refused.map((s) => `  ${describeStep(s)}`).join('\n')}`,
     {
-      hint: 'so far apply changes live Redis settings and Sentinel settings only; for members, TLS, auth or bind: `redis-ha down`, edit, `redis-ha up`',
+      hint: 'apply adds and removes members and changes live Redis and Sentinel settings; for TLS, auth or bind: `redis-ha down`, edit, `redis-ha up`',
     },
   );
 }
 
-/**
- * Executes a plan: live Redis settings (CONFIG SET, then CONFIG REWRITE, on every node), Sentinel
- * settings (SENTINEL SET on every sentinel), then records the file's topology as the running one.
- * Each command is idempotent: a run cut short is completed by running `apply` again.
- */
-export async function executePlan(
-  input: ApplyInput,
-  progress: (line: string) => void,
-): Promise<ApplyReport> {
-  const { running, desired, plan } = input;
-  refuseUnsupported(plan);
-  const { dir, secrets } = desired;
-  const log = (message: string, data: Record<string, unknown>): void => {
-    progress(message);
-    appendEvent(dir.eventsFile, makeEvent('decision', message, { data: { apply: data } }));
-  };
-  const done: ApplyReport['done'] = [];
+type Log = (message: string, data: Record<string, unknown>) => void;
+type Done = ApplyReport['done'];
+
+/** CONFIG SET on every node, then CONFIG REWRITE; SENTINEL SET on every sentinel. */
+async function setLive(plan: ApplyPlan, t: BoundTopology, p: PreparedState, log: Log, done: Done) {
   const live = plan.steps.flatMap((s) => (s.kind === 'config-set-live' ? [s] : []));
   if (live.length > 0) {
     const set = live.flatMap((s) => [s.param, s.to]);
-    const members = await onEach(
-      running.nodes,
-      credentials(running, secrets, 'admin'),
-      async (c) => {
-        await c.call('CONFIG', 'SET', ...set);
-        await c.call('CONFIG', 'REWRITE');
-      },
-    );
+    const members = await onEach(t.nodes, credentials(t, p.secrets, 'admin'), async (c) => {
+      await c.call('CONFIG', 'SET', ...set);
+      await c.call('CONFIG', 'REWRITE');
+    });
     const step = `CONFIG SET ${live.map((s) => `${s.param}=${s.to}`).join(' ')} + CONFIG REWRITE`;
     log(`apply: ${step} on ${members.join(', ')}`, { step, members });
     done.push({ step, members });
@@ -106,20 +110,55 @@ export async function executePlan(
   const sen = plan.steps.flatMap((s) => (s.kind === 'sentinel-set' ? [s] : []));
   if (sen.length > 0) {
     const set = sen.flatMap((s) => [s.param, s.to]);
-    const members = await onEach(running.sentinels, sentinelCredentials(running, secrets), (c) =>
-      c.call('SENTINEL', 'SET', running.masterName, ...set).then(() => undefined),
+    const members = await onEach(t.sentinels, sentinelCredentials(t, p.secrets), (c) =>
+      c.call('SENTINEL', 'SET', t.masterName, ...set).then(() => undefined),
     );
     const step = `SENTINEL SET ${sen.map((s) => `${s.param}=${s.to}`).join(' ')}`;
     log(`apply: ${step} on ${members.join(', ')}`, { step, members });
     done.push({ step, members });
   }
-  const nextUp = plan.steps.flatMap((s) => (s.kind === 'next-up' ? [s.key] : []));
-  dir.writeTopology(desired.t);
-  log('apply: the running topology is now the one in the file', { recorded: desired.t.source });
-  return {
-    plan: plan.steps.map(describeStep),
-    applied: true,
-    done,
-    nextUp,
+}
+
+/**
+ * Executes a plan: members added (each waited for: a replica synced and promotable, a sentinel
+ * counted by the others), live Redis settings (CONFIG SET, then CONFIG REWRITE, on every node),
+ * Sentinel settings (SENTINEL SET on every sentinel), members removed (membership.ts), then
+ * records the file's topology as the running one. Each member step is recorded as it is taken
+ * and each command is idempotent: a run cut short is completed by running `apply` again.
+ */
+export async function executePlan(
+  input: ApplyInput,
+  progress: (line: string) => void,
+): Promise<ApplyReport> {
+  const { running, desired, plan } = input;
+  refuseUnsupported(plan);
+  const log: Log = (message, data) => {
+    progress(message);
+    appendEvent(desired.dir.eventsFile, makeEvent('decision', message, { data: { apply: data } }));
   };
+  const c = { p: desired, progress, log };
+  const done: Done = [];
+  const members: MemberChange[] = [];
+  let cur = running;
+  for (const s of plan.steps)
+    if (s.kind === 'add-replica' || s.kind === 'add-sentinel') {
+      const m = s.kind === 'add-replica' ? s.node : s.sentinel;
+      cur =
+        s.kind === 'add-replica'
+          ? await addNode(c, cur, s.node)
+          : await addSentinel(c, cur, s.sentinel);
+      members.push({ step: describeStep(s), member: m.name });
+    }
+  await setLive(plan, cur, desired, log, done);
+  for (const s of plan.steps)
+    if (s.kind === 'remove-replica' || s.kind === 'remove-sentinel') {
+      const r = await removeMember(c, cur, s.kind === 'remove-replica' ? s.node : s.sentinel);
+      cur = r.next;
+      members.push(r.change);
+    }
+  for (const s of plan.steps) if (s.kind === 'forget') members.push(await forget(c, cur, s.who));
+  const nextUp = plan.steps.flatMap((s) => (s.kind === 'next-up' ? [s.key] : []));
+  desired.dir.writeTopology(desired.t);
+  log('apply: the running topology is now the one in the file', { recorded: desired.t.source });
+  return { plan: plan.steps.map(describeStep), applied: true, done, nextUp, members };
 }

@@ -3,15 +3,14 @@ import { promisify } from 'node:util';
 import { findRedis } from '../backends/redis-bin.js';
 import { RedisHaError } from '../errors/errors.js';
 import { appendEvent, makeEvent } from '../events/events.js';
-import { pairsList, parseInfo, parseVersion } from '../redis/info.js';
+import { parseInfo, parseVersion } from '../redis/info.js';
 import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
-import type { BoundTopology, Member, SentinelSpec } from '../topology/model.js';
+import type { BoundTopology, Member } from '../topology/model.js';
 import { isOurRedis, readPid, terminate } from '../util/pids.js';
 import { waitFor } from '../util/wait.js';
 import type { ClusterView } from '../view/view.js';
 import { describeStep, planApply } from './apply-plan.js';
-import { isEligible } from './failover.js';
 import {
   describeRollingStep,
   formatVersion,
@@ -19,6 +18,7 @@ import {
   type RollingStep,
   type Version,
 } from './rolling-plan.js';
+import { countedBy, promotable, quorumProblem } from './sentinel-waits.js';
 import { runSwitchover, type SwitchoverResult } from './switchover.js';
 
 const run = promisify(execFile);
@@ -174,48 +174,10 @@ async function restartNode(c: Ctx, name: string): Promise<void> {
   );
 }
 
-const DOWN_FLAGS = /s_down|o_down|disconnected/;
-
-/** Every other sentinel counts `s` (a hello from it since `since`, not down) and has a quorum. */
-async function countedBy(
-  c: Ctx,
-  s: SentinelSpec<number>,
-  since: number,
-): Promise<true | { pending: string }> {
-  const t = c.view.topology;
-  for (const o of t.sentinels) {
-    if (o.name === s.name) continue;
-    const peers = await c.view.links
-      .once(o, (r) => r.call('SENTINEL', 'SENTINELS', t.masterName))
-      .then(pairsList, () => []);
-    const me = peers.find((x) => x.ip === s.host && Number(x.port) === s.port);
-    const heardMs = Number(me?.['last-hello-message'] ?? Infinity);
-    if (!me || DOWN_FLAGS.test(me.flags ?? '') || heardMs > Date.now() - since)
-      return { pending: `${o.name} has not heard from ${s.name} since its restart` };
-  }
-  return (await quorumProblem(c, t.sentinels)) ?? true;
-}
-
-async function quorumProblem(
-  c: Ctx,
-  among: readonly SentinelSpec<number>[],
-): Promise<{ pending: string } | undefined> {
-  for (const o of among) {
-    const ok = await c.view.links
-      .once(o, (r) => r.call('SENTINEL', 'CKQUORUM', c.view.topology.masterName))
-      .then(
-        (x) => String(x),
-        (e: unknown) => String(e),
-      );
-    if (!ok.startsWith('OK')) return { pending: `${o.name}: ${ok}` };
-  }
-  return undefined;
-}
-
 async function restartSentinel(c: Ctx, name: string): Promise<void> {
   const t = c.view.topology;
   const s = t.sentinels.find((x) => x.name === name)!;
-  const before = await quorumProblem(c, t.sentinels);
+  const before = await quorumProblem(c.view);
   if (before)
     throw new RedisHaError('UNHEALTHY', `not restarting ${name}: no quorum (${before.pending})`, {
       hint: 'see `redis-ha status`',
@@ -226,7 +188,7 @@ async function restartSentinel(c: Ctx, name: string): Promise<void> {
     c,
     s,
     old,
-    () => countedBy(c, s, since),
+    () => countedBy(c.view, s, since),
     15_000 + t.supervisor.restartBackoffMaxMs,
   );
 }
@@ -239,29 +201,6 @@ async function supervisorKnows(c: Ctx, primary: string): Promise<void> {
   );
 }
 
-/**
- * Bounded: every sentinel sees the target as promotable. A restarted replica runs at priority 0
- * until the supervisor sees it synced and raises it; Sentinel learns that at its next INFO.
- */
-async function promotable(c: Ctx, name: string): Promise<void> {
-  const t = c.view.topology;
-  const n = t.nodes.find((x) => x.name === name)!;
-  await waitFor(
-    async () => {
-      for (const s of t.sentinels) {
-        const reps = await c.view.links
-          .once(s, (r) => r.call('SENTINEL', 'REPLICAS', t.masterName))
-          .then(pairsList, () => []);
-        const me = reps.find((r) => r.ip === n.host && Number(r.port) === n.port);
-        if (!me || !isEligible(me))
-          return { pending: `${s.name} does not see ${name} as promotable` };
-      }
-      return true;
-    },
-    { timeoutMs: 15_000, intervalMs: 100, what: `the sentinels to see ${name} as promotable` },
-  );
-}
-
 async function execute(c: Ctx, s: RollingStep): Promise<SwitchoverResult | undefined> {
   switch (s.kind) {
     case 'restart-replica':
@@ -269,7 +208,10 @@ async function execute(c: Ctx, s: RollingStep): Promise<SwitchoverResult | undef
       await restartNode(c, s.name);
       return undefined;
     case 'switchover': {
-      await promotable(c, s.to);
+      await promotable(
+        c.view,
+        c.view.topology.nodes.find((n) => n.name === s.to)!,
+      );
       const r = await runSwitchover(c.view, c.progress, { to: s.to });
       await supervisorKnows(c, s.to);
       return r;

@@ -3,7 +3,7 @@ import { abort, createClient, withClient, type Auth } from '../redis/client.js';
 import { credentials, sentinelCredentials } from '../state/credentials.js';
 import type { SecretsSource } from '../state/live-secrets.js';
 import type { AclUser } from '../state/secrets.js';
-import type { BoundTopology, Member } from '../topology/model.js';
+import type { BoundTopology, Member, SentinelSpec } from '../topology/model.js';
 import { concernsMaster, type SentinelMessage } from './sentinel-message.js';
 
 export interface LinksOptions {
@@ -19,13 +19,14 @@ export interface LinksOptions {
  * read from the process's secrets before every reconnection (`secrets rotate`).
  */
 export class Links {
-  readonly topology: BoundTopology;
+  topology: BoundTopology;
   readonly #secrets: SecretsSource;
   readonly #nodeUser: AclUser;
   readonly #timeoutMs: number;
   #clients = new Map<string, Redis>();
   #resetAt = new Map<string, number>();
-  #subs: Redis[] = [];
+  #subs = new Map<string, Redis>();
+  #onMessage: ((m: SentinelMessage) => void) | undefined;
   #closed = false;
   #onSentinelReady: ((name: string) => void)[] = [];
 
@@ -148,31 +149,49 @@ export class Links {
    * does not replay missed messages: consumers also look on a timer.
    */
   subscribe(onMessage: (m: SentinelMessage) => void): Promise<void> {
-    const t = this.topology;
-    const subscribed: Promise<void>[] = [];
-    for (const s of t.sentinels) {
-      const c = createClient(s, {
-        ...this.sentinelAuth(),
-        refresh: () => this.sentinelAuth(),
-        reconnect: true,
-        timeoutMs: 2000,
-        name: 'redis-ha-events',
-        subscriber: true,
-      });
-      c.on('pmessage', (_pattern: string, channel: string, payload: string) => {
-        if (channel.startsWith('__sentinel__') || !concernsMaster(payload, t.masterName)) return;
-        onMessage({ sentinel: s.name, channel, payload });
-      });
-      // On every (re)connection; a failure here is followed by another reconnection.
-      let first: (() => void) | undefined;
-      subscribed.push(new Promise<void>((resolve) => (first = resolve)));
-      c.on('ready', () => void c.psubscribe('*').then(first, () => undefined));
-      void c.connect().catch(() => undefined);
-      this.#subs.push(c);
-    }
+    this.#onMessage = onMessage;
+    const subscribed = this.topology.sentinels.map((s) => this.#subscribe(s, onMessage));
     // Resolves once every reachable sentinel streams its events (a down one is not waited for).
     const bound = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
     return Promise.race([Promise.all(subscribed).then(() => undefined), bound]);
+  }
+
+  #subscribe(s: SentinelSpec<number>, onMessage: (m: SentinelMessage) => void): Promise<void> {
+    const t = this.topology;
+    const c = createClient(s, {
+      ...this.sentinelAuth(),
+      refresh: () => this.sentinelAuth(),
+      reconnect: true,
+      timeoutMs: 2000,
+      name: 'redis-ha-events',
+      subscriber: true,
+    });
+    c.on('pmessage', (_pattern: string, channel: string, payload: string) => {
+      if (channel.startsWith('__sentinel__') || !concernsMaster(payload, t.masterName)) return;
+      onMessage({ sentinel: s.name, channel, payload });
+    });
+    // On every (re)connection; a failure here is followed by another reconnection.
+    let first: (() => void) | undefined;
+    const subscribed = new Promise<void>((resolve) => (first = resolve));
+    c.on('ready', () => void c.psubscribe('*').then(first, () => undefined));
+    void c.connect().catch(() => undefined);
+    this.#subs.set(s.name, c);
+    return subscribed;
+  }
+
+  /** `apply` changed the members: removed ones' connections closed, added sentinels followed. */
+  setTopology(t: BoundTopology): void {
+    this.topology = t;
+    const names = new Set([...t.nodes, ...t.sentinels].map((m) => m.name));
+    for (const name of [...this.#clients.keys()]) if (!names.has(name)) this.reset(name);
+    for (const [name, c] of [...this.#subs])
+      if (!names.has(name)) {
+        c.disconnect();
+        this.#subs.delete(name);
+      }
+    if (this.#closed || !this.#onMessage) return;
+    for (const s of t.sentinels)
+      if (!this.#subs.has(s.name)) void this.#subscribe(s, this.#onMessage);
   }
 
   /**
@@ -198,9 +217,9 @@ export class Links {
 
   close(): void {
     this.#closed = true;
-    for (const c of [...this.#clients.values(), ...this.#subs]) c.disconnect();
+    for (const c of [...this.#clients.values(), ...this.#subs.values()]) c.disconnect();
     this.#clients.clear();
-    this.#subs = [];
+    this.#subs.clear();
   }
 }
 

@@ -10,8 +10,9 @@ import { observe, pollRole, pollSentinel } from './observe.js';
 import type { Observation } from './observation.js';
 import type { SentinelMessage } from './sentinel-message.js';
 import { nextSynced } from './synced.js';
-import { analyze, initialState, key, reduce, usable, type Verdict } from './watch-state.js';
-import { announced, isolated, promotedInstead, staleMasters } from './watch-state.js';
+import { analyze, initialState, key, reduce, usable, withMembers } from './watch-state.js';
+import type { Verdict } from './watch-state.js';
+import { announced, isolated, pollDelay, promotedInstead, staleMasters } from './watch-state.js';
 import type { WatchInput, WatchState } from './watch-state.js';
 import { pickReadNode, type ReplicaLink } from './watch-state.js';
 
@@ -80,7 +81,7 @@ export const RECONCILE_ON: ReadonlySet<string> = new Set([
  */
 export class ClusterView extends TypedEmitter<ViewEvents> {
   #status: ViewStatus = 'idle';
-  readonly topology: BoundTopology;
+  #t: BoundTopology;
   readonly links: Links;
   readonly #o: ViewOptions;
   readonly #pollMs: number;
@@ -111,7 +112,7 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
   constructor(o: ViewOptions) {
     super();
     this.#o = o;
-    this.topology = o.topology;
+    this.#t = o.topology;
     this.#pollMs = o.pollMs ?? 250;
     this.links = new Links(o.topology, o.secrets, { nodeUser: o.nodeUser, timeoutMs: 500 });
     this.#state = initialState(o.topology.sentinels.map((s) => s.name));
@@ -119,6 +120,23 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
 
   get status(): ViewStatus {
     return this.#status;
+  }
+  get topology(): BoundTopology {
+    return this.#t;
+  }
+
+  /** `apply` changed the members: watched from now on (removed ones forgotten), then a look. */
+  setTopology(t: BoundTopology): void {
+    this.#t = t;
+    this.links.setTopology(t);
+    this.#state = withMembers(
+      this.#state,
+      t.sentinels.map((s) => s.name),
+      t.nodes,
+    );
+    for (const name of this.#synced.keys())
+      if (!t.nodes.some((n) => n.name === name)) this.#synced.delete(name);
+    this.reconcile();
   }
   get verdict(): Verdict {
     return this.#verdict;
@@ -305,7 +323,10 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
     } finally {
       this.#busy = false;
       if (this.#status === 'running')
-        this.#timer = setTimeout(() => this.reconcile(), this.#again ? 0 : this.#nextDelay());
+        this.#timer = setTimeout(
+          () => this.reconcile(),
+          this.#again ? 0 : pollDelay(this.#state, this.#verdict.named, this.#pollMs),
+        );
       this.#again = false;
     }
   }
@@ -320,22 +341,6 @@ export class ClusterView extends TypedEmitter<ViewEvents> {
     else this.#replicas.set(name, n);
     if (n !== undefined && before !== undefined && n !== before && name === this.#primary?.name)
       void this.look().catch(() => undefined);
-  }
-
-  /** Poll fast while a failover is under way or the named primary does not answer. */
-  #nextDelay(): number {
-    const views = Object.values(this.#state.views);
-    const named = this.#verdict.named;
-    // Sentinel announces REPLICAOF NO ONE as it sends it: our first ROLE may still beat it.
-    const promoting = views.some(
-      (v) =>
-        v.failoverInProgress && v.promoting && this.#state.roles[key(v.promoting)] !== 'master',
-    );
-    if (promoting) return Math.min(2, this.#pollMs);
-    const urgent =
-      views.some((v) => v.failoverInProgress) ||
-      (named !== undefined && this.#state.roles[key(named)] === 'unknown');
-    return urgent ? Math.min(20, this.#pollMs) : this.#pollMs;
   }
 
   #apply(input: WatchInput): void {

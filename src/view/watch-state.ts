@@ -360,3 +360,30 @@ export function isolated(
   const reachable = reachableWithin(state, now, t.endpoint.fenceTimeoutMs);
   return reachable < majorityNeeded(t.sentinels.length);
 }
+
+/** Poll fast while a failover is under way or the named primary does not answer. */
+export function pollDelay(state: WatchState, named: Addr | undefined, pollMs: number): number {
+  const views = Object.values(state.views);
+  // Sentinel announces REPLICAOF NO ONE as it sends it: our first ROLE may still beat it.
+  const promoting = views.some(
+    (v) => v.failoverInProgress && v.promoting && state.roles[key(v.promoting)] !== 'master',
+  );
+  if (promoting) return Math.min(2, pollMs);
+  const urgent =
+    views.some((v) => v.failoverInProgress) ||
+    (named !== undefined && state.roles[key(named)] === 'unknown');
+  return urgent ? Math.min(20, pollMs) : pollMs;
+}
+
+/** The same state for other members: views of removed sentinels and roles of removed nodes go. */
+export function withMembers(
+  state: WatchState,
+  sentinels: readonly string[],
+  nodes: readonly Addr[],
+): WatchState {
+  const fresh = initialState(sentinels).views;
+  const views = Object.fromEntries(sentinels.map((s) => [s, state.views[s] ?? fresh[s]!]));
+  const keep = new Set(nodes.map(key));
+  const roles = Object.fromEntries(Object.entries(state.roles).filter(([k]) => keep.has(k)));
+  return { ...state, views, roles };
+}

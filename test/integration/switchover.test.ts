@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withView } from '../../src/app/open.js';
+import { withView } from '../../src/view/with-view.js';
 import { startedTopology } from '../../src/cli/context.js';
 import { runSwitchover } from '../../src/ops/switchover.js';
 import { freePort } from '../../src/state/ports.js';

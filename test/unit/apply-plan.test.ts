@@ -100,8 +100,7 @@ test('renaming the master or moving a member: unsupported, listed first', () => 
 });
 
 test('execution refuses the steps not done yet, before changing anything', async () => {
-  const nodes = { ...SEED_TOPOLOGY.nodes, redis03: { role: 'replica' } };
-  const desired = seed({ nodes, memory: { maxmemory: '1gb' } });
+  const desired = seed({ auth: { mode: 'password' }, memory: { maxmemory: '1gb' } });
   const plan = planApply(seed(), desired);
   const input = { running: seed(), desired: { t: desired } as unknown as PreparedState, plan };
   await assert.rejects(
@@ -109,10 +108,19 @@ test('execution refuses the steps not done yet, before changing anything', async
     (e: unknown) => {
       assert.ok(e instanceof RedisHaError);
       assert.equal(e.code, 'USAGE');
-      assert.match(e.message, /cannot do these steps yet:\n {2}\+ node redis03/);
+      assert.match(e.message, /cannot do these steps yet:\n {2}! rolling restart/);
       assert.doesNotMatch(e.message, /maxmemory/);
       assert.match(e.hint ?? '', /redis-ha down/);
       return true;
     },
   );
+});
+
+test('addresses the sentinels still know that are no member: forgotten, last', () => {
+  const nodes = { ...SEED_TOPOLOGY.nodes, redis03: { role: 'replica' } };
+  const p = planApply(seed(), seed({ nodes }), { strangers: ['127.0.0.1:7999'] });
+  assert.deepEqual(kinds(p.steps).at(0), 'add-replica/none');
+  assert.deepEqual(kinds(p.steps).at(-1), 'forget/none');
+  assert.match(describePlan(p), /- forget 127\.0\.0\.1:7999 .*SENTINEL RESET one at a time/);
+  assert.equal(p.empty, false);
 });

@@ -21,7 +21,7 @@ async function confirmed(): Promise<boolean> {
 
 /** `apply`: the file's topology vs the running one, the plan, then (confirmed) its execution. */
 export async function applyCommand(o: ApplyOptions, ctx: CommandContext): Promise<CommandResult> {
-  const input = planFromState(await startedTopology(o));
+  const input = await planFromState(await startedTopology(o));
   const { plan } = input;
   const text = describePlan(plan);
   const steps = plan.steps.map(describeStep);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { withView } from '../../app/open.js';
+import { withView } from '../../view/with-view.js';
 import { RedisHaError } from '../../errors/errors.js';
 import {
   restoreBackup,

@@ -5,7 +5,7 @@ import { RedisHaError } from '../../errors/errors.js';
 import { deployOrder, plan, runDeploy, type SshOptions } from '../../deploy/deploy.js';
 import { labKnownHosts, labSshKey, readLab, rerunInClientHost } from '../../lab/lab.js';
 import { analyzeHealth } from '../../view/health.js';
-import { withView } from '../../app/open.js';
+import { withView } from '../../view/with-view.js';
 import type { PreparedState } from '../../state/prepare.js';
 import { designatedPrimary, findNode, type NodeSpec } from '../../topology/model.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';

@@ -11,7 +11,7 @@ import type { VipSamples } from '../../drill/lab-faults.js';
 import { labTopology, labTopologyFile } from './lab.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';
-import { withView } from '../../app/open.js';
+import { withView } from '../../view/with-view.js';
 
 export interface DrillCliOptions extends TopologyOptions {
   fault: string;

@@ -1,4 +1,4 @@
-import { withView } from '../../app/open.js';
+import { withView } from '../../view/with-view.js';
 import { describeFailover, runFailover } from '../../ops/failover.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';
 import { startedTopology } from '../context.js';

@@ -1,4 +1,4 @@
-import { withView } from '../../app/open.js';
+import { withView } from '../../view/with-view.js';
 import { RedisHaError } from '../../errors/errors.js';
 import { runRolling } from '../../ops/rolling.js';
 import type { CommandContext, CommandResult, TopologyOptions } from '../context.js';

@@ -1,4 +1,4 @@
-import { withView } from '../../app/open.js';
+import { withView } from '../../view/with-view.js';
 import { runningSupervisor } from '../../state/lock.js';
 import type { PersistedState } from '../../state/state-dir.js';
 import { analyzeHealth, type Health } from '../../view/health.js';

@@ -63,6 +63,18 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     }
     throw e;
   }
+  // SIGUSR1: `apply` recorded other members; one reconfiguration at a time.
+  let reconfiguring = Promise.resolve();
+  const onUsr1 = (): void => {
+    if (!(sys instanceof LocalSystem)) return;
+    reconfiguring = reconfiguring
+      .then(() => sys.reconfigure())
+      .then(
+        () => undefined,
+        (e: unknown) => sys.report(makeEvent('error', `reconfigure failed: ${errorMessage(e)}`)),
+      );
+  };
+  process.on('SIGUSR1', onUsr1);
   if (send) {
     send({ type: 'ready', primary: sys.primary ?? '?' });
     process.disconnect?.();
@@ -74,6 +86,7 @@ export async function upCommand(o: UpOptions, ctx: CommandContext): Promise<Comm
     );
   }
   await stopped;
+  process.off('SIGUSR1', onUsr1);
   unregister();
   return { text: 'all processes stopped', json: { stopped: true } };
 }
