@@ -65,7 +65,12 @@ function files(c: BenchCluster, p3: number, p4: number) {
 
 /** `apply --yes` with the primary killed `afterMs` into it; then `apply` again until it completes. */
 async function killedApply(c: BenchCluster, afterMs: number) {
-  const before = JSON.parse((await cli(['status', '--json'], c.dir)).stdout) as { primary: string };
+  let before = { primary: null as string | null };
+  for (let i = 0; i < 150 && before.primary === null; i++) {
+    before = JSON.parse((await cli(['status', '--json'], c.dir)).stdout) as typeof before;
+    if (before.primary === null) await sleep(200);
+  }
+  if (before.primary === null) throw new Error('no confirmed primary before the kill');
   const p = spawn(process.execPath, [CLI, 'apply', '--yes'], { cwd: c.dir, stdio: 'ignore' });
   const done = new Promise<number>((r) => p.on('close', (code) => r(code ?? 1)));
   await sleep(afterMs);
@@ -114,6 +119,14 @@ client.on('error', () => undefined);
 const w = new Writer(client, 'ops');
 w.start();
 await sleep(500);
+process.on('uncaughtException', (e) => {
+  console.error(e);
+  void c.down(true).finally(() => process.exit(1));
+});
+process.on('unhandledRejection', (e) => {
+  console.error(e);
+  void c.down(true).finally(() => process.exit(1));
+});
 const steps: Step[] = [];
 for (let i = 1; i <= RUNS; i++) {
   for (const [text, step] of [

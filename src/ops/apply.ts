@@ -8,7 +8,7 @@ import type { PreparedState } from '../state/prepare.js';
 import { designatedPrimary, type BoundTopology, type Member } from '../topology/model.js';
 import { describeStep, planApply, type ApplyPlan, type ApplyStep } from './apply-plan.js';
 import { addNode, addSentinel, forget, removeMember, type MemberChange } from './membership.js';
-import { strangers } from './sentinel-waits.js';
+import { addr, strangers } from './sentinel-waits.js';
 import { withView } from '../view/with-view.js';
 
 /** What `apply` compares: the running topology (recorded by `up`) and the file's. */
@@ -54,8 +54,13 @@ export async function planFromState(desired: PreparedState): Promise<ApplyInput>
       hint: 'start it with `redis-ha up` (apply changes a running topology)',
     });
   const primary = state.primary ?? designatedPrimary(running).name;
+  const wanted = new Set([...desired.t.nodes, ...desired.t.sentinels].map(addr));
   const known = await withView({ ...desired, t: running }, strangers, { follow: false });
-  const plan = planApply(running, desired.t, { primary, strangers: known });
+  // A member the file adds back is started again, not forgotten.
+  const plan = planApply(running, desired.t, {
+    primary,
+    strangers: known.filter((a) => !wanted.has(a)),
+  });
   return { running, desired, plan };
 }
 

@@ -8,7 +8,7 @@ import type { StateDir } from '../state/state-dir.js';
 import type { BoundTopology, Member, NodeSpec, SentinelSpec } from '../topology/model.js';
 import { waitFor } from '../util/wait.js';
 import type { ClusterView } from '../view/view.js';
-import { countedBy, knowingPromotable, promotable, relearned } from './sentinel-waits.js';
+import { countedBy, knowingPromotable, promotable, relearned, settled } from './sentinel-waits.js';
 import { runSwitchover } from './switchover.js';
 
 /** One member added or removed by `apply`, as it went. */
@@ -147,6 +147,11 @@ async function resetEach(view: ClusterView, gone: readonly { host: string; port:
   })();
   try {
     for (const s of t.sentinels) {
+      await waitFor(() => settled(view), {
+        timeoutMs: t.sentinel.failoverTimeoutMs * 2 + 10_000,
+        intervalMs: 200,
+        what: 'no failover under way and every sentinel naming the primary, before SENTINEL RESET',
+      });
       await view.links.once(s, (r) => r.call('SENTINEL', 'RESET', t.masterName));
       await waitFor(() => relearned(view, s, gone), {
         timeoutMs: 15_000,

@@ -1,4 +1,4 @@
-import { pairsList } from '../redis/info.js';
+import { pairsList, pairsToRecord } from '../redis/info.js';
 import type { NodeSpec, SentinelSpec } from '../topology/model.js';
 import { waitFor } from '../util/wait.js';
 import type { ClusterView } from '../view/view.js';
@@ -78,6 +78,27 @@ export async function promotable(view: ClusterView, node: NodeSpec<number>): Pro
     },
     { timeoutMs: 15_000, intervalMs: 100, what: `the sentinels to see ${node.name} as promotable` },
   );
+}
+
+/**
+ * Safe to SENTINEL RESET one of them: no failover under way anywhere (a reset aborts a leader's
+ * failover before its +switch-master and leaves it naming the old primary for good), and every
+ * sentinel names the primary the view confirms.
+ */
+export async function settled(view: ClusterView): Promise<Check> {
+  await view.look();
+  const p = view.primary;
+  if (!p) return { pending: 'no confirmed primary' };
+  for (const s of view.topology.sentinels) {
+    const m = await view.links
+      .once(s, (r) => r.call('SENTINEL', 'MASTER', view.topology.masterName))
+      .then(pairsToRecord, () => undefined);
+    if (!m) return { pending: `${s.name} does not answer` };
+    if (/failover_in_progress|o_down/.test(m.flags ?? ''))
+      return { pending: `${s.name}: a failover is under way` };
+    if (!at(p)(m)) return { pending: `${s.name} does not name ${p.name} yet` };
+  }
+  return true;
 }
 
 /** How many sentinels know a replica they could promote now. */
