@@ -141,7 +141,9 @@ export async function connectReplicaNow(
         const role = (await c.call('ROLE')) as unknown[];
         if (role[0] !== 'slave') return true; // not ours to touch
         if (role[3] !== 'connect') return true; // already on its way
-        const info = parseInfo(String(await c.call('INFO', 'replication')));
+        // ROLE and INFO answer while an RDB loads: its history is known only once loaded.
+        const info = parseInfo(String(await c.call('INFO')));
+        if (info['loading'] === '1') return false;
         if (Number(info['master_repl_offset']) > 0) return true; // the cron's PSYNC keeps it
         await c
           .multi()
