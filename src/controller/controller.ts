@@ -10,6 +10,7 @@ import {
   writeQuorum,
 } from './decisions.js';
 import { ImmediateFailover } from './immediate.js';
+import { lastLook } from './last-look.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
 import { Starts } from './starts.js';
@@ -208,18 +209,34 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       persistence: this.#t.persistence.mode,
       syncedReplicas: this.#candidates(m.name),
     });
-    if (d.action === 'wait-for-failover') {
-      this.#dead = { name: m.name, since: Date.now(), warned: false };
-      this.report(
-        'primary-down',
-        `primary died: not restarting it as a primary; waiting for ${this.#o.authority.name} to promote one of ${d.candidates.join(', ')} (${how})`,
-        m.name,
-        'warn',
-      );
-      this.#immediate.exited(m.name);
-      return;
-    }
-    this.report('decision', d.reason, m.name, d.dataLost ? 'error' : 'warn');
+    if (d.action === 'restart-as-primary' && !d.dataLost)
+      return void lastLook({ ...this.#o, topology: this.#t }, m, this.#promotable).then((ahead) => {
+        if (this.#status !== 'running' || this.#o.backend.alive(m.name) !== false) return;
+        if (ahead.length === 0) return this.#restartPrimary(m, d.reason, false);
+        for (const name of ahead) this.#synced.add(name);
+        this.#waitForFailover(
+          m,
+          ahead,
+          `${how}; ${ahead.join(', ')} not confirmed synced this moment but at or past its RDB's offset`,
+        );
+      });
+    if (d.action === 'wait-for-failover') return this.#waitForFailover(m, d.candidates, how);
+    this.#restartPrimary(m, d.reason, d.dataLost);
+  }
+
+  #waitForFailover(m: Member<number>, candidates: string[], how: string): void {
+    this.#dead = { name: m.name, since: Date.now(), warned: false };
+    this.report(
+      'primary-down',
+      `primary died: not restarting it as a primary; waiting for ${this.#o.authority.name} to promote one of ${candidates.join(', ')} (${how})`,
+      m.name,
+      'warn',
+    );
+    this.#immediate.exited(m.name);
+  }
+
+  #restartPrimary(m: Member<number>, reason: string, dataLost: boolean): void {
+    this.report('decision', reason, m.name, dataLost ? 'error' : 'warn');
     // Back before down-after, Sentinel never acts on stale replica state.
     this.#starts.later(m, false, 'restarted as primary', true);
   }

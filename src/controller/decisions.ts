@@ -38,6 +38,32 @@ export function decideOnPrimaryExit(input: {
 }
 
 /**
+ * The replicas, not confirmed synced right now (the view lost sight of one for a moment: a
+ * blip, a short freeze), that still hold at least what the dead primary's RDB holds: fully
+ * loaded replicas of it, at or past the file's offset in the same history; with no file (or
+ * one saved before any replica: no history in it), any of them, since its sync came after.
+ * Promoting one loses nothing the files would have kept, where restarting from an older (or
+ * no) RDB would throw away every write since and full-resync the replica from it. Only for
+ * RDB files (an AOF keeps writes up to the crash: the files win). Pure.
+ */
+export function replicasAheadOfFiles(
+  persistence: PersistenceMode,
+  saved: SavedReplication | undefined,
+  dead: { host: string; port: number },
+  replicas: readonly { name: string; info: InfoMap | undefined }[],
+): string[] {
+  if (persistence !== 'rdb') return [];
+  return replicas
+    .filter(({ info: i }) => {
+      if (!i || i['role'] !== 'slave' || i['master_sync_in_progress'] !== '0') return false;
+      if (i['master_host'] !== dead.host || i['master_port'] !== String(dead.port)) return false;
+      if (!saved) return Number(i['master_repl_offset']) > 0;
+      return i['master_replid'] === saved.replid && Number(i['master_repl_offset']) >= saved.offset;
+    })
+    .map((r) => r.name);
+}
+
+/**
  * Sentinel promoted `promoted`. The old primary may rejoin as its replica only if the promoted
  * node had completed its sync: rejoining an incomplete primary would wipe the old one's data.
  */

@@ -63,3 +63,54 @@ test('kill -9 of the primary: Sentinel promotes redis02, redis01 rejoins as its 
 test('the same with persistence off: the old primary rejoins empty and resyncs, nothing wiped', async () => {
   await withCluster('kill-nopersist', { persistence: '{ mode: none }' }, killPrimaryScenario);
 });
+
+test('the primary killed just after its replica was unreachable for a moment (not confirmed synced again yet): it is promoted, not thrown away for an older RDB', async () => {
+  await withCluster('kill-after-blip', {}, async (c) => {
+    assert.equal((await c.run(['up', '--detach'])).code, 0);
+    const primary = c.client(c.ports.redis01);
+    await writeKeys(primary, N);
+    await waitStatus(c, (s) => s.healthy, 10_000, 'healthy with 10k keys');
+    const replica = c.client(c.ports.redis02);
+    const offset = async (r: typeof primary): Promise<number> =>
+      Number(/master_repl_offset:(\d+)/.exec(await r.info('replication'))?.[1]);
+    process.kill(c.pidOf('redis02'), 'SIGSTOP');
+    try {
+      // The controller saw it gone: the primary takes writes alone (single copy).
+      const t0 = Date.now();
+      while (((await primary.config('GET', 'min-replicas-to-write')) as string[])[1] !== '0') {
+        assert.ok(Date.now() - t0 < 10_000, 'the single-copy rule never applied');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await primary.set('during-blip', 'acked on one copy');
+    } finally {
+      process.kill(c.pidOf('redis02'), 'SIGCONT');
+    }
+    const want = await offset(primary);
+    const t1 = Date.now();
+    while ((await offset(replica)) < want) {
+      assert.ok(Date.now() - t1 < 5000, 'the replica never caught up');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    process.kill(c.pidOf('redis01'), 'SIGKILL');
+    primary.disconnect();
+    const after = await waitStatus(
+      c,
+      (s) => s.primary === 'redis02' && s.failovers.length === 1,
+      15_000,
+      'redis02 promoted',
+    );
+    assert.deepEqual(
+      after.failovers.map((f) => `${f.from}->${f.to}`),
+      ['redis01->redis02'],
+    );
+    await waitStatus(c, (s) => s.healthy, 30_000, 'healthy again');
+    for (const port of [c.ports.redis01, c.ports.redis02]) {
+      const r = c.client(port);
+      assert.equal(await countGood(r, N), N, `all ${N} keys on port ${port}`);
+      assert.equal(await r.get('during-blip'), 'acked on one copy', `port ${port}`);
+      r.disconnect();
+    }
+    const events = readFileSync(path.join(c.dir, '.redis-ha/events.jsonl'), 'utf8');
+    assert.doesNotMatch(events, /restarting as primary from its own/);
+  });
+});

@@ -4,6 +4,7 @@ import {
   decideOnPrimaryExit,
   decideRejoin,
   nextBackoff,
+  replicasAheadOfFiles,
   syncWaitsForSnapshot,
 } from '../../src/controller/decisions.js';
 import {
@@ -119,4 +120,36 @@ test('a full sync waits behind a snapshot only while a replica waits for a BGSAV
   assert.equal(syncWaitsForSnapshot({ snapshotInProgress: false, acks: waiting }), false);
   assert.equal(syncWaitsForSnapshot({ snapshotInProgress: true, acks: online }), false);
   assert.equal(syncWaitsForSnapshot({ snapshotInProgress: true, acks: undefined }), false);
+});
+
+test('a replica not confirmed synced but at or past the dead primary RDB offset, same history: promoted rather than thrown away', () => {
+  const saved = { replid: 'a'.repeat(40), offset: 1000 };
+  const info = (o: Record<string, string>): Record<string, string> => ({
+    role: 'slave',
+    master_sync_in_progress: '0',
+    master_host: '127.0.0.1',
+    master_port: '7000',
+    master_replid: saved.replid,
+    master_repl_offset: '1000',
+    ...o,
+  });
+  const replicas = [
+    { name: 'at', info: info({}) },
+    { name: 'past', info: info({ master_repl_offset: '5000' }) },
+    { name: 'behind', info: info({ master_repl_offset: '999' }) },
+    { name: 'other-history', info: info({ master_replid: 'b'.repeat(40) }) },
+    { name: 'syncing', info: info({ master_sync_in_progress: '1' }) },
+    { name: 'a-master', info: info({ role: 'master' }) },
+    { name: 'no-answer', info: undefined },
+    { name: 'of-another', info: info({ master_port: '7001' }) },
+  ];
+  const dead = { host: '127.0.0.1', port: 7000 };
+  assert.deepEqual(replicasAheadOfFiles('rdb', saved, dead, replicas), ['at', 'past']);
+  assert.deepEqual(
+    replicasAheadOfFiles('rdb', undefined, dead, replicas),
+    ['at', 'past', 'behind', 'other-history'],
+    'no RDB (or none with a history): any loaded replica of it synced after it',
+  );
+  assert.deepEqual(replicasAheadOfFiles('rdb+aof', saved, dead, replicas), [], 'an AOF keeps more');
+  assert.deepEqual(replicasAheadOfFiles('none', saved, dead, replicas), []);
 });
