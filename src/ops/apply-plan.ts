@@ -24,6 +24,8 @@ export interface ObservedState {
   primary?: string | undefined;
   /** Addresses the sentinels still know that are no member (a removal cut short): forgotten. */
   strangers?: string[];
+  /** The reasons of a rolling restart cut short (rolling.json): planned again to finish it. */
+  unfinishedRoll?: string[] | undefined;
 }
 
 export interface ApplyPlan {
@@ -52,11 +54,18 @@ export function liveNodeSettings(t: BoundTopology): Record<string, string> {
 /** Settings a node reads only at start: a change is a rolling restart. */
 export function restartNodeSettings(t: BoundTopology): Record<string, string> {
   return {
-    tls: JSON.stringify(t.tls),
-    'auth.mode': t.auth.mode,
     'auth.appCommands': t.auth.appCommands.join(' '),
     ...Object.fromEntries(t.nodes.map((n) => [`nodes.${n.name}.bind`, n.bind.join(' ')])),
   };
+}
+
+/**
+ * Settings every member and client must change at once: a roll would leave replicas and their
+ * primary (and the sentinels) speaking TLS and plaintext, or different auth, mid-way, and their
+ * links would break. Not done by apply.
+ */
+function wholeSystemSettings(t: BoundTopology): Record<string, string> {
+  return { tls: JSON.stringify(t.tls), 'auth.mode': t.auth.mode };
 }
 
 /** `SENTINEL SET` parameters, the same on every sentinel. */
@@ -155,13 +164,20 @@ export function planApply(
     steps.push({ kind: 'sentinel-set', param: c.key, from: c.from, to: c.to, effect: 'live' });
   for (const c of changes(liveNodeSettings(running), liveNodeSettings(desired)))
     steps.push({ kind: 'config-set-live', param: c.key, from: c.from, to: c.to, effect: 'live' });
-  const restart = changes(restartNodeSettings(running), restartNodeSettings(desired));
-  if (restart.length > 0)
-    steps.push({
-      kind: 'rolling-restart',
-      reasons: restart.map((c) => `${c.key}: ${c.from} -> ${c.to}`),
-      effect: 'switchover',
+  for (const c of changes(wholeSystemSettings(running), wholeSystemSettings(desired)))
+    steps.unshift({
+      kind: 'unsupported',
+      what: `${c.key}: ${c.from} -> ${c.to} (every member and client at once; a rolling restart would break replication mid-way)`,
+      effect: 'none',
     });
+  const restart = changes(restartNodeSettings(running), restartNodeSettings(desired)).map(
+    (c) => `${c.key}: ${c.from} -> ${c.to}`,
+  );
+  const reasons =
+    restart.length > 0
+      ? restart
+      : o.unfinishedRoll?.map((r) => (r.startsWith('unfinished: ') ? r : `unfinished: ${r}`));
+  if (reasons?.length) steps.push({ kind: 'rolling-restart', reasons, effect: 'switchover' });
   for (const c of changes(nextUpSettings(running), nextUpSettings(desired)))
     steps.push({ kind: 'next-up', key: c.key, from: c.from, to: c.to, effect: 'next-up' });
   steps.push(...members.filter((s) => s.kind === 'remove-replica' || s.kind === 'remove-sentinel'));
@@ -197,7 +213,7 @@ export function describeStep(s: ApplyStep): string {
     case 'config-set-live':
       return `~ redis ${s.param}: "${s.from}" -> "${s.to}" (CONFIG SET + REWRITE) [${fx}]`;
     case 'rolling-restart':
-      return `! rolling restart (replicas, switchover, old primary): ${s.reasons.join('; ')} [${fx}]`;
+      return `! rolling restart of the nodes (replicas, switchover, old primary): ${s.reasons.join('; ')} [${fx}]`;
     case 'next-up':
       return `~ ${s.key}: ${s.from} -> ${s.to} [${fx}]`;
     case 'forget':

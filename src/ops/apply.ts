@@ -8,6 +8,7 @@ import type { PreparedState } from '../state/prepare.js';
 import { designatedPrimary, type BoundTopology, type Member } from '../topology/model.js';
 import { describeStep, planApply, type ApplyPlan, type ApplyStep } from './apply-plan.js';
 import { addNode, addSentinel, forget, removeMember, type MemberChange } from './membership.js';
+import { roll, type RollingReport } from './rolling.js';
 import { addr, strangers } from './sentinel-waits.js';
 import { withView } from '../view/with-view.js';
 
@@ -27,6 +28,8 @@ export interface ApplyReport {
   nextUp: string[];
   /** Members added and removed, each waited for. */
   members: MemberChange[];
+  /** The nodes restarted one at a time for settings read only at start. */
+  rolling?: RollingReport | undefined;
 }
 
 /** The steps executed so far; the others are refused with a hint, before anything changes. */
@@ -39,6 +42,7 @@ const EXECUTED = new Set<ApplyStep['kind']>([
   'remove-replica',
   'remove-sentinel',
   'forget',
+  'rolling-restart',
 ]);
 
 /**
@@ -60,6 +64,7 @@ export async function planFromState(desired: PreparedState): Promise<ApplyInput>
   const plan = planApply(running, desired.t, {
     primary,
     strangers: known.filter((a) => !wanted.has(a)),
+    unfinishedRoll: dir.readRoll()?.reasons,
   });
   return { running, desired, plan };
 }
@@ -91,7 +96,7 @@ function refuseUnsupported(plan: ApplyPlan): void {
     'USAGE',
     `apply cannot do these steps yet:\n${refused.map((s) => `  ${describeStep(s)}`).join('\n')}`,
     {
-      hint: 'apply adds and removes members and changes live Redis and Sentinel settings; for TLS, auth or bind: `redis-ha down`, edit, `redis-ha up`',
+      hint: 'for these: `redis-ha down`, edit, `redis-ha up` (apply adds and removes members, changes settings live or by a rolling restart)',
     },
   );
 }
@@ -124,10 +129,39 @@ async function setLive(plan: ApplyPlan, t: BoundTopology, p: PreparedState, log:
   }
 }
 
+/** The file's settings on the members running now (a member still to be removed keeps its own). */
+function settingsOn(cur: BoundTopology, desired: BoundTopology): BoundTopology {
+  const spec = <M extends { name: string }>(l: readonly M[], m: M): M =>
+    l.find((x) => x.name === m.name) ?? m;
+  return {
+    ...desired,
+    nodes: cur.nodes.map((n) => spec(desired.nodes, n)),
+    sentinels: cur.sentinels.map((s) => spec(desired.sentinels, s)),
+  };
+}
+
+/** Nodes restarted one at a time from the file's settings (replicas, switchover, old primary). */
+async function rollNodes(
+  plan: ApplyPlan,
+  cur: BoundTopology,
+  c: { p: PreparedState; progress: (l: string) => void; log: Log },
+) {
+  const step = plan.steps.find((s) => s.kind === 'rolling-restart');
+  if (!step) return undefined;
+  c.log(`apply: ${describeStep(step)}`, { step: step.reasons });
+  const t = settingsOn(cur, c.p.t);
+  const r = await withView({ ...c.p, t: cur }, (view) =>
+    roll({ ...c.p, t }, view, c.progress, { sentinels: false, reasons: step.reasons }),
+  );
+  c.log(`apply: rolled ${r.restarted.map((x) => x.name).join(', ')}`, { restarted: r.restarted });
+  return r;
+}
+
 /**
  * Executes a plan: members added (each waited for: a replica synced and promotable, a sentinel
  * counted by the others), live Redis settings (CONFIG SET, then CONFIG REWRITE, on every node),
- * Sentinel settings (SENTINEL SET on every sentinel), members removed (membership.ts), then
+ * Sentinel settings (SENTINEL SET on every sentinel), a rolling restart of the nodes for
+ * settings read only at start (rolling.ts), members removed (membership.ts), then
  * records the file's topology as the running one. Each member step is recorded as it is taken
  * and each command is idempotent: a run cut short is completed by running `apply` again.
  */
@@ -155,6 +189,7 @@ export async function executePlan(
       members.push({ step: describeStep(s), member: m.name });
     }
   await setLive(plan, cur, desired, log, done);
+  const rolling = await rollNodes(plan, cur, c);
   for (const s of plan.steps)
     if (s.kind === 'remove-replica' || s.kind === 'remove-sentinel') {
       const r = await removeMember(c, cur, s.kind === 'remove-replica' ? s.node : s.sentinel);
@@ -165,5 +200,5 @@ export async function executePlan(
   const nextUp = plan.steps.flatMap((s) => (s.kind === 'next-up' ? [s.key] : []));
   desired.dir.writeTopology(desired.t);
   log('apply: the running topology is now the one in the file', { recorded: desired.t.source });
-  return { plan: plan.steps.map(describeStep), applied: true, done, nextUp, members };
+  return { plan: plan.steps.map(describeStep), applied: true, done, nextUp, members, rolling };
 }

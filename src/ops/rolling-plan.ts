@@ -60,9 +60,9 @@ export function checkVersions(i: RollingInput): void {
 /**
  * The order (checked by checkVersions first): every replica, a switchover to the best-priority
  * replica (lowest non-zero priority, as Sentinel picks), the old primary, then the sentinels one
- * at a time. Pure.
+ * at a time (not when only node settings changed: `apply`). Pure.
  */
-export function planRolling(i: RollingInput): RollingStep[] {
+export function planRolling(i: RollingInput, o: { sentinels?: boolean } = {}): RollingStep[] {
   checkVersions(i);
   const to = [...i.replicas]
     .filter((r) => r.priority > 0)
@@ -75,7 +75,10 @@ export function planRolling(i: RollingInput): RollingStep[] {
     ...i.replicas.map((r): RollingStep => ({ kind: 'restart-replica', name: r.name })),
     { kind: 'switchover', from: i.primary.name, to: to.name },
     { kind: 'restart-old-primary', name: i.primary.name },
-    ...i.sentinels.map((s): RollingStep => ({ kind: 'restart-sentinel', name: s.name })),
+    ...(o.sentinels === false ? [] : i.sentinels).map((s): RollingStep => ({
+      kind: 'restart-sentinel',
+      name: s.name,
+    })),
   ];
 }
 

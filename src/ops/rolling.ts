@@ -6,6 +6,7 @@ import { appendEvent, makeEvent } from '../events/events.js';
 import { parseInfo, parseVersion } from '../redis/info.js';
 import { runningSupervisor } from '../state/lock.js';
 import type { PreparedState } from '../state/prepare.js';
+import type { RollRecord } from '../state/state-dir.js';
 import type { BoundTopology, Member } from '../topology/model.js';
 import { isOurRedis, readPid, terminate } from '../util/pids.js';
 import { waitFor } from '../util/wait.js';
@@ -90,6 +91,7 @@ function runningTopology(p: PreparedState): BoundTopology {
 async function plan(
   view: ClusterView,
   p: PreparedState,
+  o: RollOptions,
 ): Promise<{ steps: RollingStep[]; versions: RollingReport['versions'] }> {
   const t = p.t;
   const bins = await findRedis();
@@ -110,14 +112,17 @@ async function plan(
     version: (await processOf(view, n)).v,
     priority: n.priority,
   });
-  const steps = planRolling({
-    primary: await node(primary),
-    replicas: await Promise.all(t.nodes.filter((n) => n.name !== primary.name).map(node)),
-    sentinels: await Promise.all(
-      t.sentinels.map(async (s) => ({ name: s.name, version: (await processOf(view, s)).v })),
-    ),
-    target,
-  });
+  const steps = planRolling(
+    {
+      primary: await node(primary),
+      replicas: await Promise.all(t.nodes.filter((n) => n.name !== primary.name).map(node)),
+      sentinels: await Promise.all(
+        t.sentinels.map(async (s) => ({ name: s.name, version: (await processOf(view, s)).v })),
+      ),
+      target,
+    },
+    o,
+  );
   return {
     steps,
     versions: { server: formatVersion(target.server), sentinel: formatVersion(target.sentinel) },
@@ -222,25 +227,64 @@ async function execute(c: Ctx, s: RollingStep): Promise<SwitchoverResult | undef
   }
 }
 
+export interface RollOptions {
+  /** Restart the sentinels too (false: `apply` rolls nodes for settings only they read). */
+  sentinels?: boolean;
+  /** Why, recorded for a rerun to finish the roll. */
+  reasons?: string[];
+}
+
+const stepMember = (s: RollingStep): string => (s.kind === 'switchover' ? s.from : s.name);
+
 /**
- * `restart --rolling`: every member restarted by its supervisor, one at a time, each waited for
- * (replicas until synced, sentinels until the others count them), the primary only once a
- * loss-free switchover made it a replica. With new binaries in the file (redis.server /
- * redis.sentinel), an upgrade: versions checked before anything changes (rolling-plan.ts).
+ * The roll's record: each member's PID when the roll began (kept from a roll cut short), and
+ * the steps still to take: a member whose PID changed since was restarted; a switchover is
+ * left only while its old primary still runs the process it had.
  */
-export async function runRolling(
+async function resume(
+  view: ClusterView,
+  p: PreparedState,
+  all: RollingStep[],
+  reasons: string[],
+): Promise<{ record: RollRecord; steps: RollingStep[] }> {
+  const prev = p.dir.readRoll();
+  const record: RollRecord = prev ?? { at: new Date().toISOString(), reasons, pids: {} };
+  const now: Record<string, number> = {};
+  for (const name of new Set(all.map(stepMember))) {
+    const m = [...view.topology.nodes, ...view.topology.sentinels].find((x) => x.name === name)!;
+    now[name] = (await processOf(view, m)).pid;
+    record.pids[name] ??= now[name];
+  }
+  const steps = all.filter((s) => now[stepMember(s)] === record.pids[stepMember(s)]);
+  return { record, steps };
+}
+
+/**
+ * The rolling path itself: records `p.t` (the supervisor restarts each member from it: its
+ * binaries, its rendered settings) and the members' PIDs (a rerun after a kill finishes the
+ * roll: rolling.json), then each step in order, each waited for.
+ */
+export async function roll(
   p: PreparedState,
   view: ClusterView,
   progress: (line: string) => void,
+  o: RollOptions = {},
 ): Promise<RollingReport> {
-  runningTopology(p);
-  const { steps, versions } = await plan(view, p);
+  const planned = await plan(view, p, o);
+  const { versions } = planned;
+  const { record, steps } = await resume(
+    view,
+    p,
+    planned.steps,
+    o.reasons ?? ['restart --rolling'],
+  );
+  const resumed = steps.length < planned.steps.length ? ' (finishing one cut short)' : '';
   progress(
-    `rolling restart (redis-server ${versions.server}, redis-sentinel ${versions.sentinel}):`,
+    `rolling restart${resumed} (redis-server ${versions.server}, redis-sentinel ${versions.sentinel}):`,
   );
   for (const s of steps) progress(`  ${describeRollingStep(s)}`);
-  // The supervisor spawns from the recorded topology: from now on, the file's binaries.
   p.dir.writeTopology(p.t);
+  p.dir.writeRoll(record);
   const c: Ctx = { view, p, progress, restarted: [] };
   let switchover: SwitchoverResult | undefined;
   for (const s of steps) {
@@ -249,5 +293,21 @@ export async function runRolling(
     appendEvent(p.dir.eventsFile, makeEvent('decision', `restart --rolling: ${line}`));
     switchover = (await execute(c, s)) ?? switchover;
   }
+  p.dir.writeRoll(undefined);
   return { steps: steps.map(describeRollingStep), restarted: c.restarted, switchover, versions };
+}
+
+/**
+ * `restart --rolling`: every member restarted by its supervisor, one at a time, each waited for
+ * (replicas until synced, sentinels until the others count them), the primary only once a
+ * loss-free switchover made it a replica. With new binaries in the file (redis.server /
+ * redis.sentinel), an upgrade: versions checked before anything changes (rolling-plan.ts).
+ */
+export function runRolling(
+  p: PreparedState,
+  view: ClusterView,
+  progress: (line: string) => void,
+): Promise<RollingReport> {
+  runningTopology(p);
+  return roll(p, view, progress);
 }

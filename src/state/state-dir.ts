@@ -1,4 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import {
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  existsSync,
+  chmodSync,
+} from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RedisHaError } from '../errors/errors.js';
@@ -71,6 +79,18 @@ export class StateDir {
     writeJsonAtomic(this.topologyFile, t, 0o600);
   }
 
+  /** A rolling restart under way: the PIDs its members had when it began (rolling.ts). */
+  get rollFile(): string {
+    return path.join(this.root, 'rolling.json');
+  }
+  readRoll(): RollRecord | undefined {
+    return readJson<RollRecord>(this.rollFile);
+  }
+  writeRoll(r: RollRecord | undefined): void {
+    if (r === undefined) rmSync(this.rollFile, { force: true });
+    else writeJsonAtomic(this.rollFile, r, 0o600);
+  }
+
   /** A confirmed primary change, recorded by the one subscriber of the view that writes it. */
   recordFailover(from: string, to: string): void {
     const s = this.readState();
@@ -78,6 +98,14 @@ export class StateDir {
     s.failovers.push({ at: new Date().toISOString(), from, to });
     this.writeState(s);
   }
+}
+
+/** A member is done once its PID differs from the one recorded here. */
+export interface RollRecord {
+  at: string;
+  /** Why (apply's reasons, or `restart --rolling`). */
+  reasons: string[];
+  pids: Record<string, number>;
 }
 
 export interface FailoverRecord {

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/state/ports.js';
-import { spawn } from 'node:child_process';
-import { CLI, withCluster, waitStatus, type TestCluster } from '../helpers/cluster.js';
+import { applyKilledAt } from '../helpers/apply-kill.js';
+import { withCluster, waitStatus, type TestCluster } from '../helpers/cluster.js';
 
 /** SETs through the endpoint until stopped; counts the writes that failed. */
 function writer(c: TestCluster): { stop: () => Promise<{ ok: number; failed: number }> } {
@@ -129,26 +129,6 @@ test('apply: a replica and a sentinel added, then a replica and a sentinel remov
     assert.match(again.stdout, /nothing to do/);
   });
 });
-
-/** `apply --yes` killed (SIGKILL) as soon as it prints a line matching `at`. */
-function applyKilledAt(c: TestCluster, at: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'apply', '--yes', '-f', c.file], { cwd: c.dir });
-    let out = '';
-    const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`apply never printed ${at}: ${out}`));
-    }, 60_000);
-    p.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (at.test(out)) p.kill('SIGKILL');
-    });
-    p.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}
 
 test('apply killed while the sentinels forget a removed sentinel: run again, it finishes the job', async () => {
   await withCluster('apply-resume', {}, async (c) => {

@@ -76,9 +76,15 @@ test('removing a replica that is not the primary: no switchover', () => {
 });
 
 test('settings read only at start: one rolling restart', () => {
-  const p = planApply(seed(), seed({ auth: { mode: 'password' } }));
+  const p = planApply(seed(), seed({ auth: { appCommands: ['+keys'] } }));
   assert.deepEqual(kinds(p.steps), ['rolling-restart/switchover']);
-  assert.match(describePlan(p), /^! rolling restart .*auth\.mode: acl -> password/);
+  assert.match(describePlan(p), /^! rolling restart .*auth\.appCommands: {2}-> \+keys/);
+});
+
+test('TLS or the auth mode: not rolled (replication would break mid-way), listed first', () => {
+  const p = planApply(seed(), seed({ auth: { mode: 'password' } }));
+  assert.deepEqual(kinds(p.steps), ['unsupported/none']);
+  assert.match(describePlan(p), /^x auth\.mode: acl -> password \(every member and client at once/);
 });
 
 test("redis-ha's own settings: at the next up, and the plan counts as empty", () => {
@@ -108,7 +114,7 @@ test('execution refuses the steps not done yet, before changing anything', async
     (e: unknown) => {
       assert.ok(e instanceof RedisHaError);
       assert.equal(e.code, 'USAGE');
-      assert.match(e.message, /cannot do these steps yet:\n {2}! rolling restart/);
+      assert.match(e.message, /cannot do these steps yet:\n {2}x auth\.mode: acl -> password/);
       assert.doesNotMatch(e.message, /maxmemory/);
       assert.match(e.hint ?? '', /redis-ha down/);
       return true;
