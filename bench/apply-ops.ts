@@ -1,8 +1,10 @@
 /**
  * `apply` under a writer through the endpoint (a default ioredis client): add a replica, add a
- * sentinel, remove the sentinel, remove the replica, BENCH_RUNS rounds; per step the longest
- * write gap, failed writes, and for removals the 100 ms quorum samples without a quorum knowing
- * a promotable replica. Then BENCH_KILLS runs where the primary is killed (kill -9) at a random
+ * sentinel, remove the sentinel, remove the replica, a setting read only at start (the nodes'
+ * bind: a rolling restart with a switchover) and back, `restart --rolling`, and an idle window
+ * as long as the step before it (the writer's own gaps: the baseline), BENCH_RUNS rounds; per
+ * step the longest write gap, failed writes, and for removals the 100 ms quorum samples without
+ * a quorum knowing a promotable replica. Then BENCH_KILLS runs where the primary is killed (kill -9) at a random
  * moment of an `apply`: did it fail over, and did `apply` run again complete? Every
  * acknowledged write is read back at the end. Writes bench/results/apply-ops-DATE.json.
  */
@@ -30,16 +32,19 @@ interface Step {
   withoutQuorum?: number;
 }
 
-async function apply(c: BenchCluster, w: Writer, step: string): Promise<Step> {
+async function apply(c: BenchCluster, w: Writer, step: string, idleMs = 0): Promise<Step> {
   const t0 = performance.now();
   const failedBefore = w.errors;
-  const r = await cli(['apply', '--yes', '--json'], c.dir, 180_000);
+  const args =
+    step === 'restart --rolling' ? ['restart', '--rolling'] : ['apply', '--yes', '--json'];
+  const r = idleMs > 0 ? { code: 0, stdout: '{}', stderr: '' } : await cli(args, c.dir, 180_000);
+  if (idleMs > 0) await sleep(idleMs);
   const end = performance.now();
-  if (r.code !== 0) throw new Error(`${step}: apply failed: ${r.stderr}`);
-  const rep = JSON.parse(r.stdout) as {
-    members: { samples?: number; withoutQuorum?: number }[];
+  if (r.code !== 0) throw new Error(`${step}: ${args.join(' ')} failed: ${r.stderr}`);
+  const rep = (args[0] === 'apply' ? JSON.parse(r.stdout) : {}) as {
+    members?: { samples?: number; withoutQuorum?: number }[];
   };
-  const q = rep.members.find((m) => m.samples !== undefined);
+  const q = rep.members?.find((m) => m.samples !== undefined);
   return {
     step,
     ms: Math.round(end - t0),
@@ -60,7 +65,13 @@ function files(c: BenchCluster, p3: number, p4: number) {
     /(sentinels:\n(?: {2}\S+: .*\n)+)/,
     `$1  s4: { port: ${p4} }\n`,
   );
-  return { file, base, withReplica, withBoth };
+  // A setting read only at start: the nodes also listen on 127.0.0.2 (a rolling restart).
+  const rebound = base.replace(
+    /( {2}redis0[12]: \{[^}\n]*?) ?\}/g,
+    '$1, bind: [127.0.0.1, 127.0.0.2] }',
+  );
+  if (rebound === base) throw new Error('could not add bind to the nodes of the seed file');
+  return { file, base, withReplica, withBoth, rebound };
 }
 
 const recorded = (c: BenchCluster): string =>
@@ -127,16 +138,22 @@ process.on('unhandledRejection', (e) => {
   console.error(e);
   void c.down(true).finally(() => process.exit(1));
 });
+const STEPS = [
+  [f.withReplica, 'add replica'],
+  [f.withBoth, 'add sentinel'],
+  [f.withReplica, 'remove sentinel'],
+  [f.base, 'remove replica'],
+  [f.base, 'idle, no apply (baseline)'],
+  [f.rebound, 'setting read at start (bind)'],
+  [f.base, 'setting read at start, back'],
+  [f.base, 'restart --rolling'],
+] as const;
 const steps: Step[] = [];
 for (let i = 1; i <= RUNS; i++) {
-  for (const [text, step] of [
-    [f.withReplica, 'add replica'],
-    [f.withBoth, 'add sentinel'],
-    [f.withReplica, 'remove sentinel'],
-    [f.base, 'remove replica'],
-  ] as const) {
+  for (const [text, step] of STEPS) {
     writeFileSync(f.file, text);
-    const s = await apply(c, w, step);
+    const idle = step.startsWith('idle') ? (steps.at(-1)?.ms ?? 4000) : 0;
+    const s = await apply(c, w, step, idle);
     steps.push(s);
     console.log(
       `#${i} ${step}: ${s.ms} ms, gap ${s.gapMs} ms, failed ${s.failed}` +
@@ -146,7 +163,7 @@ for (let i = 1; i <= RUNS; i++) {
 }
 const kills = [];
 for (let i = 1; i <= KILLS; i++) {
-  writeFileSync(f.file, i % 2 ? f.withBoth : f.base);
+  writeFileSync(f.file, [f.base, f.withBoth, f.base, f.rebound][i % 4] ?? f.base);
   const k = await killedApply(c, Math.round(Math.random() * 8000));
   kills.push(k);
   console.log(
@@ -160,7 +177,7 @@ client.disconnect();
 const lost = await lostAcks(c, w, endpoint);
 await c.down();
 
-const rows = ['add replica', 'add sentinel', 'remove sentinel', 'remove replica'].map((step) => {
+const rows = STEPS.map(([, step]) => step).map((step) => {
   const xs = steps.filter((s) => s.step === step);
   return {
     step,
