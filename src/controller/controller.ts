@@ -63,6 +63,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   #former = new Set<string>();
   #unplaced = new Set<string>();
   #exitAt = new Map<string, number>();
+  #lastLook: NodeLook | undefined;
   readonly #starts: Starts;
   readonly #quorums: WriteQuorums;
   readonly #immediate: ImmediateFailover;
@@ -204,7 +205,10 @@ export class HaController extends TypedEmitter<ControllerEvents> {
         m.name,
       );
     }
-    if (m.name !== this.#primary) return this.#starts.later(m, true, 'restarting as a replica');
+    if (m.name !== this.#primary) {
+      this.#adjustQuorum(); // now, not at the next look: the primary refuses writes meanwhile
+      return this.#starts.later(m, true, 'restarting as a replica');
+    }
     const d = decideOnPrimaryExit({
       persistence: this.#t.persistence.mode,
       syncedReplicas: this.#candidates(m.name),
@@ -355,12 +359,21 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       );
   }
 
+  /** The confirmed primary's write quorum from the last look and who is synced now. */
+  #adjustQuorum(obs = this.#lastLook): void {
+    if (!obs) return;
+    const runs = (name: string): boolean => this.#o.backend.alive(name) === true;
+    const p = this.#o.view.primary;
+    this.#quorums.adjust(p, obs, (name) => this.#synced.has(name), runs, this.#o.view.cutOff());
+  }
+
   #onLook(obs: NodeLook): void {
     if (this.#status !== 'running') return;
+    this.#lastLook = obs;
     const at = obs.at;
     const p = this.#o.view.primary;
     const runs = (name: string): boolean => this.#o.backend.alive(name) === true;
-    this.#quorums.adjust(p, obs, (name) => this.#synced.has(name), runs, this.#o.view.cutOff());
+    this.#adjustQuorum(obs);
     if (p && runs(p.name)) this.#unblockSync(p, obs);
     const { view } = this.#o;
     // Level-triggered: a replica the view calls synced that this process has not raised yet (a

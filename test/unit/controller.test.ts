@@ -291,3 +291,18 @@ test('controller (agent on a replica host): silent to it only (a minority, or on
     h.stop();
   }
 });
+
+test("controller (up): a replica's process exits: the primary's quorum is lowered at once, not at the next look", async () => {
+  // Local only: an agent sees no exit of another host's process (its looks lower the quorum).
+  const h = harness(t, 'local', 'redis01');
+  try {
+    synced(h);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(h.ops.quorums.length, 0);
+    await h.kill('redis02');
+    await until(() => h.ops.quorums.length === 1, 'the lowered quorum, with no look since');
+    assert.deepEqual(h.ops.quorums, [['redis01', 0]]);
+  } finally {
+    h.stop();
+  }
+});
