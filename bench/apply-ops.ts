@@ -88,7 +88,15 @@ async function killedApply(c: BenchCluster, afterMs: number) {
   const p = spawn(process.execPath, [CLI, 'apply', '--yes'], { cwd: c.dir, stdio: 'ignore' });
   const done = new Promise<number>((r) => p.on('close', (code) => r(code ?? 1)));
   await sleep(afterMs);
-  process.kill(c.pidOf(before), 'SIGKILL');
+  // The recorded primary may be a member this very apply removes (its PID file gone).
+  const pid = ((): number | undefined => {
+    try {
+      return c.pidOf(before);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (pid !== undefined) process.kill(pid, 'SIGKILL');
   const first = await done;
   let failedOver = false;
   for (let i = 0; i < 100 && !failedOver; i++) {
