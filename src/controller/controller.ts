@@ -10,7 +10,7 @@ import {
   writeQuorum,
 } from './decisions.js';
 import { ImmediateFailover } from './immediate.js';
-import { lastLook } from './last-look.js';
+import { lastLook, promotableAhead } from './last-look.js';
 import type { NodeOps } from './node-ops.js';
 import { Restarts } from './restarts.js';
 import { Starts } from './starts.js';
@@ -214,18 +214,30 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       syncedReplicas: this.#candidates(m.name),
     });
     if (d.action === 'restart-as-primary' && !d.dataLost)
-      return void lastLook({ ...this.#o, topology: this.#t }, m, this.#promotable).then((ahead) => {
-        if (this.#status !== 'running' || this.#o.backend.alive(m.name) !== false) return;
-        if (ahead.length === 0) return this.#restartPrimary(m, d.reason, false);
-        for (const name of ahead) this.#synced.add(name);
-        this.#waitForFailover(
-          m,
-          ahead,
-          `${how}; ${ahead.join(', ')} not confirmed synced this moment but at or past its RDB's offset`,
-        );
-      });
+      return void this.#beforeFiles(m, how, d.reason).catch(() => undefined);
     if (d.action === 'wait-for-failover') return this.#waitForFailover(m, d.candidates, how);
     this.#restartPrimary(m, d.reason, d.dataLost);
+  }
+
+  /** The last look before restarting a dead primary from files (last-look.ts). */
+  async #beforeFiles(m: Member<number>, how: string, reason: string): Promise<void> {
+    const ahead = await lastLook({ ...this.#o, topology: this.#t }, m);
+    const ok = await promotableAhead(
+      ahead,
+      (name) => this.#managed(name),
+      async (name) => {
+        const node = findNode(this.#t, name);
+        if (node) await this.#raise(node, "at or past the dead primary's RDB");
+      },
+    );
+    if (this.#status !== 'running' || this.#o.backend.alive(m.name) !== false) return;
+    if (ok.length === 0) return this.#restartPrimary(m, reason, false);
+    for (const name of ok) this.#synced.add(name);
+    this.#waitForFailover(
+      m,
+      ok,
+      `${how}; ${ok.join(', ')} not confirmed synced this moment but at or past its RDB's offset`,
+    );
   }
 
   #waitForFailover(m: Member<number>, candidates: string[], how: string): void {
@@ -326,7 +338,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
   }
 
   /** Its configured replica-priority, once per start: only now may Sentinel promote it. */
-  async #raise(node: NodeSpec<number>): Promise<void> {
+  async #raise(node: NodeSpec<number>, why = `in sync with ${this.#primary}`): Promise<void> {
     if (!this.#managed(node.name) || node.priority === 0 || this.#promotable.has(node.name)) return;
     this.#promotable.add(node.name);
     try {
@@ -335,11 +347,7 @@ export class HaController extends TypedEmitter<ControllerEvents> {
       this.#promotable.delete(node.name);
       throw e;
     }
-    this.report(
-      'synced',
-      `in sync with ${this.#primary}; promotion priority ${node.priority}`,
-      node.name,
-    );
+    this.report('synced', `${why}; promotion priority ${node.priority}`, node.name);
   }
 
   /**
