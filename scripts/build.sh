@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx --no-install tsc -p tsconfig.json
-for plugin in redis sentinel; do
+for plugin in redis sentinel backup; do
   out=dist/check_redis.cjs
-  [ "$plugin" = sentinel ] && out=dist/check_redis_sentinel.cjs
+  [ "$plugin" = redis ] || out=dist/check_redis_$plugin.cjs
   npx --no-install esbuild "src/monitor/check-$plugin-bin.ts" --bundle --platform=node --format=cjs \
     --target=node20 --outfile="$out" --log-level=warning
   chmod +x "$out"

@@ -10,6 +10,11 @@ export interface NagiosRenderOptions {
   sentinelPasswordFile: string;
   /** The CA certificate the checks trust, when the topology has TLS. */
   caFile?: string | undefined;
+  /**
+   * With `backup.every` set: the backup dir as the Nagios host reads it (a local topology's);
+   * undefined where the backups live on other hosts.
+   */
+  backupDir?: string | undefined;
 }
 
 function define(type: string, fields: Record<string, string | number>): string {
@@ -120,5 +125,32 @@ export function renderNagios(t: BoundTopology, o: NagiosRenderOptions): string {
       }),
     );
   }
+  out.push(...backupObjects(t, o));
   return out.join('\n');
+}
+
+/** One missed backup warns, two are critical. */
+function backupObjects(t: BoundTopology, o: NagiosRenderOptions): string[] {
+  if (!t.backup || o.backupDir === undefined) return [];
+  const every = Math.round(t.backup.everyMs / 1000);
+  const first = t.nodes[0];
+  if (!first) return [];
+  return [
+    define('command', {
+      command_name: 'redis-ha-check-backup',
+      command_line: `${o.pluginDir}/check_redis_backup -d ${o.backupDir} -w ${2 * every} -c ${3 * every}`,
+    }),
+    define('host', {
+      use: 'redis-ha-host',
+      host_name: 'redis-ha-backups',
+      alias: `backups of ${t.masterName}`,
+      address: first.host,
+    }),
+    define('service', {
+      use: 'redis-ha-service',
+      host_name: 'redis-ha-backups',
+      service_description: 'backup',
+      check_command: 'redis-ha-check-backup',
+    }),
+  ];
 }

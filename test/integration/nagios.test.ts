@@ -45,8 +45,10 @@ function services(statusFile: string): ServiceState[] {
 test('Nagios 4 runs the rendered configuration: all OK, the right services CRITICAL after a kill, OK again', async (t) => {
   if (!ensureDebianTool(NAGIOS, 'nagios4-core'))
     return t.skip('nagios4-core is not installed and cannot be (not root)');
-  await withCluster('nagios', {}, async (c) => {
+  await withCluster('nagios', { extra: 'backup: { every: 1h, keep: 2 }' }, async (c) => {
     assert.equal((await c.run(['up', '--detach'])).code, 0);
+    const b = await c.run(['backup']);
+    assert.equal(b.code, 0, b.stderr);
     const out = path.join(c.dir, 'render');
     const r = await c.run(['render', '--out', out, '--nagios', '--plugin-dir', BIN]);
     assert.equal(r.code, 0, r.stderr);
@@ -98,14 +100,18 @@ test('Nagios 4 runs the rendered configuration: all OK, the right services CRITI
       let s: ServiceState[] = [];
       while (Date.now() < deadline) {
         s = services(status);
-        if (s.length === 5 && pred(s)) return s;
+        if (s.length === 6 && pred(s)) return s;
         await sleep(500);
       }
       throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s, null, 1)}`);
     };
     try {
-      await waitFor('every service checked and OK', (s) =>
+      const ok = await waitFor('every service checked and OK', (s) =>
         s.every((x) => x.checked && x.state === 0),
+      );
+      assert.match(
+        ok.find((x) => x.service === 'backup')?.output ?? '',
+        /^BACKUP OK - newest backup \d/,
       );
       // With the supervisor running, the old primary is back as a replica within a second, under
       // Nagios's check interval: freeze the supervisor first, so Sentinel alone fails over and

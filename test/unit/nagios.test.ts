@@ -16,6 +16,9 @@ import { parseCheckArgs } from '../../src/monitor/check-args.js';
 import { sentinelVerdict } from '../../src/monitor/check-peers.js';
 import { analyzeNode } from '../../src/monitor/check-redis.js';
 import { analyzeSentinel, parseSentinelArgs } from '../../src/monitor/check-sentinel.js';
+import { renderNagios } from '../../src/render/nagios-conf.js';
+import { SEED_TOPOLOGY } from '../../src/topology/seed.js';
+import { boundTopology } from '../helpers/bound.js';
 
 test('every Nagios range form', () => {
   const cases: [string, number, boolean][] = [
@@ -233,4 +236,21 @@ test('plugin arguments: a value starting with "-" is the option value (a passwor
   assert.equal(p.options.t.response.warn?.start, -5);
   assert.equal(parseCheckArgs(['--password', '-x'], {}).options.password, '-x');
   for (let i = 0; i < 2000; i++) assert.ok(!generatePassword().startsWith('-'));
+});
+
+test('render --nagios: with scheduled backups, a backup service on their age (one missed warns, two are critical); none where the backups live on other hosts', () => {
+  const t = boundTopology({ ...SEED_TOPOLOGY, backup: { every: '1h', keep: 24 } });
+  const o = {
+    pluginDir: '/p',
+    redisPasswordFile: '/n/redis-password',
+    sentinelPasswordFile: '/n/sentinel-password',
+  };
+  const cfg = renderNagios(t, { ...o, backupDir: '/var/backups/rh' });
+  assert.match(cfg, /command_line +\/p\/check_redis_backup -d \/var\/backups\/rh -w 7200 -c 10800/);
+  assert.match(cfg, /service_description +backup\n +check_command +redis-ha-check-backup/);
+  assert.doesNotMatch(renderNagios(t, o), /backup/);
+  assert.doesNotMatch(
+    renderNagios(boundTopology(), { ...o, backupDir: '/x' }),
+    /check_redis_backup/,
+  );
 });

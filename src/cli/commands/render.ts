@@ -96,6 +96,7 @@ function writeNagios(
       sentinelPasswordFile,
       user: monitor.username,
       caFile: ca,
+      backupDir: t.backup?.dir,
     }),
   );
   return [cfg, redisPasswordFile, sentinelPasswordFile, ...(ca ? [ca] : [])];
