@@ -30,7 +30,7 @@ export interface TopologyOptions {
 }
 
 /** The commands that take a cluster topology so far. */
-export const CLUSTER_COMMANDS = 'up, down, status, validate, logs, exporter';
+export const CLUSTER_COMMANDS = 'up, down, status, validate, logs, exporter, switchover --shard';
 
 /**
  * Loads the topology named by -f (or the default), with --state-dir applied. A command accepts

@@ -173,8 +173,12 @@ export function buildProgram(): Command {
       .description(
         'planned primary change with no acknowledged write lost (CLIENT PAUSE WRITE, catch-up, Sentinel failover)',
       )
-      .option('--to <node>', 'the replica to promote (default: the best-priority replica)'),
-  ).action(async (o: GlobalOpts & { to?: string }) =>
+      .option('--to <node>', 'the replica to promote (default: the best-priority replica)')
+      .option(
+        '--shard <shard>',
+        'a cluster topology: the shard whose primary moves (to its best synced replica by default)',
+      ),
+  ).action(async (o: GlobalOpts & { to?: string; shard?: string }) =>
     run(o, async (ctx) => (await import('./commands/switchover.js')).switchoverCommand(o, ctx)),
   );
 

@@ -1,53 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
-import type { ClusterView } from '../../src/cluster/analyze.js';
 import { waitFor } from '../../src/util/wait.js';
-import { cli, processesUnder, secretLeaks, type CliResult } from '../helpers/cluster.js';
-import { writeClusterTopology } from '../helpers/cluster-topology.js';
+import { processesUnder } from '../helpers/cluster.js';
+import { withClusterHarness, type Harness } from '../helpers/cluster-harness.js';
 
-type Status = ClusterView & { kind: string; processes: { name: string; pid: number }[] };
 const KEYS = 600;
-
-interface Harness {
-  dir: string;
-  ports: number[][];
-  run: (args: string[]) => Promise<CliResult>;
-  status: () => Promise<{ code: number; json: Status }>;
-  user: (who: 'admin' | 'app') => { username: string; password: string };
-}
-
-async function harness(): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'redis-ha-cluster-'));
-  const { file, ports } = await writeClusterTopology(dir);
-  const run = (args: string[]): Promise<CliResult> => cli([...args, '-f', file], dir, 90_000);
-  return {
-    dir,
-    ports,
-    run,
-    status: async () => {
-      const r = await run(['status', '--json']);
-      return { code: r.code, json: JSON.parse(r.stdout) as Status };
-    },
-    user: (who) => {
-      const s = JSON.parse(readFileSync(path.join(dir, '.redis-ha/secrets.json'), 'utf8')) as {
-        users: Record<string, string>;
-      };
-      return { username: who, password: s.users[who] ?? '' };
-    },
-  };
-}
-
-/** Node by node: status, then each server's log tail (on failure). */
-async function dump(h: Harness): Promise<string> {
-  const parts = [(await h.run(['status'])).stdout];
-  for (const name of ['shard1-1', 'shard1-2', 'shard2-1', 'shard2-2', 'shard3-1', 'shard3-2'])
-    parts.push(`--- ${name}\n${(await h.run(['logs', name, '-n', '20'])).stdout}`);
-  return parts.join('\n');
-}
 
 async function scenario(h: Harness): Promise<void> {
   const up = await h.run(['up', '--detach']);
@@ -148,26 +108,5 @@ async function scenario(h: Harness): Promise<void> {
 }
 
 test('cluster: up forms 3x1 without redis-cli, a Cluster client writes every shard, status per shard, down/up verifies, down leaves nothing', async () => {
-  const h = await harness();
-  let failure: unknown;
-  try {
-    await scenario(h);
-  } catch (e) {
-    failure = e;
-    process.stderr.write(`\n=== cluster test failed:\n${await dump(h).catch(String)}\n`);
-  } finally {
-    const down = await h.run(['down']);
-    const left = processesUnder(h.dir);
-    for (const pid of left) process.kill(pid, 'SIGKILL');
-    const leaked = secretLeaks(path.join(h.dir, '.redis-ha'));
-    rmSync(h.dir, { recursive: true, force: true });
-    failure ??= down.code !== 0 ? new Error(`down failed: ${down.stderr}`) : undefined;
-    failure ??= left.length
-      ? new Error(`processes left after down: ${left.join(', ')}`)
-      : undefined;
-    failure ??= leaked.length
-      ? new Error(`a secret was written to ${leaked.join(', ')}`)
-      : undefined;
-  }
-  if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
+  await withClusterHarness('cluster test', scenario);
 });
