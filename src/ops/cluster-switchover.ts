@@ -12,7 +12,7 @@ export interface ClusterSwitchoverResult {
   shard: string;
   from: string;
   to: string;
-  /** From CLUSTER FAILOVER to the majority's slot map naming `to` as the shard's owner. */
+  /** From CLUSTER FAILOVER to `to` saying it is a primary (the slot map agrees before return). */
   tookMs: number;
 }
 
@@ -70,21 +70,34 @@ export async function runClusterSwitchover(
   progress(`${o.shard}: CLUSTER FAILOVER on ${to} (primary ${from})`);
   const admin = credentials(t, secrets, 'admin');
   const t0 = Date.now();
-  try {
-    await withClient(node, { ...admin, abortOnError: true }, (c) => c.call('CLUSTER', 'FAILOVER'));
-  } catch (e) {
-    throw new RedisHaError('FAILOVER_FAILED', `${to} refused: ${redisErrorText(e)}`, { cause: e });
-  }
   const deadline = t0 + 5000 + 2 * (t.cluster?.nodeTimeoutMs ?? 15_000);
-  while (Date.now() < deadline) {
+  // One connection polled for ROLE while the failover runs: a full look at every node each few
+  // milliseconds would compete for the CPU with the nodes doing it.
+  const took = await withClient(node, { ...admin, abortOnError: true }, async (c) => {
+    try {
+      await c.call('CLUSTER', 'FAILOVER');
+    } catch (e) {
+      throw new RedisHaError('FAILOVER_FAILED', `${to} refused: ${redisErrorText(e)}`, {
+        cause: e,
+      });
+    }
+    while (Date.now() < deadline) {
+      const role = (await c.call('ROLE')) as unknown[];
+      if (role[0] === 'master') return Date.now() - t0;
+      await sleep(5);
+    }
+    return undefined;
+  });
+  while (took !== undefined && Date.now() < deadline) {
     const v = await clusterStatus(t, secrets);
     const s = v.shards.find((x) => x.name === o.shard);
     if (s?.primary === to && s.primaryConfirmed && v.slotMap.agreed) {
-      const tookMs = Date.now() - t0;
-      progress(`${o.shard}: ${to} owns its slots (${tookMs} ms)`);
-      return { shard: o.shard, from, to, tookMs };
+      progress(
+        `${o.shard}: ${to} owns its slots (${took} ms; the slot map agreed after ${Date.now() - t0} ms)`,
+      );
+      return { shard: o.shard, from, to, tookMs: took };
     }
-    await sleep(20);
+    await sleep(50);
   }
   throw new RedisHaError('FAILOVER_FAILED', `${o.shard}: ${to} did not take over`, {
     hint: `Redis gives up a manual failover after 5 s (the replica could not catch up, or no majority of primaries voted); ${from} keeps the slots. See \`redis-ha status\` and the nodes' logs`,

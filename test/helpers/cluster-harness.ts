@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Cluster, Redis } from 'ioredis';
 import type { ClusterView } from '../../src/cluster/analyze.js';
 import { cli, processesUnder, secretLeaks, type CliResult } from './cluster.js';
 import { writeClusterTopology } from './cluster-topology.js';
@@ -71,4 +72,67 @@ export async function withClusterHarness(
       : undefined;
   }
   if (failure) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
+}
+
+/** One hash tag per shard (slots of shard1, shard2, shard3), asked of the cluster itself. */
+export async function tagsPerShard(h: Harness): Promise<string[]> {
+  const r = new Redis({ port: h.ports[0]?.[0] ?? 0, ...h.user('admin') });
+  try {
+    const { json } = await h.status();
+    const tags: string[] = json.shards.map(() => '');
+    for (let i = 0; tags.includes(''); i++) {
+      const slot = Number(await r.call('CLUSTER', 'KEYSLOT', `{t${i}}`));
+      const s = json.shards.findIndex((x) =>
+        x.slots.some((range) => slot >= range.start && slot <= range.end),
+      );
+      if (s >= 0 && tags[s] === '') tags[s] = `{t${i}}`;
+    }
+    return tags;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Sequential SETs on each shard, one Cluster client with its default options. */
+export function shardWriter(h: Harness, tags: string[]) {
+  const c = new Cluster([{ host: '127.0.0.1', port: h.ports[0]?.[0] ?? 0 }], {
+    redisOptions: h.user('app'),
+  });
+  c.on('error', () => undefined);
+  const acked: string[] = [];
+  const at: number[][] = tags.map(() => []);
+  let failed = 0;
+  let running = true;
+  // One loop per shard: a write held on one shard does not hold the others.
+  const loops = tags.map(async (tag, s) => {
+    for (let i = 0; running; i++) {
+      const key = `${tag}:${i}`;
+      try {
+        await c.set(key, String(i));
+        acked.push(key);
+        at[s]?.push(Date.now());
+      } catch {
+        failed++;
+      }
+    }
+  });
+  return {
+    c,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return { acked, failed };
+    },
+    /** Each shard's longest time without an acknowledged write within [from, to]. */
+    gaps: (from: number, to: number): number[] =>
+      at.map((xs) => {
+        let prev = from;
+        let worst = 0;
+        for (const x of xs.filter((v) => v >= from && v <= to)) {
+          worst = Math.max(worst, x - prev);
+          prev = x;
+        }
+        return Math.max(worst, Math.min(to, Date.now()) - prev);
+      }),
+  };
 }
